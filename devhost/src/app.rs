@@ -1,0 +1,260 @@
+//! The loaded application: the manifest resolved against variables and runtime config, every
+//! component compiled and pre-instantiated, the router, the stores and the Redis subscriptions.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{Context, bail};
+use wasmtime::Engine;
+use wasmtime::component::InstancePre;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+
+use crate::allowed_hosts::AllowedHosts;
+use crate::host::key_value::KvStores;
+use crate::logs::{ComponentLog, Stream};
+use crate::manifest::{FileMount, Manifest, Route};
+use crate::routes::Router;
+use crate::runtime_config::{RuntimeConfig, StoreLocation};
+use crate::state::HostState;
+use crate::variables::{AppVariables, resolve_component};
+
+/// Everything an instance of one component may see and do.
+pub struct ComponentConfig {
+    pub id: String,
+    pub variables: BTreeMap<String, String>,
+    pub environment: Vec<(String, String)>,
+    pub allowed_hosts: AllowedHosts,
+    pub key_value_stores: HashSet<String>,
+    pub sqlite_databases: HashSet<String>,
+    pub files: Vec<(PathBuf, String)>,
+    pub stdout: ComponentLog,
+    pub stderr: ComponentLog,
+}
+
+pub struct LoadedComponent {
+    pub config: Arc<ComponentConfig>,
+    pub pre: InstancePre<HostState>,
+    pub http: Option<ProxyPre<HostState>>,
+    pub redis: Option<crate::host::RedisTriggerPre<HostState>>,
+}
+
+pub struct RedisSubscription {
+    pub address: String,
+    pub channel: String,
+    pub component: String,
+}
+
+pub struct App {
+    pub name: String,
+    pub engine: Engine,
+    pub components: HashMap<String, LoadedComponent>,
+    /// Components with an HTTP trigger (public or private): the service-chaining targets.
+    pub http_components: HashSet<String>,
+    pub router: Router,
+    pub redis: Vec<RedisSubscription>,
+    pub kv: KvStores,
+    pub sqlite: BTreeMap<String, StoreLocation>,
+    /// The address the HTTP server listens on, once bound (for relative outbound requests).
+    pub listen_addr: OnceLock<SocketAddr>,
+    pub version: Option<String>,
+}
+
+pub struct LoadOptions {
+    pub manifest: PathBuf,
+    pub runtime_config: Option<PathBuf>,
+    pub state_dir: PathBuf,
+    pub cache_dir: Option<PathBuf>,
+    pub variables: Vec<(String, String)>,
+    pub only_components: Vec<String>,
+    pub quiet_components: bool,
+}
+
+impl App {
+    /// # Errors
+    /// Anything Spin would refuse at start-up: invalid manifest or runtime config, missing
+    /// .wasm, undefined store label, unresolvable variable, invalid allowed host.
+    pub fn load(opts: &LoadOptions) -> anyhow::Result<Self> {
+        let manifest = Manifest::load(&opts.manifest)?;
+        let manifest_dir = opts
+            .manifest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let cwd = std::env::current_dir()?;
+        let rc = RuntimeConfig::load(opts.runtime_config.as_deref(), &opts.state_dir, &cwd)?;
+        let vars = AppVariables::resolve(&manifest.variables, &opts.variables, |k| {
+            std::env::var(k).ok()
+        })?;
+        for (name, _) in &opts.variables {
+            if !manifest.variables.contains_key(name) {
+                bail!("--variable {name}: the manifest declares no variable named {name:?}");
+            }
+        }
+
+        let selected = |id: &str| {
+            opts.only_components.is_empty() || opts.only_components.iter().any(|c| c == id)
+        };
+        for id in &opts.only_components {
+            if !manifest.component.contains_key(id) {
+                bail!("--component-id {id:?}: the manifest defines no such component");
+            }
+        }
+        let all_ids: Vec<String> = manifest.component.keys().cloned().collect();
+        let engine = crate::engine::build_engine(opts.cache_dir.as_deref())?;
+        let base_linker = crate::engine::base_linker(&engine)?;
+        let log_dir = opts.state_dir.join("logs");
+
+        let http_ids: HashSet<&str> = manifest
+            .trigger
+            .http
+            .iter()
+            .map(|t| t.component.as_str())
+            .collect();
+        let redis_ids: HashSet<&str> = manifest
+            .trigger
+            .redis
+            .iter()
+            .map(|t| t.component.as_str())
+            .collect();
+
+        let mut components = HashMap::new();
+        for (id, c) in &manifest.component {
+            if !selected(id) {
+                continue;
+            }
+            rc.check_labels(id, &c.key_value_stores, &c.sqlite_databases)?;
+            let variables = resolve_component(id, &c.variables, &manifest.variables, &vars)?;
+            let rendered_hosts = c
+                .allowed_outbound_hosts
+                .iter()
+                .map(|h| vars.render(h))
+                .collect::<anyhow::Result<Vec<_>>>()
+                .with_context(|| format!("component {id:?} allowed_outbound_hosts"))?;
+            let allowed_hosts = AllowedHosts::parse(&rendered_hosts, &all_ids)
+                .with_context(|| format!("component {id:?}"))?;
+            let files = mounts(id, &c.files, &manifest_dir)?;
+            let config = Arc::new(ComponentConfig {
+                id: id.clone(),
+                variables,
+                environment: c.environment.clone().into_iter().collect(),
+                allowed_hosts,
+                key_value_stores: c.key_value_stores.iter().cloned().collect(),
+                sqlite_databases: c.sqlite_databases.iter().cloned().collect(),
+                files,
+                stdout: ComponentLog::open(&log_dir, id, Stream::Stdout, opts.quiet_components)?,
+                stderr: ComponentLog::open(&log_dir, id, Stream::Stderr, opts.quiet_components)?,
+            });
+            let wasm = c.local_source(id, &manifest_dir)?;
+            let component = crate::engine::load_component(&engine, id, &wasm)?;
+            let mut linker = base_linker.clone();
+            linker
+                .define_unknown_imports_as_traps(&component)
+                .map_err(anyhow::Error::from)?;
+            let pre = linker
+                .instantiate_pre(&component)
+                .map_err(anyhow::Error::from)
+                .with_context(|| {
+                    format!("component {id:?} imports something this host cannot provide")
+                })?;
+            let http = if http_ids.contains(id.as_str()) {
+                Some(ProxyPre::new(pre.clone()).map_err(anyhow::Error::from).with_context(|| {
+                    format!("component {id:?} has an HTTP trigger but does not export wasi:http/incoming-handler@0.2.x")
+                })?)
+            } else {
+                None
+            };
+            let redis = if redis_ids.contains(id.as_str()) {
+                Some(crate::host::RedisTriggerPre::new(pre.clone()).map_err(anyhow::Error::from).with_context(|| {
+                    format!("component {id:?} has a Redis trigger but does not export fermyon:spin/inbound-redis")
+                })?)
+            } else {
+                None
+            };
+            components.insert(
+                id.clone(),
+                LoadedComponent {
+                    config,
+                    pre,
+                    http,
+                    redis,
+                },
+            );
+        }
+
+        let mut routes = Vec::new();
+        let mut http_components = HashSet::new();
+        for t in &manifest.trigger.http {
+            if !selected(&t.component) {
+                continue;
+            }
+            http_components.insert(t.component.clone());
+            if let Route::Path(path) = &t.route {
+                routes.push((t.component.as_str(), path.as_str()));
+            }
+        }
+        let router = Router::build(routes)?;
+
+        let mut redis = Vec::new();
+        for t in &manifest.trigger.redis {
+            if !selected(&t.component) {
+                continue;
+            }
+            let address_template = match (&t.address, &manifest.application.trigger.redis) {
+                (Some(a), _) => a.clone(),
+                (None, Some(d)) => d.address.clone(),
+                (None, None) => unreachable!("validated by Manifest::load"),
+            };
+            let address = vars.render(&address_template).with_context(|| {
+                format!("redis trigger address for component {:?}", t.component)
+            })?;
+            let channel = vars.render(&t.channel).with_context(|| {
+                format!("redis trigger channel for component {:?}", t.component)
+            })?;
+            redis.push(RedisSubscription {
+                address,
+                channel,
+                component: t.component.clone(),
+            });
+        }
+
+        Ok(Self {
+            name: manifest.application.name.clone(),
+            engine,
+            components,
+            http_components,
+            router,
+            redis,
+            kv: KvStores::new(&rc.key_value),
+            sqlite: rc.sqlite.clone(),
+            listen_addr: OnceLock::new(),
+            version: manifest.application.version.clone(),
+        })
+    }
+}
+
+/// `files`: directories mapped into the guest read-only. Spin also accepts glob patterns; this
+/// host supports whole directories (`"dir"` or `{ source = "dir", destination = "/x" }`).
+fn mounts(
+    id: &str,
+    files: &[FileMount],
+    manifest_dir: &Path,
+) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    files
+        .iter()
+        .map(|f| {
+            let (source, destination) = match f {
+                FileMount::Pattern(p) => (p.clone(), format!("/{}", p.trim_start_matches("./"))),
+                FileMount::Placement { source, destination } => (source.clone(), destination.clone()),
+            };
+            let host = manifest_dir.join(&source);
+            if !host.is_dir() {
+                bail!(
+                    "component {id:?}: files entry {source:?} is not a directory (devhost maps whole directories; glob patterns are not supported)"
+                );
+            }
+            Ok((host, destination))
+        })
+        .collect()
+}
