@@ -148,16 +148,7 @@ impl App {
             });
             let wasm = c.local_source(id, &manifest_dir)?;
             let component = crate::engine::load_component(&engine, id, &wasm)?;
-            let mut linker = base_linker.clone();
-            linker
-                .define_unknown_imports_as_traps(&component)
-                .map_err(anyhow::Error::from)?;
-            let pre = linker
-                .instantiate_pre(&component)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!("component {id:?} imports something this host cannot provide")
-                })?;
+            let pre = instantiate_pre(&base_linker, id, &component)?;
             let http = if http_ids.contains(id.as_str()) {
                 Some(ProxyPre::new(pre.clone()).map_err(anyhow::Error::from).with_context(|| {
                     format!("component {id:?} has an HTTP trigger but does not export wasi:http/incoming-handler@0.2.x")
@@ -231,6 +222,31 @@ impl App {
             listen_addr: OnceLock::new(),
             version: manifest.application.version.clone(),
         })
+    }
+}
+
+/// Links a component against the host. Imports the host does not provide (Spin interfaces this
+/// project does not use, such as Postgres or LLM) become functions that trap when called, so a
+/// component that merely links them still runs.
+fn instantiate_pre(
+    base: &wasmtime::component::Linker<HostState>,
+    id: &str,
+    component: &wasmtime::component::Component,
+) -> anyhow::Result<InstancePre<HostState>> {
+    match base.instantiate_pre(component) {
+        Ok(pre) => Ok(pre),
+        Err(first) => {
+            let mut linker = base.clone();
+            linker
+                .define_unknown_imports_as_traps(component)
+                .and_then(|()| linker.instantiate_pre(component))
+                .map(|pre| {
+                    tracing::warn!("component {id:?}: some imports are not provided by devhost and will trap if called: {first}");
+                    pre
+                })
+                .map_err(|_| anyhow::Error::from(first))
+                .with_context(|| format!("component {id:?} imports something this host cannot provide"))
+        }
     }
 }
 
