@@ -1,0 +1,1 @@
+//! The gateway bounded context's domain core.

@@ -1,0 +1,1 @@
+//! The gateway Spin component.

@@ -1,0 +1,1 @@
+//! The mypage bounded context's domain core.

@@ -1,0 +1,1 @@
+//! The mypage Spin component.

@@ -1,0 +1,1 @@
+//! The notification bounded context's domain core.

@@ -1,0 +1,1 @@
+//! The payment bounded context's domain core.

@@ -1,0 +1,1 @@
+//! The reservation bounded context's domain core.

@@ -1,0 +1,1 @@
+//! The theater bounded context's domain core.

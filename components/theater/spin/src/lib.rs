@@ -1,0 +1,1 @@
+//! The theater Spin component.
