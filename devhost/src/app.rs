@@ -102,6 +102,9 @@ impl App {
             }
         }
         let all_ids: Vec<String> = manifest.component.keys().cloned().collect();
+        if !opts.only_components.is_empty() {
+            check_chaining_targets_selected(&manifest, &opts.only_components)?;
+        }
         let engine = crate::engine::build_engine(opts.cache_dir.as_deref())?;
         let base_linker = crate::engine::base_linker(&engine)?;
         let log_dir = opts.state_dir.join("logs");
@@ -223,6 +226,37 @@ impl App {
             version: manifest.application.version.clone(),
         })
     }
+}
+
+/// Spin refuses `--component-id` selections in which a selected component may chain to an
+/// unselected one (it could never be served); templated entries are not checked, as in Spin.
+fn check_chaining_targets_selected(manifest: &Manifest, selected: &[String]) -> anyhow::Result<()> {
+    for id in selected {
+        let Some(component) = manifest.component.get(id) else {
+            continue;
+        };
+        for entry in &component.allowed_outbound_hosts {
+            let Some(target) = entry.parse::<http::Uri>().ok().and_then(|uri| {
+                uri.host()
+                    .and_then(crate::allowed_hosts::service_chaining_target)
+                    .map(str::to_string)
+            }) else {
+                continue;
+            };
+            if selected.contains(&target) {
+                continue;
+            }
+            if target == "*" {
+                bail!(
+                    "Selected component '{id}' cannot use wildcard service chaining: allowed_outbound_hosts = [\"http://*.spin.internal\"]"
+                );
+            }
+            bail!(
+                "Selected component '{id}' cannot use service chaining to unselected component: allowed_outbound_hosts = [\"http://{target}.spin.internal\"]"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Links a component against the host. Imports the host does not provide (Spin interfaces this
