@@ -49,7 +49,13 @@ pub struct DrainReport {
 
 impl<'a> Consumer<'a> {
     pub fn new(redis_address: &'a str, group: &'a str) -> Self {
-        Self { redis_address, group, reclaim_idle_ms: 30_000, batch: 100, max_batches: 50 }
+        Self {
+            redis_address,
+            group,
+            reclaim_idle_ms: 30_000,
+            batch: 100,
+            max_batches: 50,
+        }
     }
 
     /// Handles every available entry. `handle` returns `Err` only for failures worth retrying
@@ -86,7 +92,10 @@ impl<'a> Consumer<'a> {
                                 context,
                                 cinema_http::Level::Warn,
                                 &format!("event {} will be retried: {e}", event.event_id),
-                                &[("correlation_id", &event.correlation_id), ("event_type", &event.type_)],
+                                &[
+                                    ("correlation_id", &event.correlation_id),
+                                    ("event_type", &event.type_),
+                                ],
                             );
                         }
                     },
@@ -128,7 +137,8 @@ impl<'a> Consumer<'a> {
         if text == "[]" || text == "{}" {
             return Ok(Vec::new());
         }
-        serde_json::from_str::<Vec<(String, String)>>(&text).map_err(|e| Error::Redis(format!("bad EVAL reply: {e}")))
+        serde_json::from_str::<Vec<(String, String)>>(&text)
+            .map_err(|e| Error::Redis(format!("bad EVAL reply: {e}")))
     }
 
     fn ack(&self, redis: &Redis, ids: &[String]) -> Result<(), Error> {
@@ -144,7 +154,18 @@ impl<'a> Consumer<'a> {
     fn dead_letter(&self, redis: &Redis, id: &str, json: &str, reason: &str) -> Result<(), Error> {
         redis.execute(
             "XADD",
-            &[bin(DEAD_LETTERS), bin("*"), bin("id"), bin(id), bin("group"), bin(self.group), bin("e"), bin(json), bin("reason"), bin(reason)],
+            &[
+                bin(DEAD_LETTERS),
+                bin("*"),
+                bin("id"),
+                bin(id),
+                bin("group"),
+                bin(self.group),
+                bin("e"),
+                bin(json),
+                bin("reason"),
+                bin(reason),
+            ],
         )?;
         Ok(())
     }

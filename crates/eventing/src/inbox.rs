@@ -41,7 +41,9 @@ fn kv_key(event_id: &str) -> String {
 /// # Errors
 /// The store's.
 pub fn kv_seen(store: &Store, event_id: &str) -> Result<bool, Error> {
-    store.exists(&kv_key(event_id)).map_err(|e| Error::Other(format!("key-value: {e:?}")))
+    store
+        .exists(&kv_key(event_id))
+        .map_err(|e| Error::Other(format!("key-value: {e:?}")))
 }
 
 /// Marks the event applied in a key-value store (after the idempotent update).
@@ -49,5 +51,7 @@ pub fn kv_seen(store: &Store, event_id: &str) -> Result<bool, Error> {
 /// # Errors
 /// The store's.
 pub fn kv_record(store: &Store, event_id: &str) -> Result<(), Error> {
-    store.set(&kv_key(event_id), b"1").map_err(|e| Error::Other(format!("key-value: {e:?}")))
+    store
+        .set(&kv_key(event_id), b"1")
+        .map_err(|e| Error::Other(format!("key-value: {e:?}")))
 }

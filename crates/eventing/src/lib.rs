@@ -60,7 +60,10 @@ pub struct Meta {
 
 impl Meta {
     pub fn new(correlation_id: impl Into<String>) -> Self {
-        Self { correlation_id: correlation_id.into(), ..Self::default() }
+        Self {
+            correlation_id: correlation_id.into(),
+            ..Self::default()
+        }
     }
 
     /// The metadata for events caused by `cause`.

@@ -25,7 +25,11 @@ pub fn ensure_schema(conn: &Connection) -> Result<(), Error> {
         )",
         &[],
     )?;
-    exec(conn, "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE relayed_at IS NULL", &[])?;
+    exec(
+        conn,
+        "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE relayed_at IS NULL",
+        &[],
+    )?;
     Ok(())
 }
 
@@ -37,7 +41,11 @@ pub fn append(conn: &Connection, event: &Envelope) -> Result<(), Error> {
     exec(
         conn,
         "INSERT INTO outbox (event_id, envelope, created_at) VALUES (?, ?, ?)",
-        &[text(&event.event_id), text(event.to_json()), text(&event.occurred_at)],
+        &[
+            text(&event.event_id),
+            text(event.to_json()),
+            text(&event.occurred_at),
+        ],
     )?;
     Ok(())
 }
@@ -47,8 +55,16 @@ pub fn append(conn: &Connection, event: &Envelope) -> Result<(), Error> {
 /// # Errors
 /// The database's.
 pub fn pending_count(conn: &Connection) -> Result<i64, Error> {
-    let result = exec(conn, "SELECT COUNT(*) AS n FROM outbox WHERE relayed_at IS NULL", &[])?;
-    Ok(result.rows().next().and_then(|r| r.get::<i64>("n")).unwrap_or(0))
+    let result = exec(
+        conn,
+        "SELECT COUNT(*) AS n FROM outbox WHERE relayed_at IS NULL",
+        &[],
+    )?;
+    Ok(result
+        .rows()
+        .next()
+        .and_then(|r| r.get::<i64>("n"))
+        .unwrap_or(0))
 }
 
 /// Sends pending outbox rows (oldest first, at most `limit`) to the stream, rings the doorbell
@@ -89,13 +105,18 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
             &[text(cinema_http::now_rfc3339()), int(*seq)],
         )?;
     }
-    redis.publish(DOORBELL, &b"wake".to_vec())?;
+    redis.publish(DOORBELL, b"wake".as_ref())?;
     Ok(rows.len())
 }
 
 /// Relays after a commit without failing the caller: the state change is already durable and the
 /// rows stay pending if Redis is down; the next request or `POST /admin/events/relay` retries.
-pub fn relay_best_effort(conn: &Connection, redis_address: &str, context: &str, correlation_id: &str) {
+pub fn relay_best_effort(
+    conn: &Connection,
+    redis_address: &str,
+    context: &str,
+    correlation_id: &str,
+) {
     if let Err(e) = relay(conn, redis_address, 100) {
         cinema_http::log(
             context,

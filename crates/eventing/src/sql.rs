@@ -22,7 +22,10 @@ pub fn open(label: &str) -> Result<Connection, Error> {
 ///
 /// # Errors
 /// `f`'s error, or the database's.
-pub fn transaction<T, E: From<Error>>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+pub fn transaction<T, E: From<Error>>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
     conn.execute("BEGIN IMMEDIATE", &[]).map_err(Error::from)?;
     match f(conn) {
         Ok(value) => match conn.execute("COMMIT", &[]) {

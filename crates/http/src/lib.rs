@@ -22,7 +22,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after_s: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after_s: None,
+        }
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -52,8 +57,17 @@ impl ApiError {
 
     /// A failure the client cannot fix; the cause goes to the log, not to the client.
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
-        log(context, Level::Error, &format!("internal error: {cause}"), &[]);
-        Self::new(500, "internal", "something went wrong on our side; please retry")
+        log(
+            context,
+            Level::Error,
+            &format!("internal error: {cause}"),
+            &[],
+        );
+        Self::new(
+            500,
+            "internal",
+            "something went wrong on our side; please retry",
+        )
     }
 
     pub fn unavailable(code: &'static str, message: impl Into<String>, retry_after_s: u64) -> Self {
@@ -63,7 +77,9 @@ impl ApiError {
     pub fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.code, "message": self.message });
         let mut builder = Response::builder();
-        builder.status(self.status).header("content-type", "application/json");
+        builder
+            .status(self.status)
+            .header("content-type", "application/json");
         if let Some(s) = self.retry_after_s {
             builder.header("retry-after", s.to_string());
         }
@@ -95,7 +111,11 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
 /// As [`parse_json`].
 pub fn parse_json_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.len() > MAX_BODY {
-        return Err(ApiError::new(413, "payload_too_large", "the request body is over 1 MiB"));
+        return Err(ApiError::new(
+            413,
+            "payload_too_large",
+            "the request body is over 1 MiB",
+        ));
     }
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::validation(format!("invalid request: {e}")),
@@ -113,12 +133,21 @@ pub struct RequestContext {
 
 impl RequestContext {
     pub fn from_request(req: &Request) -> Self {
-        let header = |name: &str| req.header(name).and_then(|v| v.as_str()).map(str::to_string);
+        let header = |name: &str| {
+            req.header(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
         Self {
             correlation_id: header("x-correlation-id").unwrap_or_else(new_id),
             customer_id: header("x-customer-id").filter(|s| !s.is_empty()),
             roles: header("x-roles")
-                .map(|r| r.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .map(|r| {
+                    r.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -130,13 +159,19 @@ impl RequestContext {
     /// # Errors
     /// 401 when the gateway passed no customer.
     pub fn customer(&self) -> Result<&str, ApiError> {
-        self.customer_id.as_deref().ok_or_else(|| ApiError::unauthorized("a customer token is required"))
+        self.customer_id
+            .as_deref()
+            .ok_or_else(|| ApiError::unauthorized("a customer token is required"))
     }
 
     /// # Errors
     /// 403 without the `admin` role.
     pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.has_role("admin") { Ok(()) } else { Err(ApiError::forbidden("the admin role is required")) }
+        if self.has_role("admin") {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("the admin role is required"))
+        }
     }
 }
 
@@ -152,7 +187,10 @@ pub enum Level {
 pub fn log(context: &str, level: Level, msg: &str, fields: &[(&str, &str)]) {
     let mut line = serde_json::Map::new();
     line.insert("ts".into(), now_rfc3339().into());
-    line.insert("level".into(), serde_json::to_value(level).unwrap_or_default());
+    line.insert(
+        "level".into(),
+        serde_json::to_value(level).unwrap_or_default(),
+    );
     line.insert("context".into(), context.into());
     line.insert("msg".into(), msg.into());
     for (k, v) in fields {
@@ -180,7 +218,10 @@ pub fn now_rfc3339() -> String {
 
 /// Reads a Spin variable, falling back to `default` when unset or empty.
 pub fn variable_or(name: &str, default: &str) -> String {
-    spin_sdk::variables::get(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    spin_sdk::variables::get(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 #[cfg(test)]
@@ -196,7 +237,12 @@ mod tests {
     #[test]
     fn malformed_json_is_a_400_and_a_wrong_shape_a_422() {
         assert_eq!(parse_json_bytes::<Body>(b"{").unwrap_err().status, 400);
-        assert_eq!(parse_json_bytes::<Body>(b"{\"name\": 1}").unwrap_err().status, 422);
+        assert_eq!(
+            parse_json_bytes::<Body>(b"{\"name\": 1}")
+                .unwrap_err()
+                .status,
+            422
+        );
         assert_eq!(parse_json_bytes::<Body>(b"{}").unwrap_err().status, 422);
         assert!(parse_json_bytes::<Body>(b"{\"name\": \"x\"}").is_ok());
     }

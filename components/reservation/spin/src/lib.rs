@@ -1,1 +1,27 @@
-//! The reservation Spin component.
+//! The reservation Spin component: booking HTTP API (private, behind the gateway) and the
+//! `reservation-events` consumer (same wasm) that moves bookings along the saga.
+
+mod breaker_store;
+mod config;
+mod events;
+mod http;
+mod payment_client;
+mod place;
+mod store;
+
+pub(crate) const CONTEXT: &str = "reservation";
+
+#[allow(unsafe_code)]
+mod entry {
+    use spin_sdk::http::{Request, Response};
+
+    #[spin_sdk::http_component]
+    fn handle(req: Request) -> Response {
+        crate::http::handle(req)
+    }
+
+    #[spin_sdk::redis_component]
+    fn on_doorbell(_message: bytes::Bytes) -> anyhow::Result<()> {
+        crate::events::drain()
+    }
+}

@@ -1,0 +1,187 @@
+//! The circuit breaker around the payment call. Its state is shared by every instance and
+//! replica (the adapter keeps it in key-value with compare-and-swap), so the decisions here are
+//! pure functions of (state, now, config).
+//!
+//! Closed: calls go through; consecutive failures are counted. At `failure_threshold` the breaker
+//! opens for `open_for`: every booking gets "retry shortly" at once, without calling payment.
+//! Afterwards exactly one caller wins the half-open probe; its outcome closes or re-opens it.
+//! A declined card is a healthy answer, not a failure.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BreakerState {
+    Closed { failures: u32 },
+    Open { until_ms: i64 },
+    HalfOpen { probe_started_ms: i64 },
+}
+
+impl Default for BreakerState {
+    fn default() -> Self {
+        Self::Closed { failures: 0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BreakerConfig {
+    pub failure_threshold: u32,
+    pub open_for_ms: i64,
+    /// A probe older than this is presumed lost (its instance died) and another may start.
+    pub probe_timeout_ms: i64,
+}
+
+/// What a caller may do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Call,
+    /// Call as the half-open probe, after winning the CAS to [`BreakerState::HalfOpen`].
+    Probe,
+    Reject {
+        retry_after_s: u64,
+    },
+}
+
+fn seconds_until(until_ms: i64, now_ms: i64) -> u64 {
+    let ms = (until_ms - now_ms).max(0);
+    u64::try_from((ms + 999) / 1000).unwrap_or(1).max(1)
+}
+
+impl BreakerState {
+    pub fn admit(&self, now_ms: i64, config: &BreakerConfig) -> Admission {
+        match *self {
+            Self::Closed { .. } => Admission::Call,
+            Self::Open { until_ms } if now_ms < until_ms => Admission::Reject {
+                retry_after_s: seconds_until(until_ms, now_ms),
+            },
+            Self::Open { .. } => Admission::Probe,
+            Self::HalfOpen { probe_started_ms }
+                if now_ms - probe_started_ms < config.probe_timeout_ms =>
+            {
+                Admission::Reject { retry_after_s: 1 }
+            }
+            Self::HalfOpen { .. } => Admission::Probe,
+        }
+    }
+
+    /// The state after a successful call, or `None` when nothing changes (the hot path writes
+    /// nothing).
+    pub fn after_success(&self) -> Option<Self> {
+        match self {
+            Self::Closed { failures: 0 } => None,
+            _ => Some(Self::Closed { failures: 0 }),
+        }
+    }
+
+    /// The state after a failed or timed-out call.
+    pub fn after_failure(&self, now_ms: i64, config: &BreakerConfig) -> Self {
+        let open = Self::Open {
+            until_ms: now_ms + config.open_for_ms,
+        };
+        match *self {
+            Self::Closed { failures } if failures + 1 >= config.failure_threshold => open,
+            Self::Closed { failures } => Self::Closed {
+                failures: failures + 1,
+            },
+            Self::HalfOpen { .. } => open,
+            // A call admitted before the breaker opened failed late: keep the current window.
+            Self::Open { .. } => *self,
+        }
+    }
+
+    /// Seconds a rejected caller should wait, given this state.
+    pub fn retry_after_s(&self, now_ms: i64) -> u64 {
+        match *self {
+            Self::Open { until_ms } => seconds_until(until_ms, now_ms),
+            _ => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: BreakerConfig = BreakerConfig {
+        failure_threshold: 3,
+        open_for_ms: 10_000,
+        probe_timeout_ms: 4_000,
+    };
+
+    #[test]
+    fn a_closed_breaker_lets_calls_through() {
+        assert_eq!(BreakerState::default().admit(0, &CONFIG), Admission::Call);
+    }
+
+    #[test]
+    fn it_opens_after_the_threshold_of_consecutive_failures() {
+        let mut s = BreakerState::default();
+        for _ in 0..2 {
+            s = s.after_failure(1_000, &CONFIG);
+            assert_eq!(s.admit(1_000, &CONFIG), Admission::Call);
+        }
+        s = s.after_failure(1_000, &CONFIG);
+        assert_eq!(s, BreakerState::Open { until_ms: 11_000 });
+        assert_eq!(
+            s.admit(1_000, &CONFIG),
+            Admission::Reject { retry_after_s: 10 }
+        );
+        assert_eq!(
+            s.admit(10_500, &CONFIG),
+            Admission::Reject { retry_after_s: 1 }
+        );
+    }
+
+    #[test]
+    fn a_success_resets_the_failure_count_and_writes_only_when_needed() {
+        let s = BreakerState::Closed { failures: 2 };
+        assert_eq!(s.after_success(), Some(BreakerState::default()));
+        assert_eq!(BreakerState::default().after_success(), None);
+    }
+
+    #[test]
+    fn after_the_cool_down_one_probe_decides() {
+        let open = BreakerState::Open { until_ms: 11_000 };
+        assert_eq!(open.admit(11_000, &CONFIG), Admission::Probe);
+        let probing = BreakerState::HalfOpen {
+            probe_started_ms: 11_000,
+        };
+        assert_eq!(
+            probing.admit(11_500, &CONFIG),
+            Admission::Reject { retry_after_s: 1 }
+        );
+        assert_eq!(probing.after_success(), Some(BreakerState::default()));
+        assert_eq!(
+            probing.after_failure(12_000, &CONFIG),
+            BreakerState::Open { until_ms: 22_000 }
+        );
+    }
+
+    #[test]
+    fn a_lost_probe_lets_another_caller_probe() {
+        let probing = BreakerState::HalfOpen {
+            probe_started_ms: 11_000,
+        };
+        assert_eq!(probing.admit(15_000, &CONFIG), Admission::Probe);
+    }
+
+    #[test]
+    fn a_late_failure_does_not_extend_an_open_window() {
+        let open = BreakerState::Open { until_ms: 11_000 };
+        assert_eq!(open.after_failure(5_000, &CONFIG), open);
+    }
+
+    #[test]
+    fn state_survives_json() {
+        for s in [
+            BreakerState::default(),
+            BreakerState::Open { until_ms: 5 },
+            BreakerState::HalfOpen {
+                probe_started_ms: 7,
+            },
+        ] {
+            let text = serde_json::to_string(&s).unwrap();
+            assert_eq!(serde_json::from_str::<BreakerState>(&text).unwrap(), s);
+        }
+    }
+}

@@ -1,0 +1,500 @@
+//! The reservation aggregate: placing (after an approved payment), the theater's answer,
+//! cancellation, refunds. Every change bumps `version`, which orders status changes downstream.
+//!
+//! ```text
+//! PAID ──SeatsAllocated──▶ CONFIRMED ──cancel──▶ CANCELLED
+//!  │  └──SeatsRejected───▶ REJECTED
+//!  └──────cancel──────────────────────────────▶ CANCELLED
+//! payment: APPROVED ──PaymentRefunded──▶ REFUNDED   (after REJECTED or CANCELLED)
+//! ```
+
+use chrono::{DateTime, Utc};
+use cinema_events as ev;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CustomerId, Money, ReservationId, Screening, SeatSelection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Paid,
+    Confirmed,
+    Rejected,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "PAID",
+            Self::Confirmed => "CONFIRMED",
+            Self::Rejected => "REJECTED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// # Errors
+    /// An unknown name.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Ok(match text {
+            "PAID" => Self::Paid,
+            "CONFIRMED" => Self::Confirmed,
+            "REJECTED" => Self::Rejected,
+            "CANCELLED" => Self::Cancelled,
+            other => return Err(format!("unknown status {other:?}")),
+        })
+    }
+
+    /// Whether the reservation still holds (or is about to hold) its seats.
+    pub fn holds_seats(self) -> bool {
+        matches!(self, Self::Paid | Self::Confirmed)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentStatus {
+    Approved,
+    Refunded,
+}
+
+impl PaymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "APPROVED",
+            Self::Refunded => "REFUNDED",
+        }
+    }
+
+    /// # Errors
+    /// An unknown name.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "APPROVED" => Ok(Self::Approved),
+            "REFUNDED" => Ok(Self::Refunded),
+            other => Err(format!("unknown payment status {other:?}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reservation {
+    pub id: ReservationId,
+    pub customer_id: CustomerId,
+    pub screening_id: String,
+    pub seats: Vec<String>,
+    pub total: Money,
+    pub status: Status,
+    pub payment_status: PaymentStatus,
+    pub payment_id: String,
+    /// The theater's rejection reason, when `REJECTED`.
+    pub rejection: Option<ev::RejectionReason>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Why a booking request is refused before any payment is attempted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlaceError {
+    #[error("{0}")]
+    InvalidSeats(String),
+    #[error("seat {seat} does not exist in this hall")]
+    UnknownSeat { seat: String },
+    #[error("the screening has already started")]
+    ShowtimePassed,
+    #[error("the total price overflows")]
+    PriceOverflow,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CancelError {
+    #[error("reservation not found")]
+    NotFound,
+    #[error("a {0} reservation cannot be cancelled")]
+    NotCancellable(&'static str),
+    #[error("the screening has already started")]
+    ShowtimePassed,
+}
+
+/// A validated booking request: what will be charged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    pub seats: SeatSelection,
+    pub total: Money,
+}
+
+/// Checks a booking request against the screening: seats exist, showtime ahead, price.
+///
+/// # Errors
+/// The first rule the request breaks.
+pub fn quote(
+    screening: &Screening,
+    seats: &[String],
+    now: DateTime<Utc>,
+) -> Result<Quote, PlaceError> {
+    let seats = SeatSelection::parse(seats).map_err(PlaceError::InvalidSeats)?;
+    if let Some(seat) = seats
+        .seats()
+        .iter()
+        .find(|s| !s.fits(screening.rows, screening.seats_per_row))
+    {
+        return Err(PlaceError::UnknownSeat {
+            seat: seat.as_str().to_string(),
+        });
+    }
+    if screening.starts_at <= now {
+        return Err(PlaceError::ShowtimePassed);
+    }
+    let total = screening
+        .price
+        .times(seats.len())
+        .ok_or(PlaceError::PriceOverflow)?;
+    Ok(Quote { seats, total })
+}
+
+impl Reservation {
+    /// A paid booking: the payment was approved, the seats are being allocated.
+    pub fn place(
+        id: ReservationId,
+        customer_id: CustomerId,
+        screening_id: &str,
+        quote: Quote,
+        payment_id: String,
+        now: DateTime<Utc>,
+    ) -> (Self, ev::EventData) {
+        let r = Self {
+            id,
+            customer_id,
+            screening_id: screening_id.to_string(),
+            seats: quote.seats.labels(),
+            total: quote.total,
+            status: Status::Paid,
+            payment_status: PaymentStatus::Approved,
+            payment_id,
+            rejection: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let event = ev::EventData::ReservationPlaced(ev::ReservationPlaced {
+            reservation_id: r.id.to_string(),
+            customer_id: r.customer_id.to_string(),
+            screening_id: r.screening_id.clone(),
+            seats: r.seats.clone(),
+            total: r.total.clone().into(),
+            payment_id: r.payment_id.clone(),
+        });
+        (r, event)
+    }
+
+    fn bump(&mut self, now: DateTime<Utc>) {
+        self.version += 1;
+        self.updated_at = now;
+    }
+
+    /// The theater allocated the seats. Only a `PAID` booking becomes `CONFIRMED`; a booking
+    /// cancelled meanwhile stays cancelled (the theater releases the seats on our cancel event).
+    pub fn seats_allocated(&mut self, now: DateTime<Utc>) -> Option<ev::EventData> {
+        if self.status != Status::Paid {
+            return None;
+        }
+        self.status = Status::Confirmed;
+        self.bump(now);
+        Some(ev::EventData::ReservationConfirmed(
+            ev::ReservationConfirmed {
+                reservation_id: self.id.to_string(),
+                customer_id: self.customer_id.to_string(),
+                screening_id: self.screening_id.clone(),
+                seats: self.seats.clone(),
+            },
+        ))
+    }
+
+    /// The theater could not allocate the seats: the booking is rejected and the payment will be
+    /// refunded (payment reacts to `ReservationRejected`).
+    pub fn seats_rejected(
+        &mut self,
+        reason: ev::RejectionReason,
+        now: DateTime<Utc>,
+    ) -> Option<ev::EventData> {
+        if self.status != Status::Paid {
+            return None;
+        }
+        self.status = Status::Rejected;
+        self.rejection = Some(reason);
+        self.bump(now);
+        Some(ev::EventData::ReservationRejected(
+            ev::ReservationRejected {
+                reservation_id: self.id.to_string(),
+                customer_id: self.customer_id.to_string(),
+                screening_id: self.screening_id.clone(),
+                seats: self.seats.clone(),
+                payment_id: self.payment_id.clone(),
+                reason,
+            },
+        ))
+    }
+
+    /// The customer cancels. Idempotent: cancelling a cancelled booking changes nothing and
+    /// returns no event.
+    ///
+    /// # Errors
+    /// Someone else's booking (reported as not found), a rejected booking, or a screening that
+    /// has started.
+    pub fn cancel(
+        &mut self,
+        by: &CustomerId,
+        screening_starts_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ev::EventData>, CancelError> {
+        if &self.customer_id != by {
+            return Err(CancelError::NotFound);
+        }
+        match self.status {
+            Status::Cancelled => return Ok(None),
+            Status::Rejected => return Err(CancelError::NotCancellable(Status::Rejected.as_str())),
+            Status::Paid | Status::Confirmed => {}
+        }
+        if screening_starts_at.is_some_and(|t| t <= now) {
+            return Err(CancelError::ShowtimePassed);
+        }
+        let was_confirmed = self.status == Status::Confirmed;
+        self.status = Status::Cancelled;
+        self.bump(now);
+        Ok(Some(ev::EventData::ReservationCancelled(
+            ev::ReservationCancelled {
+                reservation_id: self.id.to_string(),
+                customer_id: self.customer_id.to_string(),
+                screening_id: self.screening_id.clone(),
+                seats: self.seats.clone(),
+                payment_id: self.payment_id.clone(),
+                was_confirmed,
+            },
+        )))
+    }
+
+    /// The payment was refunded. Returns whether anything changed.
+    pub fn payment_refunded(&mut self, now: DateTime<Utc>) -> bool {
+        if self.payment_status == PaymentStatus::Refunded {
+            return false;
+        }
+        self.payment_status = PaymentStatus::Refunded;
+        self.bump(now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 1, h, 0, 0).unwrap()
+    }
+
+    fn screening() -> Screening {
+        Screening {
+            screening_id: "s1".into(),
+            movie_id: "m1".into(),
+            movie_title: "Parasite".into(),
+            hall_id: "h1".into(),
+            starts_at: t(20),
+            rows: 5,
+            seats_per_row: 8,
+            price: Money {
+                amount: 12_000,
+                currency: "KRW".into(),
+            },
+        }
+    }
+
+    fn seats(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn alice() -> CustomerId {
+        CustomerId::parse("alice").unwrap()
+    }
+
+    fn placed() -> Reservation {
+        let q = quote(&screening(), &seats(&["A1", "A2"]), t(10)).unwrap();
+        Reservation::place(
+            ReservationId::parse("r1").unwrap(),
+            alice(),
+            "s1",
+            q,
+            "p1".into(),
+            t(10),
+        )
+        .0
+    }
+
+    #[test]
+    fn a_quote_charges_the_screening_price_per_seat() {
+        let q = quote(&screening(), &seats(&["A1", "B3"]), t(10)).unwrap();
+        assert_eq!(
+            q.total,
+            Money {
+                amount: 24_000,
+                currency: "KRW".into()
+            }
+        );
+    }
+
+    #[test]
+    fn seats_outside_the_hall_are_refused() {
+        let err = quote(&screening(), &seats(&["F1"]), t(10)).unwrap_err();
+        assert_eq!(err, PlaceError::UnknownSeat { seat: "F1".into() });
+        assert!(quote(&screening(), &seats(&["A9"]), t(10)).is_err());
+    }
+
+    #[test]
+    fn a_started_screening_cannot_be_booked() {
+        assert_eq!(
+            quote(&screening(), &seats(&["A1"]), t(20)).unwrap_err(),
+            PlaceError::ShowtimePassed
+        );
+    }
+
+    #[test]
+    fn placing_a_booking_makes_it_paid_at_version_one_and_announces_it() {
+        let q = quote(&screening(), &seats(&["A1"]), t(10)).unwrap();
+        let (r, event) = Reservation::place(
+            ReservationId::parse("r1").unwrap(),
+            alice(),
+            "s1",
+            q,
+            "p1".into(),
+            t(10),
+        );
+        assert_eq!(
+            (r.status, r.payment_status, r.version),
+            (Status::Paid, PaymentStatus::Approved, 1)
+        );
+        assert!(
+            matches!(event, ev::EventData::ReservationPlaced(p) if p.payment_id == "p1" && p.seats == ["A1"])
+        );
+    }
+
+    #[test]
+    fn given_paid_when_seats_allocated_then_confirmed() {
+        let mut r = placed();
+        let event = r.seats_allocated(t(11));
+        assert_eq!(r.status, Status::Confirmed);
+        assert_eq!(r.version, 2);
+        assert!(matches!(
+            event,
+            Some(ev::EventData::ReservationConfirmed(_))
+        ));
+    }
+
+    #[test]
+    fn given_paid_when_seats_rejected_then_rejected_with_the_reason() {
+        let mut r = placed();
+        let event = r.seats_rejected(ev::RejectionReason::SeatsTaken, t(11));
+        assert_eq!(r.status, Status::Rejected);
+        assert!(
+            matches!(event, Some(ev::EventData::ReservationRejected(e)) if e.reason == ev::RejectionReason::SeatsTaken)
+        );
+    }
+
+    #[test]
+    fn a_duplicate_allocation_changes_nothing() {
+        let mut r = placed();
+        r.seats_allocated(t(11));
+        let before = r.clone();
+        assert!(r.seats_allocated(t(12)).is_none());
+        assert_eq!(r, before);
+    }
+
+    #[test]
+    fn a_late_rejection_after_confirmation_is_ignored() {
+        let mut r = placed();
+        r.seats_allocated(t(11));
+        assert!(
+            r.seats_rejected(ev::RejectionReason::SeatsTaken, t(12))
+                .is_none()
+        );
+        assert_eq!(r.status, Status::Confirmed);
+    }
+
+    #[test]
+    fn given_cancelled_while_paid_when_the_allocation_lands_then_it_stays_cancelled() {
+        let mut r = placed();
+        let cancel = r.cancel(&alice(), Some(t(20)), t(11)).unwrap();
+        assert!(matches!(cancel, Some(ev::EventData::ReservationCancelled(c)) if !c.was_confirmed));
+        assert!(r.seats_allocated(t(12)).is_none());
+        assert_eq!(r.status, Status::Cancelled);
+    }
+
+    #[test]
+    fn cancelling_a_confirmed_booking_says_the_seats_were_allocated() {
+        let mut r = placed();
+        r.seats_allocated(t(11));
+        let cancel = r.cancel(&alice(), Some(t(20)), t(12)).unwrap();
+        assert!(matches!(cancel, Some(ev::EventData::ReservationCancelled(c)) if c.was_confirmed));
+    }
+
+    #[test]
+    fn cancelling_twice_is_idempotent() {
+        let mut r = placed();
+        r.cancel(&alice(), Some(t(20)), t(11)).unwrap();
+        let version = r.version;
+        assert_eq!(r.cancel(&alice(), Some(t(20)), t(12)), Ok(None));
+        assert_eq!(r.version, version);
+    }
+
+    #[test]
+    fn only_the_owner_may_cancel() {
+        let mut r = placed();
+        let bob = CustomerId::parse("bob").unwrap();
+        assert_eq!(
+            r.cancel(&bob, Some(t(20)), t(11)),
+            Err(CancelError::NotFound)
+        );
+        assert_eq!(r.status, Status::Paid);
+    }
+
+    #[test]
+    fn a_rejected_booking_or_a_started_screening_cannot_be_cancelled() {
+        let mut rejected = placed();
+        rejected.seats_rejected(ev::RejectionReason::SeatsTaken, t(11));
+        assert!(matches!(
+            rejected.cancel(&alice(), Some(t(20)), t(12)),
+            Err(CancelError::NotCancellable(_))
+        ));
+        let mut late = placed();
+        assert_eq!(
+            late.cancel(&alice(), Some(t(20)), t(20)),
+            Err(CancelError::ShowtimePassed)
+        );
+    }
+
+    #[test]
+    fn a_refund_is_recorded_once() {
+        let mut r = placed();
+        r.cancel(&alice(), Some(t(20)), t(11)).unwrap();
+        assert!(r.payment_refunded(t(12)));
+        let version = r.version;
+        assert!(!r.payment_refunded(t(13)));
+        assert_eq!(
+            (r.payment_status, r.version),
+            (PaymentStatus::Refunded, version)
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for s in [
+            Status::Paid,
+            Status::Confirmed,
+            Status::Rejected,
+            Status::Cancelled,
+        ] {
+            assert_eq!(Status::parse(s.as_str()), Ok(s));
+        }
+        assert!(Status::parse("paid").is_err());
+    }
+}

@@ -1,0 +1,38 @@
+//! Configuration from Spin variables.
+
+use cinema_http::variable_or;
+use reservation_core::breaker::BreakerConfig;
+
+pub struct Config {
+    pub redis_address: String,
+    pub payment_url: String,
+    pub payment_timeout_ms: u64,
+    pub breaker: BreakerConfig,
+}
+
+impl Config {
+    pub fn load() -> Self {
+        let number = |name: &str, default: u64| {
+            variable_or(name, &default.to_string())
+                .parse()
+                .unwrap_or(default)
+        };
+        // The API caps the payment timeout at 3 s.
+        let payment_timeout_ms = number("payment_timeout_ms", 2000).clamp(1, 3000);
+        Self {
+            redis_address: variable_or("redis_address", "redis://127.0.0.1:6379"),
+            payment_url: variable_or("payment_url", "http://payment.spin.internal"),
+            payment_timeout_ms,
+            breaker: BreakerConfig {
+                failure_threshold: u32::try_from(number("payment_breaker_failures", 5))
+                    .unwrap_or(5)
+                    .max(1),
+                open_for_ms: i64::try_from(number("payment_breaker_open_s", 10))
+                    .unwrap_or(10)
+                    .max(1)
+                    * 1000,
+                probe_timeout_ms: i64::try_from(payment_timeout_ms).unwrap_or(2000) * 2,
+            },
+        }
+    }
+}

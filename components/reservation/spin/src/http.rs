@@ -1,0 +1,143 @@
+//! The private HTTP API (reached through the gateway, which strips `/api` and sets identity
+//! headers). Errors are mapped to the API's JSON errors here and in `place.rs` only.
+
+use cinema_eventing::{outbox, sql};
+use cinema_http::{ApiError, RequestContext, json};
+use reservation_core::{CancelError, CustomerId, Reservation};
+use serde_json::json as j;
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::config::Config;
+use crate::{CONTEXT, store};
+
+pub fn handle(req: Request) -> Response {
+    let ctx = RequestContext::from_request(&req);
+    let path = req.path().split('?').next().unwrap_or("").to_string();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let result = match (req.method(), segments.as_slice()) {
+        (Method::Post, ["reservations"]) => crate::place::handle(&req, &ctx),
+        (Method::Get, ["reservations"]) => list(&ctx),
+        (Method::Get, ["reservations", id]) => get(&ctx, id),
+        (Method::Delete, ["reservations", id]) => cancel(&ctx, id),
+        (Method::Post, ["admin", "events", "relay"]) => relay(&ctx),
+        (_, ["reservations"] | ["reservations", _] | ["admin", "events", "relay"]) => Err(
+            ApiError::new(405, "method_not_allowed", "this method is not allowed here"),
+        ),
+        _ => Err(ApiError::not_found("no such resource")),
+    };
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// The API's view of a booking.
+pub fn view(r: &Reservation) -> serde_json::Value {
+    j!({
+        "reservation_id": r.id,
+        "customer_id": r.customer_id,
+        "screening_id": r.screening_id,
+        "seats": r.seats,
+        "total": r.total,
+        "status": r.status.as_str(),
+        "payment_status": r.payment_status.as_str(),
+        "payment_id": r.payment_id,
+        "rejection_reason": r.rejection.map(|reason| reason.code()),
+        "version": r.version,
+        "created_at": r.created_at.to_rfc3339(),
+        "updated_at": r.updated_at.to_rfc3339(),
+    })
+}
+
+pub fn unexpected(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(CONTEXT, e)
+}
+
+fn customer(ctx: &RequestContext) -> Result<CustomerId, ApiError> {
+    CustomerId::parse(ctx.customer()?)
+        .map_err(|_| ApiError::unauthorized("the customer id is not valid"))
+}
+
+fn get(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
+    let customer = customer(ctx)?;
+    let conn = store::open().map_err(unexpected)?;
+    match store::reservation(&conn, id).map_err(unexpected)? {
+        Some(r) if r.customer_id == customer => Ok(json(200, &view(&r))),
+        // Another customer's booking is reported as absent: its existence is not theirs to know.
+        _ => Err(ApiError::not_found("reservation not found")),
+    }
+}
+
+fn list(ctx: &RequestContext) -> Result<Response, ApiError> {
+    let customer = customer(ctx)?;
+    let conn = store::open().map_err(unexpected)?;
+    let all = store::reservations_of(&conn, customer.as_str()).map_err(unexpected)?;
+    Ok(json(200, &all.iter().map(view).collect::<Vec<_>>()))
+}
+
+enum CancelOutcome {
+    Done(Reservation),
+    Refused(ApiError),
+}
+
+fn cancel(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
+    let customer = customer(ctx)?;
+    let config = Config::load();
+    let conn = store::open().map_err(unexpected)?;
+    let now = cinema_http::now();
+    let outcome = sql::transaction(
+        &conn,
+        |c| -> Result<CancelOutcome, cinema_eventing::Error> {
+            let Some(mut r) = store::reservation(c, id)? else {
+                return Ok(CancelOutcome::Refused(ApiError::not_found(
+                    "reservation not found",
+                )));
+            };
+            let starts_at = store::screening(c, &r.screening_id)?.map(|s| s.starts_at);
+            match r.cancel(&customer, starts_at, now) {
+                Ok(Some(event)) => {
+                    store::update(c, &r)?;
+                    let meta = cinema_eventing::Meta::new(&ctx.correlation_id)
+                        .reservation(r.id.as_str(), Some(r.version));
+                    outbox::append(c, &cinema_eventing::envelope(CONTEXT, &meta, event))?;
+                    Ok(CancelOutcome::Done(r))
+                }
+                Ok(None) => Ok(CancelOutcome::Done(r)),
+                Err(CancelError::NotFound) => Ok(CancelOutcome::Refused(ApiError::not_found(
+                    "reservation not found",
+                ))),
+                Err(e @ (CancelError::NotCancellable(_) | CancelError::ShowtimePassed)) => Ok(
+                    CancelOutcome::Refused(ApiError::new(409, "not_cancellable", e.to_string())),
+                ),
+            }
+        },
+    )
+    .map_err(unexpected)?;
+    match outcome {
+        CancelOutcome::Done(r) => {
+            outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, &ctx.correlation_id);
+            cinema_http::log(
+                CONTEXT,
+                cinema_http::Level::Info,
+                "reservation cancelled",
+                &[
+                    ("correlation_id", &ctx.correlation_id),
+                    ("reservation_id", r.id.as_str()),
+                ],
+            );
+            Ok(json(200, &view(&r)))
+        }
+        CancelOutcome::Refused(e) => Err(e),
+    }
+}
+
+fn relay(ctx: &RequestContext) -> Result<Response, ApiError> {
+    ctx.require_admin()?;
+    let config = Config::load();
+    let conn = store::open().map_err(unexpected)?;
+    let relayed = outbox::relay(&conn, &config.redis_address, 10_000).map_err(|e| {
+        ApiError::unavailable(
+            "events_unavailable",
+            format!("the event log is unreachable: {e}"),
+            1,
+        )
+    })?;
+    Ok(json(200, &j!({ "relayed": relayed })))
+}
