@@ -109,6 +109,24 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
     Ok(rows.len())
 }
 
+/// Relays every pending row and then rings the doorbell even if nothing was pending, so every
+/// consumer wakes up and drains what it missed (the operator's `POST /api/admin/events/relay`).
+///
+/// # Errors
+/// As [`relay`].
+pub fn relay_all_and_ring(conn: &Connection, redis_address: &str) -> Result<usize, Error> {
+    let mut total = 0;
+    loop {
+        let n = relay(conn, redis_address, 1000)?;
+        total += n;
+        if n < 1000 {
+            break;
+        }
+    }
+    Redis::open(redis_address)?.publish(DOORBELL, b"wake".as_ref())?;
+    Ok(total)
+}
+
 /// Relays after a commit without failing the caller: the state change is already durable and the
 /// rows stay pending if Redis is down; the next request or `POST /admin/events/relay` retries.
 pub fn relay_best_effort(

@@ -132,7 +132,7 @@ fn relay(ctx: &RequestContext) -> Result<Response, ApiError> {
     ctx.require_admin()?;
     let config = Config::load();
     let conn = store::open().map_err(unexpected)?;
-    let relayed = outbox::relay(&conn, &config.redis_address, 10_000).map_err(|e| {
+    let relayed = outbox::relay_all_and_ring(&conn, &config.redis_address).map_err(|e| {
         ApiError::unavailable(
             "events_unavailable",
             format!("the event log is unreachable: {e}"),

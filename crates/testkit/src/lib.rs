@@ -1,0 +1,183 @@
+//! Test support shared by the devhost conformance suite and the end-to-end suite: real processes
+//! only — a `redis-server` on a free port and `devhost up` — killed when dropped.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A TCP port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind an ephemeral port")
+        .port()
+}
+
+/// The workspace root (this crate lives in `crates/testkit`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("workspace root").to_path_buf()
+}
+
+/// The Cargo target directory.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+/// Polls `check` until it returns `Some` or the deadline passes; then panics with `what`.
+pub fn eventually<T>(deadline: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let end = Instant::now() + deadline;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < end, "timed out after {deadline:?} waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A private `redis-server` (no persistence) on a free port.
+pub struct Redis {
+    pub port: u16,
+    child: Child,
+}
+
+impl Redis {
+    pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    pub fn start_on(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (apt-get install -y redis-server)");
+        eventually(Duration::from_secs(10), "redis-server to accept connections", || {
+            TcpStream::connect(("127.0.0.1", port)).ok()
+        });
+        Self { port, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs `redis-cli` against this server and returns its stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        if self.child.kill().is_ok() {
+            self.child.wait().ok();
+        }
+    }
+}
+
+/// The devhost binary: `$DEVHOST_BIN`, else `target/debug/devhost` (built by `cargo test`).
+pub fn devhost_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("DEVHOST_BIN") {
+        return PathBuf::from(bin);
+    }
+    let bin = target_dir().join("debug").join("devhost");
+    assert!(bin.is_file(), "{} not found: run `cargo build -p devhost` first", bin.display());
+    bin
+}
+
+/// A running `devhost up`, killed on drop. Its output goes to `<dir>/devhost.log`.
+pub struct DevHost {
+    pub port: u16,
+    child: Child,
+    log: PathBuf,
+}
+
+impl DevHost {
+    /// Starts devhost with `args` (after `up`) in `cwd`, listening on a free port, and waits for
+    /// the health check.
+    pub fn start(cwd: &Path, args: &[String]) -> Self {
+        let port = free_port();
+        let log = cwd.join(format!("devhost-{port}.log"));
+        let out = std::fs::File::create(&log).expect("create devhost log");
+        let err = out.try_clone().expect("clone log handle");
+        let child = Command::new(devhost_bin())
+            .arg("up")
+            .args(args)
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--quiet"])
+            .current_dir(cwd)
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn devhost");
+        let mut host = Self { port, child, log };
+        let end = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(Some(status)) = host.child.try_wait() {
+                panic!("devhost exited ({status}) before becoming healthy:\n{}", host.output());
+            }
+            if health(port) {
+                break;
+            }
+            assert!(Instant::now() < end, "devhost not healthy after 120 s:\n{}", host.output());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        host
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Everything devhost printed so far.
+    pub fn output(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log) {
+            f.read_to_string(&mut text).ok();
+        }
+        text
+    }
+
+    /// Stops the process (as a crash would: SIGKILL).
+    pub fn kill(&mut self) {
+        if self.child.kill().is_ok() {
+            self.child.wait().ok();
+        }
+    }
+}
+
+impl Drop for DevHost {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!("---- devhost output ----\n{}", self.output());
+        }
+    }
+}
+
+fn health(port: u16) -> bool {
+    use std::io::Write;
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    if s
+        .write_all(b"GET /.well-known/spin/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok();
+    buf.starts_with("HTTP/1.1 200")
+}
