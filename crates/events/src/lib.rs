@@ -38,15 +38,94 @@ impl EventData {
     }
 }
 
+/// The envelope as it travels on the stream: `type` names the payload and `data` is the payload
+/// itself (`{"event_id": …, "type": "SeatsAllocated", …, "data": {"reservation_id": …}}`).
+/// Enum values (e.g. `RejectionReason`) are written with their Rust names (`"SeatsTaken"`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Wire {
+    event_id: String,
+    #[serde(rename = "type")]
+    type_: String,
+    version: u32,
+    occurred_at: String,
+    correlation_id: String,
+    #[serde(default)]
+    causation_id: Option<String>,
+    #[serde(default)]
+    reservation_id: Option<String>,
+    #[serde(default)]
+    reservation_version: Option<u64>,
+    source: String,
+    data: serde_json::Value,
+}
+
+macro_rules! payloads {
+    ($($variant:ident),* $(,)?) => {
+        fn data_to_value(data: &EventData) -> serde_json::Value {
+            match data {
+                $(EventData::$variant(inner) => serde_json::to_value(inner),)*
+            }
+            .expect("payloads always serialise")
+        }
+
+        fn data_from_value(type_: &str, value: serde_json::Value) -> Result<EventData, serde_json::Error> {
+            match type_ {
+                $(stringify!($variant) => Ok(EventData::$variant(serde_json::from_value(value)?)),)*
+                other => Err(serde::de::Error::custom(format!("unknown event type {other:?}"))),
+            }
+        }
+    };
+}
+
+payloads!(
+    MovieRegistered,
+    ScreeningScheduled,
+    SeatsAllocated,
+    SeatsRejected,
+    SeatsReleased,
+    ReservationPlaced,
+    ReservationConfirmed,
+    ReservationRejected,
+    ReservationCancelled,
+    PaymentApproved,
+    PaymentRefunded,
+);
+
 impl Envelope {
     /// # Errors
-    /// The text is not a JSON envelope of this contract.
+    /// The text is not a JSON envelope of this contract (including an unknown `type`).
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+        let wire: Wire = serde_json::from_str(text)?;
+        let data = data_from_value(&wire.type_, wire.data)?;
+        Ok(Self {
+            event_id: wire.event_id,
+            type_: wire.type_,
+            version: wire.version,
+            occurred_at: wire.occurred_at,
+            correlation_id: wire.correlation_id,
+            causation_id: wire.causation_id,
+            reservation_id: wire.reservation_id,
+            reservation_version: wire.reservation_version,
+            source: wire.source,
+            data,
+        })
     }
 
+    /// The wire form; `type` is always the payload's name.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("an envelope always serialises")
+        let wire = Wire {
+            event_id: self.event_id.clone(),
+            type_: self.data.type_name().to_string(),
+            version: self.version,
+            occurred_at: self.occurred_at.clone(),
+            correlation_id: self.correlation_id.clone(),
+            causation_id: self.causation_id.clone(),
+            reservation_id: self.reservation_id.clone(),
+            reservation_version: self.reservation_version,
+            source: self.source.clone(),
+            data: data_to_value(&self.data),
+        };
+        serde_json::to_string(&wire).expect("an envelope always serialises")
     }
 }
 
@@ -98,9 +177,20 @@ mod tests {
     }
 
     #[test]
-    fn json_uses_snake_case_fields() {
-        let json = sample().to_json();
-        assert!(json.contains("\"reservation_id\":\"r1\""), "{json}");
-        assert!(json.contains("\"SeatsAllocated\""), "{json}");
+    fn the_wire_form_has_a_type_field_and_the_payload_as_data() {
+        let v: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        assert_eq!(v["type"], "SeatsAllocated");
+        assert_eq!(v["data"]["reservation_id"], "r1");
+        assert_eq!(v["data"]["seats"], serde_json::json!(["A1", "A2"]));
+        assert!(v.get("type_").is_none());
+    }
+
+    #[test]
+    fn an_unknown_type_or_a_mismatched_payload_is_refused() {
+        let mut v: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        v["type"] = "NoSuchEvent".into();
+        assert!(Envelope::from_json(&v.to_string()).is_err());
+        v["type"] = "MovieRegistered".into();
+        assert!(Envelope::from_json(&v.to_string()).is_err());
     }
 }

@@ -1,1 +1,33 @@
-//! The theater Spin component.
+//! The theater Spin component: thin adapters around `theater-core`.
+//!
+//! - [`http`]: the private HTTP API (halls, movies and screenings, seat maps, outbox relay),
+//!   reached through the gateway, which strips `/api`.
+//! - [`events`]: the Redis-triggered consumer (`theater-events`): `ReservationPlaced` →
+//!   allocate or reject, `ReservationCancelled` → release or tombstone.
+//! - [`store`]: the SQLite database `theater` — schema and the core's repositories.
+//! - [`outbound`]: the outbox publisher, clock and id generator.
+//!
+//! Every use case runs in one `BEGIN IMMEDIATE` transaction with its outbox rows (and, for
+//! events, the inbox claim); the outbox is relayed to Redis after the commit.
+
+mod config;
+mod events;
+mod http;
+mod outbound;
+mod store;
+
+/// The context's name: log `context`, event `source`, consumer group.
+const CONTEXT: &str = "theater";
+
+#[allow(unsafe_code)] // the spin-sdk entry-point macros expand to FFI glue
+mod entry {
+    #[spin_sdk::http_component]
+    fn handle(req: spin_sdk::http::Request) -> anyhow::Result<spin_sdk::http::Response> {
+        Ok(crate::http::handle(&req))
+    }
+
+    #[spin_sdk::redis_component]
+    fn on_message(_doorbell: bytes::Bytes) -> anyhow::Result<()> {
+        crate::events::on_doorbell()
+    }
+}

@@ -1,0 +1,93 @@
+//! The read model's documents (stored as JSON).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// Money in integer minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Price {
+    pub amount: i64,
+    pub currency: String,
+}
+
+impl From<&cinema_events::Money> for Price {
+    fn from(m: &cinema_events::Money) -> Self {
+        Self {
+            amount: m.amount,
+            currency: m.currency.clone(),
+        }
+    }
+}
+
+/// Every movie id the catalog knows, so listing needs no key scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovieIndex {
+    pub movie_ids: BTreeSet<String>,
+}
+
+/// A movie. Created by `MovieRegistered`, or by a `ScreeningScheduled` that arrives first (it
+/// carries the title and runtime too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovieDoc {
+    pub movie_id: String,
+    pub title: String,
+    pub runtime_min: u32,
+    /// From `MovieRegistered` (a screening's price is on the screening).
+    pub price: Option<Price>,
+    /// Whether `MovieRegistered` has been applied (its title and runtime then win).
+    pub registered: bool,
+    pub screening_ids: BTreeSet<String>,
+}
+
+/// What `ScreeningScheduled` says about a screening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningDetails {
+    pub movie_id: String,
+    pub hall_id: String,
+    pub hall_name: String,
+    pub starts_at: String,
+    pub seats_total: u32,
+    pub price: Price,
+}
+
+/// A screening and the reservations holding its seats. Seat events may arrive before the
+/// screening itself (then `details` is `None` until it does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningDoc {
+    pub screening_id: String,
+    pub details: Option<ScreeningDetails>,
+    /// Reservation id → the seats it holds (allocated and not released).
+    pub allocations: BTreeMap<String, BTreeSet<String>>,
+    /// Reservations whose seats were released. The theater never allocates a released
+    /// reservation again, so this also absorbs an allocation that arrives after its release.
+    pub released: BTreeSet<String>,
+}
+
+impl ScreeningDoc {
+    pub fn new(screening_id: &str) -> Self {
+        Self {
+            screening_id: screening_id.to_string(),
+            details: None,
+            allocations: BTreeMap::new(),
+            released: BTreeSet::new(),
+        }
+    }
+
+    /// Distinct seats held by live allocations.
+    pub fn seats_allocated(&self) -> usize {
+        self.allocations
+            .values()
+            .flatten()
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+
+    /// Seats still for sale: total minus allocated, within `0..=total`; `None` until the
+    /// screening's details are known.
+    pub fn seats_left(&self) -> Option<u32> {
+        let total = self.details.as_ref()?.seats_total;
+        let allocated = u32::try_from(self.seats_allocated()).unwrap_or(u32::MAX);
+        Some(total.saturating_sub(allocated))
+    }
+}

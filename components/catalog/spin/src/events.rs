@@ -1,0 +1,71 @@
+//! The Redis-triggered projector (`catalog-events`, consumer group `catalog`): drains the group
+//! and applies each theater event to the read model, then records it in the inbox.
+
+use catalog_core::services::{Projected, ProjectionError, Projector};
+use cinema_eventing::consumer::Consumer;
+use cinema_http::Level;
+
+use crate::CONTEXT;
+use crate::store::{KvCatalog, KvInbox};
+
+const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
+
+/// # Errors
+/// The store cannot be opened or Redis is unreachable (the events stay in the stream).
+pub fn on_doorbell() -> anyhow::Result<()> {
+    let redis_address = cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS);
+    let catalog = KvCatalog::open()?;
+    let inbox = KvInbox::open()?;
+    let projector = Projector {
+        writer: &catalog,
+        inbox: &inbox,
+    };
+    let report = Consumer::new(&redis_address, CONTEXT).drain(CONTEXT, |event| {
+        let fields = [
+            ("correlation_id", event.correlation_id.as_str()),
+            (
+                "reservation_id",
+                event.reservation_id.as_deref().unwrap_or(""),
+            ),
+            ("event_id", event.event_id.as_str()),
+            ("event_type", event.type_.as_str()),
+        ];
+        match projector.handle(event) {
+            Ok(Projected::Applied) => {
+                cinema_http::log(CONTEXT, Level::Info, "event projected", &fields);
+                Ok(())
+            }
+            Ok(Projected::AlreadyApplied) => {
+                cinema_http::log(
+                    CONTEXT,
+                    Level::Info,
+                    "event already projected (inbox)",
+                    &fields,
+                );
+                Ok(())
+            }
+            Ok(Projected::NotProjected) => Ok(()),
+            Err(ProjectionError::Unexpected(e)) => {
+                cinema_http::log(
+                    CONTEXT,
+                    Level::Error,
+                    &format!("event not projected: {e}"),
+                    &fields,
+                );
+                Err(e)
+            }
+        }
+    })?;
+    if report.failed > 0 || report.dead_lettered > 0 {
+        cinema_http::log(
+            CONTEXT,
+            Level::Warn,
+            &format!(
+                "drained with {} handled, {} to retry, {} dead-lettered",
+                report.handled, report.failed, report.dead_lettered
+            ),
+            &[],
+        );
+    }
+    Ok(())
+}

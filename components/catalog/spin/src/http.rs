@@ -1,0 +1,56 @@
+//! `GET /movies` and `GET /movies/{id}` (public through the gateway). Read-only.
+
+use catalog_core::services::{CatalogQueries, GetMovieError};
+use cinema_http::{ApiError, RequestContext, json};
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::store::KvCatalog;
+
+pub fn handle(req: &Request) -> Response {
+    let ctx = RequestContext::from_request(req);
+    let path = req.path().trim_end_matches('/');
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let result = match (segments.as_slice(), req.method()) {
+        (["movies"], Method::Get) => list(),
+        (["movies", movie_id], Method::Get) => get(movie_id),
+        (["movies"] | ["movies", _], _) => Ok(method_not_allowed("GET")),
+        _ => Err(ApiError::not_found(format!("no route for {path}"))),
+    };
+    let mut response = result.unwrap_or_else(ApiError::into_response);
+    response.set_header("x-correlation-id", ctx.correlation_id);
+    response
+}
+
+fn list() -> Result<Response, ApiError> {
+    let catalog = KvCatalog::open().map_err(internal)?;
+    let movies = CatalogQueries { reader: &catalog }
+        .list_movies()
+        .map_err(internal)?;
+    Ok(json(200, &movies))
+}
+
+fn get(movie_id: &str) -> Result<Response, ApiError> {
+    let catalog = KvCatalog::open().map_err(internal)?;
+    let queries = CatalogQueries { reader: &catalog };
+    match queries.movie(movie_id) {
+        Ok(movie) => Ok(json(200, &movie)),
+        Err(e @ GetMovieError::NotFound(_)) => Err(ApiError::not_found(e.to_string())),
+        Err(GetMovieError::Unexpected(e)) => Err(internal(e)),
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(crate::CONTEXT, e)
+}
+
+/// 405 with the JSON error and an `Allow` header.
+fn method_not_allowed(allowed: &str) -> Response {
+    let mut response = ApiError::new(
+        405,
+        "method_not_allowed",
+        format!("method not allowed here; allowed: {allowed}"),
+    )
+    .into_response();
+    response.set_header("allow", allowed);
+    response
+}

@@ -1,0 +1,234 @@
+//! In-memory fakes of every port, and fixtures, for tests of this crate and of adapters
+//! (feature `testing`).
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use cinema_events::EventData;
+
+use crate::StoreError;
+use crate::allocation::ReservationRecord;
+use crate::hall::{Hall, Layout};
+use crate::ids::{HallId, MovieId, ReservationId, ScreeningId};
+use crate::movie::{Movie, Runtime};
+use crate::ports::{
+    Clock, EventPublisher, HallRepository, IdGenerator, MovieRepository, ReservationLedger,
+    ScreeningRepository, SeatInventory,
+};
+use crate::screening::Screening;
+use crate::seat::SeatLabel;
+use crate::showtime::{Interval, Showtime};
+
+/// Parses an RFC 3339 instant (panics on bad input: fixtures only).
+pub fn at(text: &str) -> DateTime<Utc> {
+    Showtime::parse(text).expect("fixture time").instant()
+}
+
+/// A 120-minute screening of movie `m1` in hall `h1` with 5 rows of 6 seats (`A1`–`E6`).
+pub fn screening_at(id: &str, starts_at: &str) -> Screening {
+    Screening {
+        id: ScreeningId::parse(id).expect("fixture id"),
+        movie_id: MovieId::parse("m1").expect("fixture id"),
+        hall_id: HallId::parse("h1").expect("fixture id"),
+        starts_at: Showtime::parse(starts_at).expect("fixture time"),
+        runtime: Runtime::minutes(120).expect("fixture runtime"),
+        layout: Layout::new(5, 6).expect("fixture layout"),
+    }
+}
+
+/// Every repository in memory. Holding a seat twice fails like the SQLite primary key does.
+#[derive(Default)]
+pub struct InMemoryTheater {
+    halls: RefCell<Vec<Hall>>,
+    movies: RefCell<BTreeMap<MovieId, Movie>>,
+    screenings: RefCell<BTreeMap<ScreeningId, Screening>>,
+    /// (screening, seat) → reservation.
+    held: RefCell<BTreeMap<(ScreeningId, SeatLabel), ReservationId>>,
+    ledger: RefCell<BTreeMap<ReservationId, ReservationRecord>>,
+}
+
+impl InMemoryTheater {
+    pub fn movie_count(&self) -> usize {
+        self.movies.borrow().len()
+    }
+
+    pub fn screening_count(&self) -> usize {
+        self.screenings.borrow().len()
+    }
+
+    /// The seats held for a screening, row-major.
+    pub fn held_seats(&self, screening: &str) -> Vec<String> {
+        self.held
+            .borrow()
+            .keys()
+            .filter(|(s, _)| s.as_str() == screening)
+            .map(|(_, seat)| seat.to_string())
+            .collect()
+    }
+}
+
+impl HallRepository for InMemoryTheater {
+    fn add_hall(&self, hall: &Hall) -> Result<(), StoreError> {
+        self.halls.borrow_mut().push(hall.clone());
+        Ok(())
+    }
+
+    fn hall(&self, id: &HallId) -> Result<Option<Hall>, StoreError> {
+        Ok(self.halls.borrow().iter().find(|h| &h.id == id).cloned())
+    }
+
+    fn halls(&self) -> Result<Vec<Hall>, StoreError> {
+        Ok(self.halls.borrow().clone())
+    }
+}
+
+impl MovieRepository for InMemoryTheater {
+    fn add_movie(&self, movie: &Movie) -> Result<(), StoreError> {
+        self.movies
+            .borrow_mut()
+            .insert(movie.id.clone(), movie.clone());
+        Ok(())
+    }
+
+    fn movie(&self, id: &MovieId) -> Result<Option<Movie>, StoreError> {
+        Ok(self.movies.borrow().get(id).cloned())
+    }
+}
+
+impl ScreeningRepository for InMemoryTheater {
+    fn add_screening(&self, screening: &Screening) -> Result<(), StoreError> {
+        self.screenings
+            .borrow_mut()
+            .insert(screening.id.clone(), screening.clone());
+        Ok(())
+    }
+
+    fn screening(&self, id: &ScreeningId) -> Result<Option<Screening>, StoreError> {
+        Ok(self.screenings.borrow().get(id).cloned())
+    }
+
+    fn screenings_in_hall_during(
+        &self,
+        hall: &HallId,
+        window: Interval,
+    ) -> Result<Vec<Screening>, StoreError> {
+        Ok(self
+            .screenings
+            .borrow()
+            .values()
+            .filter(|s| &s.hall_id == hall && s.running().overlaps(&window))
+            .cloned()
+            .collect())
+    }
+}
+
+impl SeatInventory for InMemoryTheater {
+    fn taken_seats(
+        &self,
+        screening: &ScreeningId,
+        _layout: &Layout,
+    ) -> Result<BTreeSet<SeatLabel>, StoreError> {
+        Ok(self
+            .held
+            .borrow()
+            .keys()
+            .filter(|(s, _)| s == screening)
+            .map(|(_, seat)| *seat)
+            .collect())
+    }
+
+    fn hold(
+        &self,
+        screening: &ScreeningId,
+        reservation: &ReservationId,
+        seats: &[SeatLabel],
+    ) -> Result<(), StoreError> {
+        let mut held = self.held.borrow_mut();
+        if let Some(seat) = seats
+            .iter()
+            .find(|seat| held.contains_key(&(screening.clone(), **seat)))
+        {
+            return Err(StoreError::new(format!(
+                "UNIQUE constraint failed: {screening} {seat}"
+            )));
+        }
+        for seat in seats {
+            held.insert((screening.clone(), *seat), reservation.clone());
+        }
+        Ok(())
+    }
+
+    fn release(&self, reservation: &ReservationId) -> Result<(), StoreError> {
+        self.held.borrow_mut().retain(|_, r| r != reservation);
+        Ok(())
+    }
+}
+
+impl ReservationLedger for InMemoryTheater {
+    fn reservation(&self, id: &ReservationId) -> Result<Option<ReservationRecord>, StoreError> {
+        Ok(self.ledger.borrow().get(id).cloned())
+    }
+
+    fn save(&self, record: &ReservationRecord) -> Result<(), StoreError> {
+        self.ledger
+            .borrow_mut()
+            .insert(record.reservation_id.clone(), record.clone());
+        Ok(())
+    }
+}
+
+/// Remembers every published event, in order.
+#[derive(Default)]
+pub struct RecordingPublisher {
+    events: RefCell<Vec<EventData>>,
+}
+
+impl RecordingPublisher {
+    pub fn events(&self) -> Vec<EventData> {
+        self.events.borrow().clone()
+    }
+}
+
+impl EventPublisher for RecordingPublisher {
+    fn publish(&self, event: EventData) -> Result<(), StoreError> {
+        self.events.borrow_mut().push(event);
+        Ok(())
+    }
+}
+
+/// A clock that stands still until moved.
+pub struct FakeClock {
+    now: Cell<DateTime<Utc>>,
+}
+
+impl FakeClock {
+    pub fn at(text: &str) -> Self {
+        Self {
+            now: Cell::new(at(text)),
+        }
+    }
+
+    pub fn set(&self, text: &str) {
+        self.now.set(at(text));
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.now.get()
+    }
+}
+
+/// Ids `id-1`, `id-2`, …
+#[derive(Default)]
+pub struct FakeIds {
+    next: Cell<u64>,
+}
+
+impl IdGenerator for FakeIds {
+    fn new_id(&self) -> String {
+        self.next.set(self.next.get() + 1);
+        format!("id-{}", self.next.get())
+    }
+}

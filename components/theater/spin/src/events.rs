@@ -1,0 +1,186 @@
+//! The Redis-triggered consumer (`theater-events`, consumer group `theater`).
+//!
+//! Each doorbell drains the group. Every event is applied in one `BEGIN IMMEDIATE` transaction
+//! that starts with the inbox claim (a redelivered event changes nothing) and ends with the
+//! answer in the outbox; after the commit the outbox is relayed. Events carry
+//! `Meta::caused_by(incoming)`: the correlation id travels on, the causation id is the incoming
+//! event, and the reservation id is set.
+
+use cinema_eventing::consumer::Consumer;
+use cinema_eventing::sql;
+use cinema_eventing::{Meta, inbox, outbox};
+use cinema_events::{Envelope, EventData};
+use cinema_http::Level;
+use spin_sdk::sqlite3::Connection;
+use theater_core::services::reservations::{
+    AllocationError, CancellationOutcome, PlacementOutcome, SeatAllocation,
+};
+
+use crate::CONTEXT;
+use crate::config::Config;
+use crate::outbound::{OutboxPublisher, SystemClock};
+use crate::store::{self, SqliteTheater, TxError};
+
+/// Handles one doorbell: drains every pending event of the group.
+///
+/// # Errors
+/// The database cannot be opened or Redis is unreachable (the events stay in the stream).
+pub fn on_doorbell() -> anyhow::Result<()> {
+    let config = Config::load();
+    let conn = store::open()?;
+    let report = Consumer::new(&config.redis_address, CONTEXT)
+        .drain(CONTEXT, |event| handle(&conn, &config, event))?;
+    if report.failed > 0 || report.dead_lettered > 0 {
+        cinema_http::log(
+            CONTEXT,
+            Level::Warn,
+            &format!(
+                "drained with {} handled, {} to retry, {} dead-lettered",
+                report.handled, report.failed, report.dead_lettered
+            ),
+            &[],
+        );
+    }
+    Ok(())
+}
+
+enum Outcome {
+    Placement(PlacementOutcome),
+    Cancellation(CancellationOutcome),
+}
+
+impl Outcome {
+    fn published(&self) -> bool {
+        matches!(
+            self,
+            Self::Placement(PlacementOutcome::Allocated(_) | PlacementOutcome::Rejected(_))
+                | Self::Cancellation(CancellationOutcome::Released(_))
+        )
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Placement(PlacementOutcome::Allocated(seats)) => {
+                format!("seats allocated: {}", seats.join(","))
+            }
+            Self::Placement(PlacementOutcome::Rejected(reason)) => {
+                format!("seats rejected: {}", reason.code())
+            }
+            Self::Placement(PlacementOutcome::AlreadyAnswered) => {
+                "reservation placed again: already answered, nothing changed".into()
+            }
+            Self::Placement(PlacementOutcome::CancelledBeforePlacement) => {
+                "placement arrived after its cancellation (tombstone): nothing allocated".into()
+            }
+            Self::Placement(PlacementOutcome::Ignored(why))
+            | Self::Cancellation(CancellationOutcome::Ignored(why)) => {
+                format!("event ignored: {why}")
+            }
+            Self::Cancellation(CancellationOutcome::Released(seats)) => {
+                format!("seats released: {}", seats.join(","))
+            }
+            Self::Cancellation(CancellationOutcome::Tombstoned) => {
+                "cancellation arrived before its placement: tombstone recorded".into()
+            }
+            Self::Cancellation(CancellationOutcome::NothingToRelease) => {
+                "cancellation: no seats held".into()
+            }
+        }
+    }
+}
+
+/// Applies one event. `Err` only for failures worth retrying (storage); the entry then stays
+/// pending in the group.
+fn handle(conn: &Connection, config: &Config, event: &Envelope) -> Result<(), String> {
+    let outcome = match &event.data {
+        EventData::ReservationPlaced(placed) => apply(conn, event, |allocation| {
+            allocation.place(placed).map(Outcome::Placement)
+        }),
+        EventData::ReservationCancelled(cancelled) => apply(conn, event, |allocation| {
+            allocation.cancel(cancelled).map(Outcome::Cancellation)
+        }),
+        // Not consumed by the theater.
+        _ => return Ok(()),
+    };
+    let reservation_id = event
+        .reservation_id
+        .clone()
+        .unwrap_or_else(|| reservation_of(&event.data));
+    let fields = [
+        ("correlation_id", event.correlation_id.as_str()),
+        ("reservation_id", reservation_id.as_str()),
+        ("event_id", event.event_id.as_str()),
+        ("event_type", event.type_.as_str()),
+    ];
+    match outcome {
+        Ok(Some(outcome)) => {
+            cinema_http::log(CONTEXT, Level::Info, &outcome.describe(), &fields);
+            if outcome.published() {
+                outbox::relay_best_effort(
+                    conn,
+                    &config.redis_address,
+                    CONTEXT,
+                    &event.correlation_id,
+                );
+            }
+            Ok(())
+        }
+        Ok(None) => {
+            cinema_http::log(
+                CONTEXT,
+                Level::Info,
+                "event already processed (inbox)",
+                &fields,
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let cause = match e {
+                TxError::Domain(AllocationError::Unexpected(e)) => e.to_string(),
+                TxError::Storage(e) => e.to_string(),
+            };
+            cinema_http::log(
+                CONTEXT,
+                Level::Error,
+                &format!("event not applied: {cause}"),
+                &fields,
+            );
+            Err(cause)
+        }
+    }
+}
+
+/// Runs the use case in one transaction with the inbox claim; `None` when the event was
+/// already processed.
+fn apply(
+    conn: &Connection,
+    event: &Envelope,
+    use_case: impl FnOnce(&SeatAllocation<'_>) -> Result<Outcome, AllocationError>,
+) -> Result<Option<Outcome>, TxError<AllocationError>> {
+    sql::transaction(conn, |tx| {
+        if !inbox::claim(tx, &event.event_id)? {
+            return Ok(None);
+        }
+        let store = SqliteTheater::new(tx);
+        let events = OutboxPublisher {
+            conn: tx,
+            meta: Meta::caused_by(event),
+        };
+        let allocation = SeatAllocation {
+            screenings: &store,
+            seats: &store,
+            ledger: &store,
+            events: &events,
+            clock: &SystemClock,
+        };
+        use_case(&allocation).map(Some).map_err(TxError::Domain)
+    })
+}
+
+fn reservation_of(data: &EventData) -> String {
+    match data {
+        EventData::ReservationPlaced(e) => e.reservation_id.clone(),
+        EventData::ReservationCancelled(e) => e.reservation_id.clone(),
+        _ => String::new(),
+    }
+}
