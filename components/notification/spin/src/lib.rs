@@ -1,1 +1,30 @@
-//! The notification Spin component.
+//! The notification Spin component: Redis, HTTP and chat-channel adapters around
+//! `notification-core`.
+//!
+//! - `notification-events` (Redis doorbell on `cinema.events`, consumer group `notification`):
+//!   [`events`] records one notification per (reservation, status), then delivers what is due
+//!   through the configured [`channels`] (KakaoTalk-style HTTP endpoint, or the log).
+//! - `notification` (HTTP, private): [`http`] serves `GET /my/notifications`; it never writes.
+//! - [`store`]: the key-value store `notification` (documents and indexes, compare-and-swap).
+
+mod channels;
+mod config;
+mod events;
+mod http;
+mod store;
+
+/// The context's name in logs and the consumer group.
+pub(crate) const CONTEXT: &str = "notification";
+
+#[allow(unsafe_code)] // the spin-sdk entry-point macros expand to FFI glue; no logic lives here
+mod entry {
+    #[spin_sdk::http_component]
+    fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+        crate::http::handle(&req)
+    }
+
+    #[spin_sdk::redis_component]
+    fn on_doorbell(_message: bytes::Bytes) -> anyhow::Result<()> {
+        crate::events::on_doorbell()
+    }
+}

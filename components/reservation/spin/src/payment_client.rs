@@ -82,7 +82,8 @@ fn classify(status: u16, body: &[u8]) -> Outcome {
             },
         },
         402 => Outcome::Declined { message: message() },
-        400 | 422 => Outcome::Invalid { message: message() },
+        // 409: this reservation's payment was already refunded — a client-side conflict, not an outage.
+        400 | 409 | 422 => Outcome::Invalid { message: message() },
         other => Outcome::Unavailable {
             reason: format!("payment answered {other}"),
         },

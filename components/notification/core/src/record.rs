@@ -1,0 +1,191 @@
+//! Turning a booking status change into exactly one notification, queued for delivery.
+
+use crate::message::compose;
+use crate::model::{ScreeningInfo, StatusChange};
+use crate::notification::{ChannelKind, Notification};
+use crate::ports::{
+    Clock, Created, CustomerIndex, Notifications, PendingDeliveries, Screenings, StoreError,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// A new notification was created and queued.
+    New(Notification),
+    /// The notification existed (a duplicate or redelivered event); nothing new was created.
+    Duplicate(Notification),
+}
+
+impl Recorded {
+    pub fn notification(&self) -> &Notification {
+        match self {
+            Self::New(n) | Self::Duplicate(n) => n,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Unexpected(#[from] StoreError),
+}
+
+/// The record use case. Every step is idempotent, so a redelivered event repairs whatever a
+/// crash left half done (document written but index not yet, …).
+pub struct RecordStatusChange<'a> {
+    pub notifications: &'a dyn Notifications,
+    pub customers: &'a dyn CustomerIndex,
+    pub pending: &'a dyn PendingDeliveries,
+    pub screenings: &'a dyn Screenings,
+    pub clock: &'a dyn Clock,
+    /// The channel deliveries will use (shown before the first attempt).
+    pub channel: ChannelKind,
+}
+
+impl RecordStatusChange<'_> {
+    /// # Errors
+    /// Storage unavailable: the event should be retried.
+    pub fn execute(&self, change: &StatusChange) -> Result<Recorded, RecordError> {
+        let screening = match change.screening_id() {
+            Some(id) => self.screenings.get(id)?,
+            None => None,
+        };
+        let candidate = Notification::new(
+            change,
+            compose(change, screening.as_ref()),
+            self.channel,
+            self.clock.now(),
+        );
+        let recorded = match self.notifications.create_if_absent(&candidate)? {
+            Created::New(n) => Recorded::New(n),
+            Created::Existing(n) => Recorded::Duplicate(n),
+        };
+        let stored = recorded.notification();
+        self.customers
+            .add(&stored.customer_id, &stored.notification_id)?;
+        if !stored.delivery.is_settled() {
+            self.pending.add(&stored.notification_id)?;
+        }
+        Ok(recorded)
+    }
+}
+
+/// Remembers a screening so later messages can name its movie, hall and showtime.
+///
+/// # Errors
+/// Storage unavailable.
+pub fn remember_screening(
+    screenings: &dyn Screenings,
+    screening: &ScreeningInfo,
+) -> Result<(), RecordError> {
+    Ok(screenings.put(screening)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::DeliveryState;
+    use crate::model::{BookingStatus, NotificationId};
+    use crate::testing::{Fakes, cancelled, confirmed, refunded, screening_scheduled};
+
+    fn change(event: &cinema_events::Envelope) -> StatusChange {
+        StatusChange::from_event(event).unwrap()
+    }
+
+    #[test]
+    fn a_status_change_creates_one_pending_notification_for_its_customer() {
+        let fakes = Fakes::default();
+        let Recorded::New(n) = fakes
+            .record()
+            .execute(&change(&confirmed("r1", "alice")))
+            .unwrap()
+        else {
+            panic!("expected a new notification")
+        };
+        assert_eq!(n.status, BookingStatus::Confirmed);
+        assert_eq!(n.delivery.state(), DeliveryState::Pending);
+        assert_eq!(
+            fakes.store.customer_ids("alice"),
+            vec![n.notification_id.clone()]
+        );
+        assert_eq!(fakes.store.pending_ids(), vec![n.notification_id]);
+    }
+
+    #[test]
+    fn the_same_status_change_twice_makes_one_notification() {
+        let fakes = Fakes::default();
+        fakes
+            .record()
+            .execute(&change(&confirmed("r1", "alice")))
+            .unwrap();
+        let again = fakes
+            .record()
+            .execute(&change(&confirmed("r1", "alice")))
+            .unwrap();
+        assert!(matches!(again, Recorded::Duplicate(_)));
+        assert_eq!(fakes.store.customer_ids("alice").len(), 1);
+        assert_eq!(fakes.store.pending_ids().len(), 1);
+    }
+
+    #[test]
+    fn a_refund_is_its_own_notification_next_to_the_cancellation() {
+        let fakes = Fakes::default();
+        fakes
+            .record()
+            .execute(&change(&cancelled("r1", "alice")))
+            .unwrap();
+        fakes
+            .record()
+            .execute(&change(&refunded("r1", "alice", 24_000)))
+            .unwrap();
+        assert_eq!(
+            fakes.store.customer_ids("alice"),
+            vec![
+                NotificationId::for_status("r1", BookingStatus::Cancelled),
+                NotificationId::for_status("r1", BookingStatus::Refunded),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_redelivered_event_for_a_sent_notification_does_not_queue_it_again() {
+        let fakes = Fakes::default();
+        fakes
+            .record()
+            .execute(&change(&confirmed("r1", "alice")))
+            .unwrap();
+        fakes.deliver().execute(10).unwrap();
+        assert!(fakes.store.pending_ids().is_empty());
+        fakes
+            .record()
+            .execute(&change(&confirmed("r1", "alice")))
+            .unwrap();
+        assert!(fakes.store.pending_ids().is_empty());
+        assert_eq!(fakes.channel.sent().len(), 1);
+    }
+
+    #[test]
+    fn a_known_screening_makes_the_message_name_the_movie() {
+        let fakes = Fakes::default();
+        fakes.remember_screening(&screening_scheduled("s1"));
+        let Recorded::New(n) = fakes
+            .record()
+            .execute(&change(&confirmed("r1", "alice")))
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert!(n.message.contains("Dune, Hall 1"), "{}", n.message);
+    }
+
+    #[test]
+    fn a_storage_failure_is_unexpected() {
+        let fakes = Fakes::default();
+        fakes.store.fail_writes();
+        assert!(
+            fakes
+                .record()
+                .execute(&change(&confirmed("r1", "alice")))
+                .is_err()
+        );
+    }
+}

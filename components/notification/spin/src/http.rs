@@ -1,0 +1,100 @@
+//! The HTTP side (component `notification`, private; read-only):
+//!
+//! - `GET /my/notifications` (customer, `x-customer-id`) → the customer's notifications, newest first.
+//! - `GET /notifications/{notification_id}` (admin) → one notification with its full delivery log.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use cinema_http::{ApiError, RequestContext, json};
+use notification_core::model::NotificationId;
+use notification_core::notification::Notification;
+use notification_core::ports::{Notifications, StoreError};
+use notification_core::queries::customer_notifications;
+use serde::Serialize;
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::CONTEXT;
+use crate::store::Kv;
+
+pub fn handle(req: &Request) -> Response {
+    let ctx = RequestContext::from_request(req);
+    route(req, &ctx).unwrap_or_else(ApiError::into_response)
+}
+
+fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
+    let segments: Vec<&str> = req.path().trim_matches('/').split('/').collect();
+    match (segments.as_slice(), req.method()) {
+        (["my", "notifications"], Method::Get) => mine(ctx),
+        (["notifications", id], Method::Get) => one(ctx, id),
+        (["my", "notifications"] | ["notifications", _], _) => Err(ApiError::new(
+            405,
+            "method_not_allowed",
+            "this route accepts GET",
+        )),
+        _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
+    }
+}
+
+fn storage(e: StoreError) -> ApiError {
+    ApiError::internal(CONTEXT, e)
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// What a customer sees of a notification (delivery errors stay internal).
+#[derive(Serialize)]
+struct NotificationView {
+    notification_id: String,
+    reservation_id: String,
+    status: &'static str,
+    channel: &'static str,
+    message: String,
+    delivery: &'static str,
+    created_at: String,
+    attempts: u32,
+    sent_at: Option<String>,
+}
+
+impl From<&Notification> for NotificationView {
+    fn from(n: &Notification) -> Self {
+        Self {
+            notification_id: n.notification_id.to_string(),
+            reservation_id: n.reservation_id.clone(),
+            status: n.status.as_str(),
+            channel: n.channel.as_str(),
+            message: n.message.clone(),
+            delivery: n.delivery.state().as_str(),
+            created_at: time(n.created_at),
+            attempts: n.delivery.attempts(),
+            sent_at: n.delivery.sent_at().map(time),
+        }
+    }
+}
+
+fn mine(ctx: &RequestContext) -> Result<Response, ApiError> {
+    let customer = ctx.customer()?;
+    let kv = Kv::open().map_err(storage)?;
+    let list = customer_notifications(&kv, &kv, customer).map_err(storage)?;
+    Ok(json(
+        200,
+        &list.iter().map(NotificationView::from).collect::<Vec<_>>(),
+    ))
+}
+
+fn one(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
+    ctx.require_admin()?;
+    let kv = Kv::open().map_err(storage)?;
+    let n = Notifications::get(&kv, &NotificationId::from_stored(id))
+        .map_err(storage)?
+        .ok_or_else(|| ApiError::not_found(format!("no notification {id}")))?;
+    Ok(json(
+        200,
+        &serde_json::json!({
+            "notification": NotificationView::from(&n),
+            "customer_id": n.customer_id,
+            "correlation_id": n.correlation_id,
+            "delivery": n.delivery,
+        }),
+    ))
+}

@@ -1,0 +1,123 @@
+//! The events side (component `payment-events`, consumer group `payment`): the saga's
+//! compensation. A rejected or cancelled reservation gets its payment refunded exactly once.
+
+use cinema_eventing::consumer::Consumer;
+use cinema_eventing::{inbox, outbox, sql};
+use cinema_events::{Envelope, EventData};
+use cinema_http::{Level, log};
+use payment_core::model::ReservationId;
+use payment_core::payment::RefundReason;
+use payment_core::refund::{RefundOutcome, RefundPayment, RefundPaymentError};
+use spin_sdk::sqlite3::Connection;
+
+use crate::CONTEXT;
+use crate::config::Config;
+use crate::store::{self, TxRefunds};
+use crate::system::{SystemClock, UuidIds};
+
+#[derive(Debug, thiserror::Error)]
+enum HandleError {
+    #[error(transparent)]
+    Storage(#[from] cinema_eventing::Error),
+    #[error(transparent)]
+    Refund(#[from] RefundPaymentError),
+}
+
+/// Drains the group, then relays the events the refunds produced.
+///
+/// # Errors
+/// Redis or the database unreachable: the entries stay pending and are retried on a later wake-up.
+pub fn on_doorbell() -> anyhow::Result<()> {
+    let config = Config::load();
+    let conn = store::open()?;
+    Consumer::new(&config.redis_address, CONTEXT).drain(CONTEXT, |event| handle(&conn, event))?;
+    // Also publishes rows an earlier relay could not (Redis was down), whoever wrote them.
+    outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "payment-events");
+    Ok(())
+}
+
+fn handle(conn: &Connection, event: &Envelope) -> Result<(), HandleError> {
+    let (reservation_id, payment_id, reason) = match &event.data {
+        EventData::ReservationRejected(r) => (
+            &r.reservation_id,
+            &r.payment_id,
+            RefundReason::ReservationRejected,
+        ),
+        EventData::ReservationCancelled(c) => (
+            &c.reservation_id,
+            &c.payment_id,
+            RefundReason::ReservationCancelled,
+        ),
+        _ => return Ok(()),
+    };
+    let fields = [
+        ("correlation_id", event.correlation_id.as_str()),
+        ("reservation_id", reservation_id.as_str()),
+    ];
+    let Ok(reservation) = ReservationId::parse(reservation_id) else {
+        // Retrying cannot make this id valid: acknowledge it and say so.
+        log(
+            CONTEXT,
+            Level::Warn,
+            &format!(
+                "{} {} names an invalid reservation id",
+                event.type_, event.event_id
+            ),
+            &fields,
+        );
+        return Ok(());
+    };
+    let outcome = sql::transaction(conn, |tx| {
+        if !inbox::claim(tx, &event.event_id)? {
+            return Ok(None);
+        }
+        let refunds = TxRefunds { tx, cause: event };
+        Ok::<_, HandleError>(Some(
+            RefundPayment {
+                refunds: &refunds,
+                clock: &SystemClock,
+                ids: &UuidIds,
+            }
+            .execute(&reservation, reason)?,
+        ))
+    })?;
+    match outcome {
+        Some(RefundOutcome::Refunded(refund)) => {
+            if refund.payment_id != *payment_id {
+                log(
+                    CONTEXT,
+                    Level::Warn,
+                    &format!(
+                        "{} named payment {payment_id}, but the reservation was paid by {}",
+                        event.type_, refund.payment_id
+                    ),
+                    &fields,
+                );
+            }
+            log(
+                CONTEXT,
+                Level::Info,
+                &format!("payment {} refunded ({})", refund.payment_id, refund.reason),
+                &fields,
+            );
+        }
+        Some(RefundOutcome::AlreadyRefunded) => {
+            log(
+                CONTEXT,
+                Level::Info,
+                &format!("{}: payment already refunded", event.type_),
+                &fields,
+            );
+        }
+        Some(RefundOutcome::NothingToRefund) => {
+            log(
+                CONTEXT,
+                Level::Warn,
+                &format!("{}: no approved payment for this reservation", event.type_),
+                &fields,
+            );
+        }
+        None => {}
+    }
+    Ok(())
+}
