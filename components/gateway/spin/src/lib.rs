@@ -1,1 +1,32 @@
-//! The gateway Spin component.
+//! The gateway Spin component: the single public entry point (`/api/...`).
+//!
+//! Per request: pick the correlation id, admit the request (rate limits, route table, JWT, role —
+//! all decided by `gateway-core`), then either answer it here (`/auth/dev-token`, `/health`,
+//! `/admin/events/relay` fan-out) or forward it to the private context with the identity headers
+//! only the gateway may set. Every answer carries `x-correlation-id` and leaves one access-log line.
+//!
+//! - [`http`]: the request pipeline; [`errors`]: every error response, in one place;
+//! - [`forward`]: the call to a private context and the copy of its answer;
+//! - [`dev_token`], [`relay`]: the endpoints the gateway serves itself;
+//! - [`counters`]: the rate-limit counters on `wasi:keyvalue` (store `gateway`);
+//! - [`config`]: Spin variables; [`access_log`]: the per-request log line.
+
+mod access_log;
+mod config;
+mod counters;
+mod dev_token;
+mod errors;
+mod forward;
+mod http;
+mod relay;
+
+/// The Spin entry point (the SDK's macro expands to `unsafe` glue; no logic lives here).
+#[allow(unsafe_code)]
+mod entry {
+    use spin_sdk::http::{IncomingRequest, Response};
+
+    #[spin_sdk::http_component]
+    async fn handle(req: IncomingRequest) -> Response {
+        crate::http::handle(req).await
+    }
+}

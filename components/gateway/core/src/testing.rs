@@ -1,0 +1,68 @@
+//! In-memory fakes of the gateway's ports.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use crate::ports::{Clock, CounterError, WindowCounters};
+
+/// A clock stopped at a given Unix second.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub i64);
+
+impl Clock for FixedClock {
+    fn now_unix_s(&self) -> i64 {
+        self.0
+    }
+}
+
+/// Counters in a map; counts every store operation and can be made to fail.
+#[derive(Debug, Default)]
+pub struct MemoryCounters {
+    values: RefCell<BTreeMap<String, i64>>,
+    operations: Cell<usize>,
+    failing: Cell<bool>,
+}
+
+impl MemoryCounters {
+    pub fn fail(&self, failing: bool) {
+        self.failing.set(failing);
+    }
+
+    /// How many store calls were made.
+    pub fn operations(&self) -> usize {
+        self.operations.get()
+    }
+
+    fn call(&self) -> Result<(), CounterError> {
+        self.operations.set(self.operations.get() + 1);
+        if self.failing.get() {
+            Err(CounterError("store down".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl WindowCounters for MemoryCounters {
+    fn increment(&self, key: &str) -> Result<i64, CounterError> {
+        self.call()?;
+        let mut values = self.values.borrow_mut();
+        let value = values.entry(key.to_string()).or_insert(0);
+        *value += 1;
+        Ok(*value)
+    }
+
+    fn keys(&self) -> Result<Vec<String>, CounterError> {
+        self.call()?;
+        Ok(self.values.borrow().keys().cloned().collect())
+    }
+
+    fn delete(&self, keys: &[String]) -> Result<(), CounterError> {
+        self.call()?;
+        let mut values = self.values.borrow_mut();
+        for key in keys {
+            values.remove(key);
+        }
+        Ok(())
+    }
+}

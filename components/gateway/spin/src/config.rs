@@ -1,0 +1,44 @@
+//! The gateway's configuration: Spin variables only, read into a typed value per request
+//! (variables are served from the host's memory; reading them is cheap).
+
+use gateway_core::admission::Limits;
+use gateway_core::rate_limit::Limit;
+use gateway_core::routes::Context;
+
+pub struct Config {
+    pub jwt_secret: String,
+    pub dev_auth: bool,
+    pub limits: Limits,
+}
+
+impl Config {
+    pub fn load() -> Self {
+        Self {
+            jwt_secret: spin_sdk::variables::get("jwt_secret").unwrap_or_default(),
+            dev_auth: cinema_http::variable_or("dev_auth", "false")
+                .trim()
+                .eq_ignore_ascii_case("true"),
+            limits: Limits {
+                per_customer: Limit::parse(
+                    &cinema_http::variable_or("rate_limit_customer_per_s", ""),
+                    Limits::DEFAULT_PER_CUSTOMER,
+                ),
+                per_address: Limit::parse(
+                    &cinema_http::variable_or("rate_limit_address_per_s", ""),
+                    Limits::DEFAULT_PER_ADDRESS,
+                ),
+            },
+        }
+    }
+}
+
+/// Where a context is reached. An undefined variable means the in-app default
+/// (`http://<ctx>.spin.internal`); a variable set to an empty string means "not deployed with
+/// this gateway" — answered with 503 instead of a service-chaining call that would trap.
+pub fn context_url(context: Context) -> Option<String> {
+    match spin_sdk::variables::get(context.url_variable()) {
+        Ok(url) if url.trim().is_empty() => None,
+        Ok(url) => Some(url.trim().to_string()),
+        Err(_) => Some(context.default_url()),
+    }
+}

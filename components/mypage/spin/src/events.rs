@@ -1,0 +1,58 @@
+//! The Redis-triggered side: drain consumer group `mypage` and project each event.
+
+use cinema_eventing::consumer::Consumer;
+use cinema_events::Envelope;
+use mypage_core::projector::{Projected, ProjectionError, Projector};
+use mypage_core::view::subject;
+
+use crate::store::KvStore;
+
+const CONTEXT: &str = "mypage";
+
+pub fn drain() -> anyhow::Result<()> {
+    let redis_address = cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379");
+    let store = KvStore::open()?;
+    let projector = Projector {
+        views: &store,
+        index: &store,
+        screenings: &store,
+        inbox: &store,
+    };
+    let report =
+        Consumer::new(&redis_address, CONTEXT).drain(CONTEXT, |event| handle(&projector, event))?;
+    if report.failed > 0 || report.dead_lettered > 0 {
+        cinema_http::log(
+            CONTEXT,
+            cinema_http::Level::Warn,
+            &format!(
+                "drained: {} handled, {} to retry, {} dead-lettered",
+                report.handled, report.failed, report.dead_lettered
+            ),
+            &[],
+        );
+    }
+    Ok(())
+}
+
+fn handle(
+    projector: &Projector<'_, KvStore, KvStore, KvStore, KvStore>,
+    event: &Envelope,
+) -> Result<(), ProjectionError> {
+    let outcome = projector.handle(event)?;
+    if outcome == Projected::Applied {
+        let mut fields = vec![
+            ("correlation_id", event.correlation_id.as_str()),
+            ("event_type", event.type_.as_str()),
+        ];
+        if let Some((reservation_id, _)) = subject(event) {
+            fields.push(("reservation_id", reservation_id));
+        }
+        cinema_http::log(
+            CONTEXT,
+            cinema_http::Level::Info,
+            &format!("applied {}", event.event_id),
+            &fields,
+        );
+    }
+    Ok(())
+}
