@@ -213,12 +213,17 @@ impl IpNet {
 }
 
 impl PortPattern {
+    /// The ports `start..end` (one range, not a list of its ports).
+    fn range(start: u32, end: u32) -> Self {
+        Self::Ports(vec![Range { start, end }])
+    }
+
     fn parse(port: &str, scheme: &str) -> anyhow::Result<Self> {
         if port.is_empty() {
             let p = well_known_port(scheme).with_context(|| {
                 format!("no port was provided and the scheme {scheme:?} has no known default port")
             })?;
-            return Ok(Self::Ports(vec![u32::from(p)..u32::from(p) + 1]));
+            return Ok(Self::range(u32::from(p), u32::from(p) + 1));
         }
         if port == "*" {
             return Ok(Self::Any);
@@ -233,12 +238,12 @@ impl PortPattern {
             let end: u16 = end
                 .parse()
                 .with_context(|| format!("port range {port:?}"))?;
-            return Ok(Self::Ports(vec![u32::from(start)..u32::from(end)]));
+            return Ok(Self::range(u32::from(start), u32::from(end)));
         }
         let p: u16 = port
             .parse()
             .with_context(|| format!("port {port:?} is not a number"))?;
-        Ok(Self::Ports(vec![u32::from(p)..u32::from(p) + 1]))
+        Ok(Self::range(u32::from(p), u32::from(p) + 1))
     }
 
     fn allows(&self, port: Option<u16>) -> bool {

@@ -220,7 +220,7 @@ impl App {
             http_components,
             router,
             redis,
-            kv: KvStores::new(&rc.key_value),
+            kv: KvStores::new(&rc.key_value)?,
             sqlite: rc.sqlite.clone(),
             listen_addr: OnceLock::new(),
             version: manifest.application.version.clone(),
@@ -274,9 +274,8 @@ fn instantiate_pre(
             linker
                 .define_unknown_imports_as_traps(component)
                 .and_then(|()| linker.instantiate_pre(component))
-                .map(|pre| {
+                .inspect(|_| {
                     tracing::warn!("component {id:?}: some imports are not provided by devhost and will trap if called: {first}");
-                    pre
                 })
                 .map_err(|_| anyhow::Error::from(first))
                 .with_context(|| format!("component {id:?} imports something this host cannot provide"))

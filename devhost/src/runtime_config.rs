@@ -19,13 +19,16 @@ struct File {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StoreEntry {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
     path: Option<PathBuf>,
-    #[serde(flatten)]
-    _rest: toml::Table,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    allow_attach_file: Option<bool>,
 }
 
 /// Where a label's data lives. `None` path = in memory (Spin's behaviour for a `spin` store
@@ -33,9 +36,17 @@ struct StoreEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreLocation(pub Option<PathBuf>);
 
+/// Where a key-value label lives: a SQLite file (Spin's `spin` type) or a Redis database (Spin's
+/// `redis` type: keys are stored as they are, so give each label its own database number).
+#[derive(Debug, Clone, PartialEq)]
+pub enum KvLocation {
+    Sqlite(StoreLocation),
+    Redis(String),
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct RuntimeConfig {
-    pub key_value: BTreeMap<String, StoreLocation>,
+    pub key_value: BTreeMap<String, KvLocation>,
     pub sqlite: BTreeMap<String, StoreLocation>,
 }
 
@@ -58,15 +69,22 @@ impl RuntimeConfig {
         };
         let mut config = Self::default();
         for (label, entry) in parsed.key_value_store {
-            check_kind(&entry, "key_value_store", &label)?;
-            let path = entry.path.map(|p| {
-                if p.is_absolute() {
-                    p
-                } else {
-                    cwd.join(&base).join(p)
-                }
-            });
-            config.key_value.insert(label, StoreLocation(path));
+            let location = if entry.kind == "redis" {
+                KvLocation::Redis(entry.url.clone().with_context(|| {
+                    format!("[key_value_store.{label}] of type \"redis\" needs a `url`")
+                })?)
+            } else {
+                check_kind(&entry, "key_value_store", &label)?;
+                let path = entry.path.map(|p| {
+                    if p.is_absolute() {
+                        p
+                    } else {
+                        cwd.join(&base).join(p)
+                    }
+                });
+                KvLocation::Sqlite(StoreLocation(path))
+            };
+            config.key_value.insert(label, location);
         }
         for (label, entry) in parsed.sqlite_database {
             check_kind(&entry, "sqlite_database", &label)?;
@@ -75,10 +93,9 @@ impl RuntimeConfig {
                 .map(|p| if p.is_absolute() { p } else { cwd.join(p) });
             config.sqlite.insert(label, StoreLocation(path));
         }
-        config
-            .key_value
-            .entry("default".into())
-            .or_insert_with(|| StoreLocation(Some(state_dir.join("sqlite_key_value.db"))));
+        config.key_value.entry("default".into()).or_insert_with(|| {
+            KvLocation::Sqlite(StoreLocation(Some(state_dir.join("sqlite_key_value.db"))))
+        });
         config
             .sqlite
             .entry("default".into())
@@ -111,9 +128,14 @@ impl RuntimeConfig {
 }
 
 fn check_kind(entry: &StoreEntry, table: &str, label: &str) -> anyhow::Result<()> {
+    if entry.allow_attach_file == Some(true) {
+        bail!(
+            "[{table}.{label}] sets allow_attach_file, which devhost does not support (ATTACH of files is always refused)"
+        );
+    }
     if entry.kind != "spin" {
         bail!(
-            "[{table}.{label}] has type {:?}; devhost provides only type \"spin\" (SQLite files). Use a separate runtime config for Redis/libSQL-backed production stores",
+            "[{table}.{label}] has type {:?}; devhost provides \"spin\" (SQLite files) for both and \"redis\" for key-value stores; libSQL and cloud stores are for production runtime configs",
             entry.kind
         );
     }
@@ -131,22 +153,28 @@ mod tests {
         let file = dir.join("conf/rc.toml");
         std::fs::write(
             &file,
-            "[key_value_store.cache]\ntype = \"spin\"\npath = \"kv.db\"\n[sqlite_database.main]\ntype = \"spin\"\npath = \"data/main.db\"\n",
+            "[key_value_store.cache]\ntype = \"spin\"\npath = \"kv.db\"\n[key_value_store.limits]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:6379/2\"\n[sqlite_database.main]\ntype = \"spin\"\npath = \"data/main.db\"\n",
         )
         .unwrap();
         let cwd = PathBuf::from("/work");
         let rc = RuntimeConfig::load(Some(&file), Path::new("/state"), &cwd).unwrap();
         assert_eq!(
-            rc.key_value["cache"].0.as_deref(),
-            Some(dir.join("conf/kv.db").as_path())
+            rc.key_value["cache"],
+            KvLocation::Sqlite(StoreLocation(Some(dir.join("conf/kv.db"))))
+        );
+        assert_eq!(
+            rc.key_value["limits"],
+            KvLocation::Redis("redis://127.0.0.1:6379/2".into())
         );
         assert_eq!(
             rc.sqlite["main"].0.as_deref(),
             Some(Path::new("/work/data/main.db"))
         );
         assert_eq!(
-            rc.key_value["default"].0.as_deref(),
-            Some(Path::new("/state/sqlite_key_value.db"))
+            rc.key_value["default"],
+            KvLocation::Sqlite(StoreLocation(Some(PathBuf::from(
+                "/state/sqlite_key_value.db"
+            ))))
         );
         assert!(
             rc.check_labels("c", &["cache".into()], &["main".into(), "default".into()])

@@ -58,7 +58,12 @@ fn component_ids() -> Vec<String> {
     let manifest = std::fs::read_to_string(workspace_root().join("spin.toml")).expect("spin.toml");
     manifest
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("[component.")?.strip_suffix(']').map(str::to_string))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("[component.")?
+                .strip_suffix(']')
+                .map(str::to_string)
+        })
         .filter(|id| !id.contains('.'))
         .collect()
 }
@@ -69,16 +74,32 @@ impl TestApp {
     }
 
     pub fn start_with(options: Options) -> Self {
-        let client = Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
+        let client = Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
         if let Ok(base) = std::env::var("CINEMA_BASE_URL") {
-            return Self { base: base.trim_end_matches('/').to_string(), client, local: None };
+            return Self {
+                base: base.trim_end_matches('/').to_string(),
+                client,
+                local: None,
+            };
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let redis = Redis::start();
-        let mut local = Local { dir, redis, host: None, options };
+        let mut local = Local {
+            dir,
+            redis,
+            host: None,
+            options,
+        };
         local.launch();
         let base = local.host.as_ref().expect("launched").base_url();
-        Self { base, client, local: Some(local) }
+        Self {
+            base,
+            client,
+            local: Some(local),
+        }
     }
 
     /// Whether this run controls the processes (false against `CINEMA_BASE_URL`).
@@ -101,7 +122,11 @@ impl TestApp {
     }
 
     pub fn devhost_output(&self) -> String {
-        self.local.as_ref().and_then(|l| l.host.as_ref()).map(DevHost::output).unwrap_or_default()
+        self.local
+            .as_ref()
+            .and_then(|l| l.host.as_ref())
+            .map(DevHost::output)
+            .unwrap_or_default()
     }
 
     // ---- plumbing ----
@@ -112,7 +137,11 @@ impl TestApp {
         let headers = resp.headers().clone();
         let text = resp.text().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -128,7 +157,10 @@ impl TestApp {
     }
 
     pub fn delete(&self, path: &str, token: Option<&str>) -> Reply {
-        self.send(auth(self.client.delete(format!("{}{path}", self.base)), token))
+        self.send(auth(
+            self.client.delete(format!("{}{path}", self.base)),
+            token,
+        ))
     }
 
     pub fn raw(&self) -> &Client {
@@ -138,7 +170,11 @@ impl TestApp {
     // ---- API ----
 
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
-        let r = self.post("/api/auth/dev-token", None, &json!({ "sub": sub, "roles": roles }));
+        let r = self.post(
+            "/api/auth/dev-token",
+            None,
+            &json!({ "sub": sub, "roles": roles }),
+        );
         assert_eq!(r.status, 200, "dev-token: {:?}", r.body);
         r.body["token"].as_str().expect("token").to_string()
     }
@@ -152,13 +188,23 @@ impl TestApp {
     }
 
     pub fn create_hall(&self, admin: &str, rows: u32, seats_per_row: u32) -> String {
-        let r = self.post("/api/halls", Some(admin), &json!({ "name": "Hall", "rows": rows, "seats_per_row": seats_per_row }));
+        let r = self.post(
+            "/api/halls",
+            Some(admin),
+            &json!({ "name": "Hall", "rows": rows, "seats_per_row": seats_per_row }),
+        );
         assert_eq!(r.status, 201, "create hall: {:?}", r.body);
         r.body["hall_id"].as_str().expect("hall_id").to_string()
     }
 
     /// Registers a movie with one screening `hours_ahead` from now; returns (movie, screening).
-    pub fn register_movie(&self, admin: &str, hall_id: &str, hours_ahead: i64, price: i64) -> (String, String) {
+    pub fn register_movie(
+        &self,
+        admin: &str,
+        hall_id: &str,
+        hours_ahead: i64,
+        price: i64,
+    ) -> (String, String) {
         let starts_at = rfc3339_in_hours(hours_ahead);
         let r = self.post(
             "/api/movies",
@@ -173,7 +219,10 @@ impl TestApp {
         assert_eq!(r.status, 201, "register movie: {:?}", r.body);
         (
             r.body["movie_id"].as_str().expect("movie_id").to_string(),
-            r.body["screenings"][0]["screening_id"].as_str().expect("screening_id").to_string(),
+            r.body["screenings"][0]["screening_id"]
+                .as_str()
+                .expect("screening_id")
+                .to_string(),
         )
     }
 
@@ -190,7 +239,14 @@ impl TestApp {
         (movie, screening)
     }
 
-    pub fn book(&self, token: &str, screening: &str, seats: &[&str], card: &str, key: Option<&str>) -> Reply {
+    pub fn book(
+        &self,
+        token: &str,
+        screening: &str,
+        seats: &[&str],
+        card: &str,
+        key: Option<&str>,
+    ) -> Reply {
         let mut rb = auth(self.client.post(format!("{}/api/reservations", self.base)), Some(token))
             .json(&json!({ "screening_id": screening, "seats": seats, "payment": { "card_token": card } }));
         if let Some(key) = key {
@@ -204,12 +260,23 @@ impl TestApp {
     }
 
     /// Waits until the reservation has `status` (and, if given, `payment_status`).
-    pub fn wait_status(&self, token: &str, id: &str, status: &str, payment_status: Option<&str>) -> Value {
-        eventually(ASYNC, &format!("reservation {id} to become {status} {payment_status:?}"), || {
-            let r = self.reservation(token, id);
-            let ok = r.body["status"] == status && payment_status.is_none_or(|p| r.body["payment_status"] == p);
-            ok.then_some(r.body)
-        })
+    pub fn wait_status(
+        &self,
+        token: &str,
+        id: &str,
+        status: &str,
+        payment_status: Option<&str>,
+    ) -> Value {
+        eventually(
+            ASYNC,
+            &format!("reservation {id} to become {status} {payment_status:?}"),
+            || {
+                let r = self.reservation(token, id);
+                let ok = r.body["status"] == status
+                    && payment_status.is_none_or(|p| r.body["payment_status"] == p);
+                ok.then_some(r.body)
+            },
+        )
     }
 
     pub fn cancel(&self, token: &str, id: &str) -> Reply {
@@ -233,7 +300,11 @@ impl TestApp {
     }
 
     pub fn set_simulator(&self, admin: &str, latency_ms: u64, failure_rate: f64) {
-        let r = self.put("/api/admin/payment-simulator", Some(admin), &json!({ "latency_ms": latency_ms, "failure_rate": failure_rate }));
+        let r = self.put(
+            "/api/admin/payment-simulator",
+            Some(admin),
+            &json!({ "latency_ms": latency_ms, "failure_rate": failure_rate }),
+        );
         assert_eq!(r.status, 200, "simulator: {:?}", r.body);
     }
 }
@@ -244,7 +315,7 @@ impl Local {
         let state = dir.join("state");
         std::fs::create_dir_all(&state).expect("state dir");
         let rc = dir.join("runtime-config.toml");
-        std::fs::write(&rc, runtime_config(&state)).expect("runtime config");
+        std::fs::write(&rc, runtime_config(&state, &self.redis.url())).expect("runtime config");
         let mut args = vec![
             "-f".to_string(),
             workspace_root().join("spin.toml").display().to_string(),
@@ -262,7 +333,10 @@ impl Local {
             args.push(format!("{k}={v}"));
         }
         if !self.options.without.is_empty() {
-            for id in component_ids().into_iter().filter(|id| !self.options.without.contains(id)) {
+            for id in component_ids()
+                .into_iter()
+                .filter(|id| !self.options.without.contains(id))
+            {
                 args.push("--component-id".into());
                 args.push(id);
             }
@@ -271,13 +345,22 @@ impl Local {
     }
 }
 
-fn runtime_config(state: &std::path::Path) -> String {
+fn runtime_config(state: &std::path::Path, redis_url: &str) -> String {
     let mut text = String::new();
     for label in ["reservation", "payment", "theater"] {
-        text.push_str(&format!("[sqlite_database.{label}]\ntype = \"spin\"\npath = {:?}\n\n", state.join(format!("{label}.db"))));
+        text.push_str(&format!(
+            "[sqlite_database.{label}]\ntype = \"spin\"\npath = {:?}\n\n",
+            state.join(format!("{label}.db"))
+        ));
     }
-    for label in ["reservation", "gateway", "catalog", "mypage", "notification"] {
-        text.push_str(&format!("[key_value_store.{label}]\ntype = \"spin\"\npath = {:?}\n\n", state.join(format!("{label}-kv.db"))));
+    text.push_str(&format!(
+        "[key_value_store.gateway]\ntype = \"redis\"\nurl = \"{redis_url}/1\"\n\n"
+    ));
+    for label in ["reservation", "catalog", "mypage", "notification"] {
+        text.push_str(&format!(
+            "[key_value_store.{label}]\ntype = \"spin\"\npath = {:?}\n\n",
+            state.join(format!("{label}-kv.db"))
+        ));
     }
     text
 }

@@ -12,14 +12,23 @@ fn a_paid_booking_is_confirmed_and_shows_everywhere() {
     let r = app.book(&alice, &screening, &["A1", "A2"], "tok_visa", None);
     assert_eq!(r.status, 202, "{:?}", r.body);
     assert_eq!(r.body["status"], "PAID");
-    assert_eq!(r.body["total"], json!({ "amount": 24000, "currency": "KRW" }));
+    assert_eq!(
+        r.body["total"],
+        json!({ "amount": 24000, "currency": "KRW" })
+    );
     let id = r.body["reservation_id"].as_str().unwrap().to_string();
-    assert_eq!(r.header("location"), Some(format!("/api/reservations/{id}").as_str()));
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/reservations/{id}").as_str())
+    );
 
     let confirmed = app.wait_status(&alice, &id, "CONFIRMED", Some("APPROVED"));
     assert_eq!(confirmed["seats"], json!(["A1", "A2"]));
     let taken = app.taken_seats(&screening);
-    assert!(taken.contains(&"A1".to_string()) && taken.contains(&"A2".to_string()), "{taken:?}");
+    assert!(
+        taken.contains(&"A1".to_string()) && taken.contains(&"A2".to_string()),
+        "{taken:?}"
+    );
 
     eventually(ASYNC, "catalog seats_left to drop by 2", || {
         let m = app.get(&format!("/api/movies/{movie}"), None);
@@ -27,12 +36,21 @@ fn a_paid_booking_is_confirmed_and_shows_everywhere() {
     });
     eventually(ASYNC, "my page to show the confirmed booking", || {
         let mine = app.get("/api/my/reservations", Some(&alice));
-        let found = mine.body.as_array()?.iter().find(|v| v["reservation_id"] == id.as_str())?.clone();
+        let found = mine
+            .body
+            .as_array()?
+            .iter()
+            .find(|v| v["reservation_id"] == id.as_str())?
+            .clone();
         (found["status"] == "CONFIRMED").then_some(found)
     });
     eventually(ASYNC, "a CONFIRMED notification", || {
         let n = app.get("/api/my/notifications", Some(&alice));
-        n.body.as_array()?.iter().find(|v| v["reservation_id"] == id.as_str() && v["status"] == "CONFIRMED").cloned()
+        n.body
+            .as_array()?
+            .iter()
+            .find(|v| v["reservation_id"] == id.as_str() && v["status"] == "CONFIRMED")
+            .cloned()
     });
 }
 
@@ -78,10 +96,16 @@ fn cancelling_releases_the_seats_and_refunds() {
     assert_eq!(c.body["status"], "CANCELLED");
     assert_eq!(app.cancel(&alice, &id).status, 200, "cancel is idempotent");
     app.wait_status(&alice, &id, "CANCELLED", Some("REFUNDED"));
-    eventually(ASYNC, "the seat to be free again", || (!app.taken_seats(&screening).contains(&"D4".to_string())).then_some(()));
+    eventually(ASYNC, "the seat to be free again", || {
+        (!app.taken_seats(&screening).contains(&"D4".to_string())).then_some(())
+    });
 
     let other = app.customer("mallory");
-    assert_eq!(app.reservation(&other, &id).status, 404, "another customer's booking is invisible");
+    assert_eq!(
+        app.reservation(&other, &id).status,
+        404,
+        "another customer's booking is invisible"
+    );
 }
 
 #[test]
@@ -91,7 +115,13 @@ fn the_same_idempotency_key_charges_once() {
     let alice = app.customer("alice");
     let a = app.book(&alice, &screening, &["E5"], "tok_visa", Some("k-1"));
     let b = app.book(&alice, &screening, &["E5"], "tok_visa", Some("k-1"));
-    assert_eq!((a.status, b.status), (202, 202), "{:?} {:?}", a.body, b.body);
+    assert_eq!(
+        (a.status, b.status),
+        (202, 202),
+        "{:?} {:?}",
+        a.body,
+        b.body
+    );
     assert_eq!(a.body["reservation_id"], b.body["reservation_id"]);
     assert_eq!(a.body["payment_id"], b.body["payment_id"]);
     let c = app.book(&alice, &screening, &["E6"], "tok_visa", Some("k-1"));

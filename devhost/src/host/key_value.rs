@@ -1,8 +1,11 @@
-//! Key-value stores as Spin's `spin` store type: one SQLite file per configured label, table
-//! `spin_key_value(store, key, value)`, one shared connection per label. Serves both
-//! `fermyon:spin/key-value@2.0.0` and `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft2`.
-//! Counters are 8-byte little-endian integers, as in Spin; compare-and-swap compares the value
-//! read by `current()` (and, like Spin, swapping from "absent" is an upsert).
+//! Key-value stores, serving both `fermyon:spin/key-value@2.0.0` and
+//! `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft2`, with Spin's two local store types:
+//!
+//! - `spin`: one SQLite file per configured label, table `spin_key_value(store, key, value)`, one
+//!   shared connection per label. Counters are 8-byte little-endian integers; compare-and-swap
+//!   compares the value read by `current()` and, like Spin, swapping from "absent" is an upsert.
+//! - `redis`: keys stored as they are in the Redis database of the URL; counters are Redis
+//!   integers (`INCRBY`); compare-and-swap is atomic, also from "absent" (as Spin's WATCH/MULTI).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -13,7 +16,7 @@ use wasmtime::component::Resource;
 use super::blocking;
 use super::fermyon::spin2_0_0::key_value as v2;
 use super::wasi::keyvalue::{atomics, batch, store as wstore};
-use crate::runtime_config::StoreLocation;
+use crate::runtime_config::{KvLocation, StoreLocation};
 use crate::state::HostState;
 
 type Res<T> = Result<T, String>;
@@ -23,9 +26,12 @@ pub struct KvStores {
     backends: HashMap<String, Arc<Backend>>,
 }
 
-struct Backend {
-    location: StoreLocation,
-    connection: OnceLock<Result<Arc<Mutex<Connection>>, String>>,
+enum Backend {
+    Sqlite {
+        location: StoreLocation,
+        connection: OnceLock<Result<Arc<Mutex<Connection>>, String>>,
+    },
+    Redis(super::redis_kv::RedisKv),
 }
 
 /// An open store (the guest's `store` / `bucket` resource).
@@ -43,20 +49,21 @@ pub struct Cas {
 }
 
 impl KvStores {
-    pub fn new(locations: &BTreeMap<String, StoreLocation>) -> Self {
-        let backends = locations
-            .iter()
-            .map(|(label, location)| {
-                (
-                    label.clone(),
-                    Arc::new(Backend {
-                        location: location.clone(),
-                        connection: OnceLock::new(),
-                    }),
-                )
-            })
-            .collect();
-        Self { backends }
+    /// # Errors
+    /// A Redis URL that does not parse.
+    pub fn new(locations: &BTreeMap<String, KvLocation>) -> anyhow::Result<Self> {
+        let mut backends = HashMap::new();
+        for (label, location) in locations {
+            let backend = match location {
+                KvLocation::Sqlite(location) => Backend::Sqlite {
+                    location: location.clone(),
+                    connection: OnceLock::new(),
+                },
+                KvLocation::Redis(url) => Backend::Redis(super::redis_kv::RedisKv::new(url)?),
+            };
+            backends.insert(label.clone(), Arc::new(backend));
+        }
+        Ok(Self { backends })
     }
 
     fn open(&self, label: &str) -> Option<KvStore> {
@@ -69,9 +76,16 @@ impl KvStores {
 
 impl Backend {
     fn connection(&self) -> Res<Arc<Mutex<Connection>>> {
-        self.connection
+        let Backend::Sqlite {
+            location,
+            connection,
+        } = self
+        else {
+            return Err("not a SQLite store".into());
+        };
+        connection
             .get_or_init(|| {
-                let conn = match &self.location.0 {
+                let conn = match &location.0 {
                     Some(path) => {
                         if let Some(dir) = path.parent() {
                             std::fs::create_dir_all(dir).map_err(|e| format!("{e:?}"))?;
@@ -116,6 +130,9 @@ impl KvStore {
     }
 
     pub fn get(&self, key: &str) -> Res<Option<Vec<u8>>> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.get(key);
+        }
         self.with(|c, store| {
             c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .query_row(params![store, key], |r| r.get(0))
@@ -124,6 +141,9 @@ impl KvStore {
     }
 
     pub fn set(&self, key: &str, value: &[u8]) -> Res<()> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.set(key, value);
+        }
         self.with(|c, store| {
             c.prepare_cached(UPSERT)?
                 .execute(params![store, key, value])
@@ -132,6 +152,9 @@ impl KvStore {
     }
 
     pub fn delete(&self, key: &str) -> Res<()> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.delete(key);
+        }
         self.with(|c, store| {
             c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .execute(params![store, key])
@@ -140,6 +163,9 @@ impl KvStore {
     }
 
     pub fn keys(&self) -> Res<Vec<String>> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.keys();
+        }
         self.with(|c, store| {
             c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?
                 .query_map(params![store], |r| r.get(0))?
@@ -148,6 +174,9 @@ impl KvStore {
     }
 
     pub fn get_many(&self, keys: &[String]) -> Res<Vec<(String, Option<Vec<u8>>)>> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.get_many(keys);
+        }
         self.with(|c, store| {
             let mut stmt =
                 c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
@@ -166,6 +195,9 @@ impl KvStore {
     }
 
     pub fn set_many(&self, items: &[(String, Vec<u8>)]) -> Res<()> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.set_many(items);
+        }
         self.with(|c, store| {
             let tx = c.transaction()?;
             for (key, value) in items {
@@ -177,6 +209,9 @@ impl KvStore {
     }
 
     pub fn delete_many(&self, keys: &[String]) -> Res<()> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.delete_many(keys);
+        }
         self.with(|c, store| {
             let tx = c.transaction()?;
             for key in keys {
@@ -188,7 +223,10 @@ impl KvStore {
     }
 
     pub fn increment(&self, key: &str, delta: i64) -> Res<i64> {
-        let result = self.with(|c, store| {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.increment(key, delta);
+        }
+        self.with(|c, store| {
             let tx = c.transaction()?;
             let current: Option<Vec<u8>> = tx
                 .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
@@ -211,11 +249,13 @@ impl KvStore {
             ])?;
             tx.commit()?;
             Ok(Ok(next))
-        })?;
-        result
+        })?
     }
 
     fn swap(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Res<bool> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.swap(key, expected, value);
+        }
         self.with(|c, store| {
             let changed = match expected {
                 Some(old) => c

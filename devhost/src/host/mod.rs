@@ -3,6 +3,7 @@
 
 pub mod key_value;
 pub mod redis;
+pub mod redis_kv;
 pub mod sqlite;
 pub mod variables;
 

@@ -1,0 +1,127 @@
+//! The `redis` key-value store type (Spin's `key-value-redis`): the guest's keys are Redis keys
+//! of the URL's database, shared by every label configured with that URL — give each label its
+//! own database number (`redis://host:6379/3`).
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncCommands, Script};
+use tokio::sync::OnceCell;
+
+type Res<T> = Result<T, String>;
+
+pub struct RedisKv {
+    client: redis::Client,
+    connection: OnceCell<MultiplexedConnection>,
+}
+
+/// Compare-and-swap in one atomic step: `ARGV[1]` = 1 when a previous value is expected,
+/// `ARGV[2]` = that value, `ARGV[3]` = the new value.
+const SWAP: &str = r"
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3])
+return 1
+";
+
+fn err(e: redis::RedisError) -> String {
+    let text = e.to_string();
+    tracing::warn!("key-value (redis) error: {text}");
+    text
+}
+
+impl RedisKv {
+    /// # Errors
+    /// The URL does not parse.
+    pub fn new(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            client: redis::Client::open(url)?,
+            connection: OnceCell::new(),
+        })
+    }
+
+    /// Runs an async Redis operation from the synchronous store API.
+    fn run<T>(
+        &self,
+        op: impl AsyncFnOnce(MultiplexedConnection) -> redis::RedisResult<T>,
+    ) -> Res<T> {
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async {
+                let conn = self
+                    .connection
+                    .get_or_try_init(|| self.client.get_multiplexed_async_connection())
+                    .await
+                    .map_err(err)?
+                    .clone();
+                op(conn).await.map_err(err)
+            })
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Res<Option<Vec<u8>>> {
+        self.run(async |mut c| c.get(key).await)
+    }
+
+    pub fn set(&self, key: &str, value: &[u8]) -> Res<()> {
+        self.run(async |mut c| c.set(key, value).await)
+    }
+
+    pub fn delete(&self, key: &str) -> Res<()> {
+        self.run(async |mut c| c.del(key).await)
+    }
+
+    pub fn keys(&self) -> Res<Vec<String>> {
+        self.run(async |mut c| c.keys("*").await)
+    }
+
+    pub fn get_many(&self, keys: &[String]) -> Res<Vec<(String, Option<Vec<u8>>)>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values: Vec<Option<Vec<u8>>> =
+            self.run(async |mut c| redis::cmd("MGET").arg(keys).query_async(&mut c).await)?;
+        Ok(keys
+            .iter()
+            .cloned()
+            .zip(values)
+            .filter(|(_, v)| v.is_some())
+            .collect())
+    }
+
+    pub fn set_many(&self, items: &[(String, Vec<u8>)]) -> Res<()> {
+        self.run(async |mut c| {
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            for (k, v) in items {
+                pipe.set(k, v).ignore();
+            }
+            pipe.query_async(&mut c).await
+        })
+    }
+
+    pub fn delete_many(&self, keys: &[String]) -> Res<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.run(async |mut c| c.del(keys).await)
+    }
+
+    pub fn increment(&self, key: &str, delta: i64) -> Res<i64> {
+        self.run(async |mut c| c.incr(key, delta).await)
+    }
+
+    pub fn swap(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Res<bool> {
+        let changed: i64 = self.run(async |mut c| {
+            Script::new(SWAP)
+                .key(key)
+                .arg(if expected.is_some() { "1" } else { "0" })
+                .arg(expected.unwrap_or_default())
+                .arg(value)
+                .invoke_async(&mut c)
+                .await
+        })?;
+        Ok(changed == 1)
+    }
+}
