@@ -5,11 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Host, Launch, Redis};
+use common::{Host, Launch, Redis, RedisExt};
 use serde_json::{Value, json};
 
 fn guestbook_dir() -> std::path::PathBuf {
-    common::workspace_root().join("devhost/fixtures/guestbook")
+    cinema_testkit::workspace_root().join("devhost/fixtures/guestbook")
 }
 
 fn start_guestbook(redis: &Redis, extra: &[(&str, &str)]) -> Host {
@@ -74,7 +74,7 @@ fn stats_eventually_show_every_signature_audited() {
     for i in 0..5 {
         sign(&host, &format!("signer{i}"), "hi");
     }
-    let stats = common::eventually(Duration::from_secs(30), || {
+    let stats = common::eventually(Duration::from_secs(30), "every signature audited", || {
         let stats = host.get("/stats").expect(200).json();
         (stats["audited"] == stats["signatures"]).then_some(stats)
     });

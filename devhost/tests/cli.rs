@@ -173,11 +173,15 @@ fn component_output_goes_to_per_component_log_files() {
     host.post("/log?stream=stderr", "line for stderr")
         .expect(200);
     let logs = host.state_dir().join("logs");
-    common::eventually(Duration::from_secs(10), || {
-        let out = std::fs::read_to_string(logs.join("main_stdout.txt")).ok()?;
-        let err = std::fs::read_to_string(logs.join("main_stderr.txt")).ok()?;
-        (out.contains("line for stdout") && err.contains("line for stderr")).then_some(())
-    });
+    common::eventually(
+        Duration::from_secs(10),
+        "both lines in the log files",
+        || {
+            let out = std::fs::read_to_string(logs.join("main_stdout.txt")).ok()?;
+            let err = std::fs::read_to_string(logs.join("main_stderr.txt")).ok()?;
+            (out.contains("line for stdout") && err.contains("line for stderr")).then_some(())
+        },
+    );
     let out = std::fs::read_to_string(logs.join("main_stdout.txt")).unwrap();
     assert!(
         !out.contains("line for stderr"),

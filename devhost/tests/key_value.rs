@@ -9,43 +9,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Host, Launch, probe_source};
+use common::{Host, Launch, store_grants_manifest};
 use serde_json::{Value, json};
-
-fn manifest() -> String {
-    let src = probe_source();
-    format!(
-        r#"
-spin_manifest_version = 2
-
-[application]
-name = "kv"
-
-[[trigger.http]]
-route = "/kv/..."
-component = "kv"
-
-[[trigger.http]]
-route = "/limited/..."
-component = "limited"
-
-[[trigger.http]]
-route = "/none/..."
-component = "none"
-
-[component.kv]
-source = {src}
-key_value_stores = ["default", "other"]
-
-[component.limited]
-source = {src}
-key_value_stores = ["default"]
-
-[component.none]
-source = {src}
-"#
-    )
-}
 
 /// `other` is a Spin SQLite store at a path relative to the runtime config file's folder.
 const RUNTIME_CONFIG: &str = r#"
@@ -55,48 +20,43 @@ path = "stores/other.db"
 "#;
 
 fn start() -> Host {
-    Launch::new(manifest())
-        .runtime_config(RUNTIME_CONFIG)
-        .start()
+    let manifest = store_grants_manifest("kv", "key_value_stores", "kv", "other");
+    Launch::new(manifest).runtime_config(RUNTIME_CONFIG).start()
+}
+
+/// The value at `path` as text (the request must succeed).
+#[track_caller]
+fn text(host: &Host, path: &str) -> String {
+    host.get(path).expect(200).text()
+}
+
+/// What the probe's `exists` call at `path` answers (`{"exists": bool}`, nothing else).
+#[track_caller]
+fn exists(host: &Host, path: &str) -> bool {
+    let reply = host.get(path).expect(200).json();
+    if reply == json!({"exists": true}) {
+        return true;
+    }
+    assert_eq!(reply, json!({"exists": false}));
+    false
 }
 
 #[test]
 fn spin_store_set_get_delete_exists() {
     let host = start();
     host.get("/kv/kv/default/greeting").expect(404);
-    assert_eq!(
-        host.get("/kv/kv-exists/default/greeting")
-            .expect(200)
-            .json(),
-        json!({"exists": false})
-    );
+    assert!(!exists(&host, "/kv/kv-exists/default/greeting"));
 
     host.put("/kv/kv/default/greeting", "hello").expect(200);
-    assert_eq!(
-        host.get("/kv/kv/default/greeting").expect(200).text(),
-        "hello"
-    );
-    assert_eq!(
-        host.get("/kv/kv-exists/default/greeting")
-            .expect(200)
-            .json(),
-        json!({"exists": true})
-    );
+    assert_eq!(text(&host, "/kv/kv/default/greeting"), "hello");
+    assert!(exists(&host, "/kv/kv-exists/default/greeting"));
 
     host.put("/kv/kv/default/greeting", "replaced").expect(200);
-    assert_eq!(
-        host.get("/kv/kv/default/greeting").expect(200).text(),
-        "replaced"
-    );
+    assert_eq!(text(&host, "/kv/kv/default/greeting"), "replaced");
 
     host.delete("/kv/kv/default/greeting").expect(200);
     host.get("/kv/kv/default/greeting").expect(404);
-    assert_eq!(
-        host.get("/kv/kv-exists/default/greeting")
-            .expect(200)
-            .json(),
-        json!({"exists": false})
-    );
+    assert!(!exists(&host, "/kv/kv-exists/default/greeting"));
     // Deleting a missing key is not an error.
     host.delete("/kv/kv/default/greeting").expect(200);
 }
@@ -135,14 +95,8 @@ fn labels_are_separate_stores_in_their_configured_files() {
     let host = start();
     host.put("/kv/kv/default/shared", "in default").expect(200);
     host.put("/kv/kv/other/shared", "in other").expect(200);
-    assert_eq!(
-        host.get("/kv/kv/default/shared").expect(200).text(),
-        "in default"
-    );
-    assert_eq!(
-        host.get("/kv/kv/other/shared").expect(200).text(),
-        "in other"
-    );
+    assert_eq!(text(&host, "/kv/kv/default/shared"), "in default");
+    assert_eq!(text(&host, "/kv/kv/other/shared"), "in other");
     // `default` lives in the state dir; a relative runtime-config path resolves against the
     // runtime config file's folder.
     assert!(host.state_dir().join("sqlite_key_value.db").is_file());
@@ -158,14 +112,8 @@ fn values_survive_a_restart_with_the_same_state_dir() {
     host.post("/kv/wkv/default/incr/counter?delta=41", "")
         .expect(200);
     host.restart();
-    assert_eq!(
-        host.get("/kv/kv/default/persisted").expect(200).text(),
-        "still here"
-    );
-    assert_eq!(
-        host.get("/kv/kv/other/persisted").expect(200).text(),
-        "also here"
-    );
+    assert_eq!(text(&host, "/kv/kv/default/persisted"), "still here");
+    assert_eq!(text(&host, "/kv/kv/other/persisted"), "also here");
     assert_eq!(
         host.post("/kv/wkv/default/incr/counter?delta=1", "")
             .expect(200)
@@ -198,21 +146,10 @@ fn undeclared_label_is_access_denied() {
 fn spin_and_wasi_apis_see_the_same_store() {
     let host = start();
     host.put("/kv/kv/default/from-spin", "spin").expect(200);
-    assert_eq!(
-        host.get("/kv/wkv/default/from-spin").expect(200).text(),
-        "spin"
-    );
+    assert_eq!(text(&host, "/kv/wkv/default/from-spin"), "spin");
     host.put("/kv/wkv/default/from-wasi", "wasi").expect(200);
-    assert_eq!(
-        host.get("/kv/kv/default/from-wasi").expect(200).text(),
-        "wasi"
-    );
-    assert_eq!(
-        host.get("/kv/wkv-exists/default/from-wasi")
-            .expect(200)
-            .json(),
-        json!({"exists": true})
-    );
+    assert_eq!(text(&host, "/kv/kv/default/from-wasi"), "wasi");
+    assert!(exists(&host, "/kv/wkv-exists/default/from-wasi"));
     host.delete("/kv/wkv/default/from-wasi").expect(200);
     host.get("/kv/kv/default/from-wasi").expect(404);
 }
@@ -302,7 +239,7 @@ fn compare_and_swap_succeeds_when_value_is_unchanged() {
         .post("/kv/wkv/default/cas/doc?expect=v1", "v2")
         .expect(200);
     assert_eq!(resp.json(), json!({"swapped": true}));
-    assert_eq!(host.get("/kv/wkv/default/doc").expect(200).text(), "v2");
+    assert_eq!(text(&host, "/kv/wkv/default/doc"), "v2");
 }
 
 #[test]
@@ -312,7 +249,7 @@ fn compare_and_swap_on_a_missing_key_inserts_it() {
         .post("/kv/wkv/default/cas/fresh?expect=__none__", "first")
         .expect(200);
     assert_eq!(resp.json(), json!({"swapped": true}));
-    assert_eq!(host.get("/kv/kv/default/fresh").expect(200).text(), "first");
+    assert_eq!(text(&host, "/kv/kv/default/fresh"), "first");
 }
 
 #[test]
@@ -323,7 +260,7 @@ fn compare_and_swap_reports_the_current_value_to_a_stale_reader() {
         .post("/kv/wkv/default/cas/doc?expect=stale", "new")
         .expect(409);
     assert_eq!(resp.json()["current"], "actual");
-    assert_eq!(host.get("/kv/wkv/default/doc").expect(200).text(), "actual");
+    assert_eq!(text(&host, "/kv/wkv/default/doc"), "actual");
 }
 
 #[test]
@@ -340,7 +277,7 @@ fn compare_and_swap_fails_when_the_value_changed_after_current() {
         resp["cas_failed"], true,
         "swap must return cas-failed: {resp}"
     );
-    assert_eq!(host.get("/kv/wkv/default/doc").expect(200).text(), "sneaky");
+    assert_eq!(text(&host, "/kv/wkv/default/doc"), "sneaky");
 }
 
 #[test]
@@ -362,7 +299,7 @@ fn batch_set_delete_and_get_many() {
         resp["got"],
         json!({"a": "1", "b": "2", "c": null, "old": null, "zz": null})
     );
-    assert_eq!(host.get("/kv/kv/default/a").expect(200).text(), "1");
+    assert_eq!(text(&host, "/kv/kv/default/a"), "1");
     host.get("/kv/kv/default/old").expect(404);
 }
 

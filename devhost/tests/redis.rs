@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Host, Launch, Redis, probe_source};
+use common::{Host, Launch, Redis, RedisExt, probe_source};
 use serde_json::{Value, json};
 
 fn outbound_manifest(redis_port: u16) -> String {
@@ -318,9 +318,11 @@ fn start_trigger() -> (Redis, Host) {
 /// Waits until `key` holds `expected.len()` items, gives stragglers a moment, and returns the
 /// list sorted.
 fn settle(redis: &Redis, key: &str, expected: usize) -> Vec<String> {
-    common::eventually(DELIVERY_DEADLINE, || {
-        (redis.list(key).len() >= expected).then_some(())
-    });
+    common::eventually(
+        DELIVERY_DEADLINE,
+        &format!("{expected} item(s) in {key}"),
+        || (redis.list(key).len() >= expected).then_some(()),
+    );
     std::thread::sleep(Duration::from_millis(500));
     let mut items = redis.list(key);
     items.sort();
@@ -379,7 +381,7 @@ fn binary_payloads_are_delivered_unchanged() {
         .arg(payload.as_slice())
         .query(&mut redis.conn())
         .unwrap();
-    common::eventually(DELIVERY_DEADLINE, || {
+    common::eventually(DELIVERY_DEADLINE, "the binary payload received", || {
         let len: i64 = redis::cmd("LLEN")
             .arg("received")
             .query(&mut redis.conn())

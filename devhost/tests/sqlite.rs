@@ -7,43 +7,8 @@
 
 mod common;
 
-use common::{Host, Launch, probe_source};
+use common::{Host, Launch, store_grants_manifest};
 use serde_json::{Value, json};
-
-fn manifest() -> String {
-    let src = probe_source();
-    format!(
-        r#"
-spin_manifest_version = 2
-
-[application]
-name = "sqlite"
-
-[[trigger.http]]
-route = "/db/..."
-component = "db"
-
-[[trigger.http]]
-route = "/limited/..."
-component = "limited"
-
-[[trigger.http]]
-route = "/none/..."
-component = "none"
-
-[component.db]
-source = {src}
-sqlite_databases = ["default", "extra"]
-
-[component.limited]
-source = {src}
-sqlite_databases = ["default"]
-
-[component.none]
-source = {src}
-"#
-    )
-}
 
 /// `extra` at a path relative to the working directory (the test's temp dir).
 const RUNTIME_CONFIG: &str = r#"
@@ -53,9 +18,8 @@ path = "data/extra.db"
 "#;
 
 fn start() -> Host {
-    Launch::new(manifest())
-        .runtime_config(RUNTIME_CONFIG)
-        .start()
+    let manifest = store_grants_manifest("sqlite", "sqlite_databases", "db", "extra");
+    Launch::new(manifest).runtime_config(RUNTIME_CONFIG).start()
 }
 
 fn sql(host: &Host, path: &str, sql: &str, params: Value) -> Value {

@@ -43,7 +43,7 @@ fn kv_key(event_id: &str) -> String {
 pub fn kv_seen(store: &Store, event_id: &str) -> Result<bool, Error> {
     store
         .exists(&kv_key(event_id))
-        .map_err(|e| Error::Other(format!("key-value: {e:?}")))
+        .map_err(|e| Error::KeyValue(format!("{e:?}")))
 }
 
 /// Marks the event applied in a key-value store (after the idempotent update).
@@ -53,5 +53,5 @@ pub fn kv_seen(store: &Store, event_id: &str) -> Result<bool, Error> {
 pub fn kv_record(store: &Store, event_id: &str) -> Result<(), Error> {
     store
         .set(&kv_key(event_id), b"1")
-        .map_err(|e| Error::Other(format!("key-value: {e:?}")))
+        .map_err(|e| Error::KeyValue(format!("{e:?}")))
 }

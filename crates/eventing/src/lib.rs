@@ -12,9 +12,13 @@
 //!   replicas share the group, so each entry is delivered to one of them.
 //! - **Inbox** ([`inbox`]): processed event ids, recorded in the same transaction as the
 //!   consumer's state change (SQLite) or after an idempotent update (key-value).
+//! - **Key-value documents** ([`kv`]): JSON read-model documents in `wasi:keyvalue`, updated
+//!   with compare-and-swap loops ([`kv::Documents::update_json`]) that retry on conflict and
+//!   create absent documents safely, so replicas may project in parallel.
 
 pub mod consumer;
 pub mod inbox;
+pub mod kv;
 pub mod outbox;
 pub mod sql;
 
@@ -33,6 +37,8 @@ pub enum Error {
     Sqlite(String),
     #[error("redis: {0}")]
     Redis(String),
+    #[error("key-value: {0}")]
+    KeyValue(String),
     #[error("{0}")]
     Other(String),
 }

@@ -17,7 +17,11 @@ pub fn free_port() -> u16 {
 
 /// The workspace root (this crate lives in `crates/testkit`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// The Cargo target directory.
@@ -36,12 +40,15 @@ pub fn eventually<T>(deadline: Duration, what: &str, mut check: impl FnMut() -> 
         if let Some(value) = check() {
             return value;
         }
-        assert!(Instant::now() < end, "timed out after {deadline:?} waiting for: {what}");
+        assert!(
+            Instant::now() < end,
+            "timed out after {deadline:?} waiting for: {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
-/// A private `redis-server` (no persistence) on a free port.
+/// A private `redis-server` (no persistence, loopback only) on a free port, killed on drop.
 pub struct Redis {
     pub port: u16,
     child: Child,
@@ -52,17 +59,31 @@ impl Redis {
         Self::start_on(free_port())
     }
 
+    /// Starts a server on a given port (e.g. to restart one on the same address). Waits until
+    /// it answers `PING`; panics if it exits first (port taken…) or is not ready in 20 s.
     pub fn start_on(port: u16) -> Self {
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            // Nothing is persisted; this only keeps a stray file out of the source tree.
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (apt-get install -y redis-server)");
-        eventually(Duration::from_secs(10), "redis-server to accept connections", || {
-            TcpStream::connect(("127.0.0.1", port)).ok()
-        });
-        Self { port, child }
+        let mut redis = Self { port, child };
+        eventually(
+            Duration::from_secs(20),
+            &format!("redis-server on port {port} to answer PING"),
+            || {
+                if let Ok(Some(status)) = redis.child.try_wait() {
+                    panic!("redis-server on port {port} exited early: {status}");
+                }
+                ping(port).then_some(())
+            },
+        );
+        redis
     }
 
     pub fn url(&self) -> String {
@@ -78,14 +99,38 @@ impl Redis {
             .expect("redis-cli");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
-}
 
-impl Drop for Redis {
-    fn drop(&mut self) {
+    /// Kills the server (its data is gone) and returns its port, free again.
+    pub fn stop(mut self) -> u16 {
+        self.kill();
+        self.port
+    }
+
+    fn kill(&mut self) {
         if self.child.kill().is_ok() {
             self.child.wait().ok();
         }
     }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Whether a Redis server on `port` answers `PING` with `+PONG`.
+fn ping(port: u16) -> bool {
+    use std::io::Write;
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_err() {
+        return false;
+    }
+    let mut reply = [0u8; 7];
+    s.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
 }
 
 /// The devhost binary: `$DEVHOST_BIN`, else `target/debug/devhost` (built by `cargo test`).
@@ -94,7 +139,11 @@ pub fn devhost_bin() -> PathBuf {
         return PathBuf::from(bin);
     }
     let bin = target_dir().join("debug").join("devhost");
-    assert!(bin.is_file(), "{} not found: run `cargo build -p devhost` first", bin.display());
+    assert!(
+        bin.is_file(),
+        "{} not found: run `cargo build -p devhost` first",
+        bin.display()
+    );
     bin
 }
 
@@ -126,12 +175,19 @@ impl DevHost {
         let end = Instant::now() + Duration::from_secs(120);
         loop {
             if let Ok(Some(status)) = host.child.try_wait() {
-                panic!("devhost exited ({status}) before becoming healthy:\n{}", host.output());
+                panic!(
+                    "devhost exited ({status}) before becoming healthy:\n{}",
+                    host.output()
+                );
             }
             if health(port) {
                 break;
             }
-            assert!(Instant::now() < end, "devhost not healthy after 120 s:\n{}", host.output());
+            assert!(
+                Instant::now() < end,
+                "devhost not healthy after 120 s:\n{}",
+                host.output()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         host
@@ -169,15 +225,47 @@ impl Drop for DevHost {
 
 fn health(port: u16) -> bool {
     use std::io::Write;
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
     s.set_read_timeout(Some(Duration::from_secs(2))).ok();
-    if s
-        .write_all(b"GET /.well-known/spin/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .is_err()
+    if s.write_all(
+        b"GET /.well-known/spin/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .is_err()
     {
         return false;
     }
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok();
     buf.starts_with("HTTP/1.1 200")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_started_redis_answers_ping_and_its_port_is_free_after_stop() {
+        let redis = Redis::start();
+        assert!(ping(redis.port));
+        let port = redis.stop();
+        assert!(!ping(port));
+        let again = Redis::start_on(port);
+        assert!(ping(again.port));
+    }
+
+    #[test]
+    fn a_redis_that_cannot_bind_its_port_fails_fast() {
+        let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = taken.local_addr().expect("addr").port();
+        let started = Instant::now();
+        let outcome = std::panic::catch_unwind(|| Redis::start_on(port));
+        let message = outcome
+            .err()
+            .and_then(|e| e.downcast_ref::<String>().cloned())
+            .expect("start_on panics");
+        assert!(message.contains("exited early"), "{message}");
+        assert!(started.elapsed() < Duration::from_secs(15));
+    }
 }

@@ -1,10 +1,13 @@
 //! Shared harness for the black-box conformance tests of `devhost up`.
 //!
-//! * [`Redis`] — a throwaway `redis-server` on a free port (killed on drop).
+//! * [`Redis`] — a throwaway `redis-server` on a free port (killed on drop), [`free_port`] and
+//!   [`eventually`] come from `cinema-testkit` (shared with the end-to-end suite); [`RedisExt`]
+//!   adds client calls through the `redis` crate.
 //! * [`Launch`] / [`Host`] — writes a `spin.toml` (and optional runtime config) into a fresh
 //!   temp dir, runs `devhost up` there (cwd = that dir, `--state-dir <dir>/.spin`,
 //!   `--listen 127.0.0.1:<free port>`), waits for `/.well-known/spin/health`, kills on drop.
 //! * [`wasm`] — locates the fixture components in `target/wasm32-wasip2/release/`.
+//! * [`store_grants_manifest`] — the manifest the key-value and SQLite suites share.
 //!
 //! The fixtures must be built first:
 //! `cargo build --target wasm32-wasip2 --release -p fixture-conformance -p fixture-hello \
@@ -21,6 +24,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use cinema_testkit::target_dir;
+pub use cinema_testkit::{Redis, eventually, free_port};
 use serde_json::Value;
 
 /// How long `devhost up` may take to answer the health check.
@@ -28,36 +33,6 @@ pub const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 
 pub const FIXTURE_BUILD_COMMAND: &str = "cargo build --target wasm32-wasip2 --release \
      -p fixture-conformance -p fixture-hello -p guestbook-web -p guestbook-store -p guestbook-audit";
-
-/// A TCP port that was free a moment ago (bind to port 0, read it back, release it).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral port")
-        .port()
-}
-
-/// The repository root (the Cargo workspace root).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("devhost/ has a parent")
-        .to_path_buf()
-}
-
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                workspace_root().join(dir)
-            }
-        }
-        None => workspace_root().join("target"),
-    }
-}
 
 /// Path of a fixture component, by crate name (`fixture-conformance`) or file stem.
 pub fn wasm(name: &str) -> PathBuf {
@@ -98,89 +73,54 @@ pub fn probe_source() -> String {
     toml_path(&wasm("fixture-conformance"))
 }
 
-/// Polls `check` every 50 ms until it returns `Some`, or panics after `deadline`.
-pub fn eventually<T>(deadline: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            start.elapsed() < deadline,
-            "condition not met within {deadline:?}"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
+/// The manifest of the key-value and SQLite suites: three probe components that differ only in
+/// their grants of one kind of store (`grant`: `key_value_stores` or `sqlite_databases`).
+/// Component `full` may open `default` and `second`, `limited` only `default`, `none` nothing;
+/// each is routed at `/<id>/...`.
+pub fn store_grants_manifest(app: &str, grant: &str, full: &str, second: &str) -> String {
+    let src = probe_source();
+    format!(
+        r#"
+spin_manifest_version = 2
+
+[application]
+name = "{app}"
+
+[[trigger.http]]
+route = "/{full}/..."
+component = "{full}"
+
+[[trigger.http]]
+route = "/limited/..."
+component = "limited"
+
+[[trigger.http]]
+route = "/none/..."
+component = "none"
+
+[component.{full}]
+source = {src}
+{grant} = ["default", "{second}"]
+
+[component.limited]
+source = {src}
+{grant} = ["default"]
+
+[component.none]
+source = {src}
+"#
+    )
 }
 
 // -------------------------------------------------------------------------------------------------
 // Redis
 
-/// A private `redis-server` (no persistence, loopback only). Killed on drop.
-pub struct Redis {
-    child: Child,
-    pub port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Redis {
-    pub fn start() -> Self {
-        Self::start_on(free_port())
-    }
-
-    /// Starts a server on a given port (used to restart a server on the same address).
-    pub fn start_on(port: u16) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir for redis");
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string()])
-            .args(["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server (is it installed at /usr/bin/redis-server?)");
-        let mut redis = Redis {
-            child,
-            port,
-            _dir: dir,
-        };
-        let start = Instant::now();
-        loop {
-            if let Ok(mut con) = redis.try_conn()
-                && redis::cmd("PING").query::<String>(&mut con).ok().as_deref() == Some("PONG")
-            {
-                return redis;
-            }
-            if let Ok(Some(status)) = redis.child.try_wait() {
-                panic!("redis-server on port {port} exited early: {status}");
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "redis-server on port {port} did not answer PING"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// `redis://127.0.0.1:<port>`
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn try_conn(&self) -> redis::RedisResult<redis::Connection> {
-        let client = redis::Client::open(self.url())?;
-        let con = client.get_connection_with_timeout(Duration::from_secs(2))?;
-        con.set_read_timeout(Some(Duration::from_secs(10)))?;
-        Ok(con)
-    }
-
-    pub fn conn(&self) -> redis::Connection {
-        self.try_conn().expect("connect to test redis")
-    }
+/// Client calls on the test server through the `redis` crate (binary-safe, typed replies).
+pub trait RedisExt {
+    fn conn(&self) -> redis::Connection;
 
     /// `LRANGE key 0 -1` as UTF-8 strings.
-    pub fn list(&self, key: &str) -> Vec<String> {
+    fn list(&self, key: &str) -> Vec<String> {
         redis::cmd("LRANGE")
             .arg(key)
             .arg(0)
@@ -190,7 +130,7 @@ impl Redis {
     }
 
     /// `PUBLISH`; returns the number of subscribers that received the message.
-    pub fn publish(&self, channel: &str, message: &str) -> i64 {
+    fn publish(&self, channel: &str, message: &str) -> i64 {
         redis::cmd("PUBLISH")
             .arg(channel)
             .arg(message)
@@ -199,7 +139,7 @@ impl Redis {
     }
 
     /// Number of subscribers of `channel` (`PUBSUB NUMSUB`).
-    pub fn subscribers(&self, channel: &str) -> i64 {
+    fn subscribers(&self, channel: &str) -> i64 {
         let reply: Vec<redis::Value> = redis::cmd("PUBSUB")
             .arg("NUMSUB")
             .arg(channel)
@@ -212,32 +152,24 @@ impl Redis {
     }
 
     /// Waits until at least `n` clients are subscribed to `channel`.
-    pub fn wait_for_subscribers(&self, channel: &str, n: i64, deadline: Duration) {
-        let start = Instant::now();
-        while self.subscribers(channel) < n {
-            assert!(
-                start.elapsed() < deadline,
-                "nobody subscribed to redis channel {channel:?} within {deadline:?}"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Kills the server (its data is gone; the port is free again).
-    pub fn stop(mut self) -> u16 {
-        self.kill();
-        self.port
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn wait_for_subscribers(&self, channel: &str, n: i64, deadline: Duration) {
+        eventually(
+            deadline,
+            &format!("{n} subscriber(s) of redis channel {channel:?}"),
+            || (self.subscribers(channel) >= n).then_some(()),
+        );
     }
 }
 
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
+impl RedisExt for Redis {
+    fn conn(&self) -> redis::Connection {
+        let client = redis::Client::open(self.url()).expect("redis url");
+        let con = client
+            .get_connection_with_timeout(Duration::from_secs(2))
+            .expect("connect to test redis");
+        con.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set read timeout");
+        con
     }
 }
 
