@@ -32,6 +32,7 @@ impl EventData {
             Self::ReservationConfirmed(_) => "ReservationConfirmed",
             Self::ReservationRejected(_) => "ReservationRejected",
             Self::ReservationCancelled(_) => "ReservationCancelled",
+            Self::ReservationAbandoned(_) => "ReservationAbandoned",
             Self::PaymentApproved(_) => "PaymentApproved",
             Self::PaymentRefunded(_) => "PaymentRefunded",
         }
@@ -87,6 +88,7 @@ payloads!(
     ReservationConfirmed,
     ReservationRejected,
     ReservationCancelled,
+    ReservationAbandoned,
     PaymentApproved,
     PaymentRefunded,
 );

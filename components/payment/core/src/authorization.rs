@@ -108,6 +108,8 @@ pub enum AuthorizeError {
     KeyReused(ReservationId),
     #[error("the payment {} of reservation {} was refunded", .0.id(), .0.reservation_id())]
     AlreadyRefunded(Box<Payment>),
+    #[error("reservation {0} was abandoned by the booking side; nothing was charged")]
+    Abandoned(ReservationId),
     #[error(transparent)]
     Unexpected(#[from] StoreError),
 }
@@ -168,6 +170,7 @@ impl AuthorizePayment<'_> {
         );
         match self.approvals.record_approval(&payment, &event)? {
             Recorded::New => Ok(Authorization::Approved(payment)),
+            Recorded::Abandoned => Err(AuthorizeError::Abandoned(request.reservation_id.clone())),
             // A concurrent call for the same reservation won the race: answer as if we came second.
             Recorded::Existing(winner) => match replay_or_conflict(request, &winner) {
                 Decision::Replay(payment) => Ok(Authorization::Replayed(payment)),

@@ -27,6 +27,9 @@ pub enum RefundReason {
     ReservationRejected,
     /// The customer cancelled the booking.
     ReservationCancelled,
+    /// The reservation side gave up on the booking after asking for the payment (timeout,
+    /// failure, or the paid booking could not be stored): the customer has no booking.
+    ReservationAbandoned,
 }
 
 impl RefundReason {
@@ -35,14 +38,16 @@ impl RefundReason {
         match self {
             Self::ReservationRejected => "reservation-rejected",
             Self::ReservationCancelled => "reservation-cancelled",
+            Self::ReservationAbandoned => "reservation-abandoned",
         }
     }
 
-    /// The reason for one of the two spellings of [`RefundReason::as_str`], else `None`.
+    /// The reason for one of the spellings of [`RefundReason::as_str`], else `None`.
     pub fn parse(value: &str) -> Option<Self> {
         match value {
             "reservation-rejected" => Some(Self::ReservationRejected),
             "reservation-cancelled" => Some(Self::ReservationCancelled),
+            "reservation-abandoned" => Some(Self::ReservationAbandoned),
             _ => None,
         }
     }
@@ -274,6 +279,7 @@ mod tests {
         for reason in [
             RefundReason::ReservationRejected,
             RefundReason::ReservationCancelled,
+            RefundReason::ReservationAbandoned,
         ] {
             assert_eq!(RefundReason::parse(reason.as_str()), Some(reason));
         }

@@ -22,6 +22,9 @@ pub enum Recorded {
     New,
     /// A concurrent call approved this reservation first; nothing was stored. Here is that payment.
     Existing(Payment),
+    /// The reservation side gave up on this reservation (`ReservationAbandoned` arrived before
+    /// the approval could be stored): nothing was charged.
+    Abandoned,
 }
 
 /// Approved payments and recorded attempts, as the authorization use case needs them.

@@ -37,6 +37,7 @@ pub fn on_doorbell() -> anyhow::Result<()> {
 }
 
 fn handle(conn: &Connection, event: &Envelope) -> Result<(), HandleError> {
+    let empty = String::new();
     let (reservation_id, payment_id, reason) = match &event.data {
         EventData::ReservationRejected(r) => (
             &r.reservation_id,
@@ -47,6 +48,12 @@ fn handle(conn: &Connection, event: &Envelope) -> Result<(), HandleError> {
             &c.reservation_id,
             &c.payment_id,
             RefundReason::ReservationCancelled,
+        ),
+        // No payment id: the reservation side never learned it (that is why it gave up).
+        EventData::ReservationAbandoned(a) => (
+            &a.reservation_id,
+            &empty,
+            RefundReason::ReservationAbandoned,
         ),
         _ => return Ok(()),
     };
@@ -71,6 +78,9 @@ fn handle(conn: &Connection, event: &Envelope) -> Result<(), HandleError> {
         if !inbox::claim(tx, &event.event_id)? {
             return Ok(None);
         }
+        if let EventData::ReservationAbandoned(a) = &event.data {
+            store::record_abandoned(tx, &a.reservation_id, &a.reason)?;
+        }
         let refunds = TxRefunds { tx, cause: event };
         Ok::<_, HandleError>(Some(
             RefundPayment {
@@ -83,7 +93,7 @@ fn handle(conn: &Connection, event: &Envelope) -> Result<(), HandleError> {
     })?;
     match outcome {
         Some(RefundOutcome::Refunded(refund)) => {
-            if refund.payment_id != *payment_id {
+            if !payment_id.is_empty() && refund.payment_id != *payment_id {
                 log(
                     CONTEXT,
                     Level::Warn,
@@ -106,6 +116,14 @@ fn handle(conn: &Connection, event: &Envelope) -> Result<(), HandleError> {
                 CONTEXT,
                 Level::Info,
                 &format!("{}: payment already refunded", event.type_),
+                &fields,
+            );
+        }
+        Some(RefundOutcome::NothingToRefund) if reason == RefundReason::ReservationAbandoned => {
+            log(
+                CONTEXT,
+                Level::Info,
+                "abandoned reservation: it was never charged",
                 &fields,
             );
         }

@@ -14,6 +14,7 @@ pub fn drain() -> anyhow::Result<()> {
     let conn = store::open()?;
     let report = Consumer::new(&config.redis_address, CONTEXT)
         .drain(CONTEXT, |event| apply(&conn, event))?;
+    crate::abandon::sweep(&conn, &config.redis_address, config.payment_timeout_ms);
     if report.handled > 0 {
         outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "");
     }

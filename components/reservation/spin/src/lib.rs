@@ -1,6 +1,7 @@
 //! The reservation Spin component: booking HTTP API (private, behind the gateway) and the
 //! `reservation-events` consumer (same wasm) that moves bookings along the saga.
 
+mod abandon;
 mod breaker_store;
 mod config;
 mod events;

@@ -13,6 +13,7 @@ use reservation_core::{CustomerId, PlaceError, Reservation, ReservationId};
 use serde::Deserialize;
 use spin_sdk::http::{Request, Response};
 
+use crate::abandon::abandon;
 use crate::breaker_store::Breaker;
 use crate::config::Config;
 use crate::http::{unexpected, view};
@@ -33,12 +34,12 @@ struct PaymentBody {
     card_token: String,
 }
 
-fn accepted(r: &Reservation) -> Response {
+fn accepted(reservation_id: &str, body: String) -> Response {
     Response::builder()
         .status(202)
         .header("content-type", "application/json")
-        .header("location", format!("/reservations/{}", r.id))
-        .body(view(r).to_string())
+        .header("location", format!("/reservations/{reservation_id}"))
+        .body(body)
         .build()
 }
 
@@ -109,8 +110,12 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
             Replay::Same {
                 reservation_id: existing,
             } => {
+                // The same 202 reply as the first time, byte for byte.
+                if let Some(response) = stored.as_ref().and_then(|s| s.response.clone()) {
+                    return Ok(accepted(&existing, response));
+                }
                 if let Some(r) = store::reservation(&conn, &existing).map_err(unexpected)? {
-                    return Ok(accepted(&r));
+                    return Ok(accepted(&existing, view(&r).to_string()));
                 }
                 // The first request is still paying: continue under its id (payment is idempotent).
                 reservation_id = existing;
@@ -146,6 +151,7 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
         forget_key();
         return Err(unavailable(retry_after_s));
     }
+    store::begin_attempt(&conn, &reservation_id, customer.as_str()).map_err(unexpected)?;
     let outcome = payment_client::authorize(
         &config.payment_url,
         &ctx.correlation_id,
@@ -164,6 +170,7 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
         }
         Outcome::Declined { message } => {
             breaker.record_success();
+            forget_attempt(&conn, &reservation_id);
             forget_key();
             let message = if message.is_empty() {
                 "the payment was declined".to_string()
@@ -174,6 +181,7 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
         }
         Outcome::Invalid { message } => {
             breaker.record_success();
+            forget_attempt(&conn, &reservation_id);
             forget_key();
             return Err(ApiError::validation(format!(
                 "payment refused the request: {message}"
@@ -182,6 +190,19 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
         Outcome::Unavailable { reason } => {
             let retry_after_s = breaker.record_failure();
             forget_key();
+            // A timed-out call may still have been approved: make sure it is refunded.
+            let why = if reason.contains("deadline") {
+                "payment-timeout"
+            } else {
+                "payment-failed"
+            };
+            abandon(
+                &conn,
+                &config.redis_address,
+                &reservation_id,
+                why,
+                &ctx.correlation_id,
+            );
             cinema_http::log(
                 CONTEXT,
                 cinema_http::Level::Warn,
@@ -210,6 +231,11 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
             return store::reservation(c, reservation.id.as_str())?
                 .ok_or_else(|| cinema_eventing::Error::Other("reservation vanished".into()));
         }
+        store::attempt_placed(c, reservation.id.as_str())?;
+        if let Some(key) = &key {
+            let reply = view(&reservation).to_string();
+            store::remember_response(c, reservation.customer_id.as_str(), key, &reply)?;
+        }
         let meta = Meta::new(&ctx.correlation_id)
             .reservation(reservation.id.as_str(), Some(reservation.version));
         outbox::append(c, &envelope(CONTEXT, &meta, event))?;
@@ -218,8 +244,14 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
     let stored = match stored {
         Ok(r) => r,
         Err(e) => {
-            // Paid but not stored: the approval stays with payment under this reservation id, and a
-            // retry with the same Idempotency-Key completes it without a second charge.
+            // Paid but not stored: give the money back.
+            abandon(
+                &conn,
+                &config.redis_address,
+                &reservation_id,
+                "not-stored",
+                &ctx.correlation_id,
+            );
             cinema_http::log(
                 CONTEXT,
                 cinema_http::Level::Error,
@@ -242,7 +274,18 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
             ("reservation_id", stored.id.as_str()),
         ],
     );
-    Ok(accepted(&stored))
+    Ok(accepted(stored.id.as_str(), view(&stored).to_string()))
+}
+
+fn forget_attempt(conn: &spin_sdk::sqlite3::Connection, reservation_id: &str) {
+    if let Err(e) = store::forget_attempt(conn, reservation_id) {
+        cinema_http::log(
+            CONTEXT,
+            cinema_http::Level::Warn,
+            &format!("could not forget the payment attempt: {e}"),
+            &[],
+        );
+    }
 }
 
 fn unavailable(retry_after_s: u64) -> ApiError {

@@ -6,7 +6,7 @@ use cinema_eventing::{Error, inbox, outbox};
 use reservation_core::{Reservation, Screening};
 use spin_sdk::sqlite3::Connection;
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Opens the database, creating the schema on first use (one `PRAGMA user_version` read after).
 ///
@@ -14,13 +14,13 @@ const SCHEMA_VERSION: i64 = 1;
 /// The database's.
 pub fn open() -> Result<Connection, Error> {
     let conn = cinema_eventing::sql::open("reservation")?;
-    let version = exec(&conn, "PRAGMA user_version", &[])?
-        .rows()
-        .next()
-        .and_then(|r| r.get::<i64>("user_version"))
-        .unwrap_or(0);
-    if version < SCHEMA_VERSION {
+    if user_version(&conn)? < SCHEMA_VERSION {
         cinema_eventing::sql::transaction(&conn, |c| -> Result<(), Error> {
+            // Re-read under the write lock: a concurrent instance may have migrated meanwhile.
+            let version = user_version(c)?;
+            if version >= SCHEMA_VERSION {
+                return Ok(());
+            }
             for sql in [
                 "CREATE TABLE IF NOT EXISTS screenings (
                     screening_id TEXT PRIMARY KEY,
@@ -54,11 +54,38 @@ pub fn open() -> Result<Connection, Error> {
             }
             outbox::ensure_schema(c)?;
             inbox::ensure_schema(c)?;
+            if version < 2 {
+                // v2: payment attempts (to refund a charge whose booking was never stored) and
+                // the first accepted reply per idempotency key (replayed verbatim).
+                exec(
+                    c,
+                    "CREATE TABLE IF NOT EXISTS payment_attempts (
+                        reservation_id TEXT PRIMARY KEY,
+                        customer_id    TEXT NOT NULL,
+                        state          TEXT NOT NULL,
+                        started_at     TEXT NOT NULL
+                    )",
+                    &[],
+                )?;
+                exec(
+                    c,
+                    "ALTER TABLE idempotency_keys ADD COLUMN response TEXT",
+                    &[],
+                )?;
+            }
             exec(c, &format!("PRAGMA user_version = {SCHEMA_VERSION}"), &[])?;
             Ok(())
         })?;
     }
     Ok(conn)
+}
+
+fn user_version(conn: &Connection) -> Result<i64, Error> {
+    Ok(exec(conn, "PRAGMA user_version", &[])?
+        .rows()
+        .next()
+        .and_then(|r| r.get::<i64>("user_version"))
+        .unwrap_or(0))
 }
 
 fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Error> {
@@ -207,6 +234,8 @@ pub fn held_by_others(
 pub struct StoredKey {
     pub fingerprint: String,
     pub reservation_id: String,
+    /// The first accepted reply, once there is one.
+    pub response: Option<String>,
 }
 
 /// Claims an idempotency key for a new reservation id, or returns what it already maps to.
@@ -237,7 +266,7 @@ pub fn claim_key(
     }
     let result = exec(
         conn,
-        "SELECT fingerprint, reservation_id FROM idempotency_keys WHERE customer_id = ? AND key = ?",
+        "SELECT fingerprint, reservation_id, response FROM idempotency_keys WHERE customer_id = ? AND key = ?",
         &[text(customer_id), text(key)],
     )?;
     Ok(result.rows().next().map(|r| StoredKey {
@@ -246,6 +275,7 @@ pub fn claim_key(
             .get::<&str>("reservation_id")
             .unwrap_or_default()
             .to_string(),
+        response: r.get::<&str>("response").map(str::to_string),
     }))
 }
 
@@ -272,4 +302,104 @@ pub fn release_key(
         ],
     )?;
     Ok(())
+}
+
+/// Remembers the accepted reply for a key (inside the transaction that stores the booking).
+///
+/// # Errors
+/// The database's.
+pub fn remember_response(
+    conn: &Connection,
+    customer_id: &str,
+    key: &str,
+    response: &str,
+) -> Result<(), Error> {
+    exec(
+        conn,
+        "UPDATE idempotency_keys SET response = ? WHERE customer_id = ? AND key = ? AND response IS NULL",
+        &[text(response), text(customer_id), text(key)],
+    )?;
+    Ok(())
+}
+
+/// Notes that payment is about to be asked to charge this reservation.
+///
+/// # Errors
+/// The database's.
+pub fn begin_attempt(
+    conn: &Connection,
+    reservation_id: &str,
+    customer_id: &str,
+) -> Result<(), Error> {
+    exec(
+        conn,
+        "INSERT INTO payment_attempts (reservation_id, customer_id, state, started_at)
+         VALUES (?, ?, 'PENDING', ?) ON CONFLICT DO NOTHING",
+        &[
+            text(reservation_id),
+            text(customer_id),
+            text(cinema_http::now_rfc3339()),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Payment answered that nothing was charged (declined, invalid): forget the attempt.
+///
+/// # Errors
+/// The database's.
+pub fn forget_attempt(conn: &Connection, reservation_id: &str) -> Result<(), Error> {
+    exec(
+        conn,
+        "DELETE FROM payment_attempts WHERE reservation_id = ? AND state = 'PENDING'",
+        &[text(reservation_id)],
+    )?;
+    Ok(())
+}
+
+/// The booking was stored: the charge belongs to it.
+///
+/// # Errors
+/// The database's.
+pub fn attempt_placed(conn: &Connection, reservation_id: &str) -> Result<(), Error> {
+    exec(
+        conn,
+        "UPDATE payment_attempts SET state = 'PLACED' WHERE reservation_id = ?",
+        &[text(reservation_id)],
+    )?;
+    Ok(())
+}
+
+/// Marks a pending attempt abandoned; `true` if it was pending (the caller then publishes
+/// `ReservationAbandoned` in the same transaction).
+///
+/// # Errors
+/// The database's.
+pub fn abandon_attempt(conn: &Connection, reservation_id: &str) -> Result<Option<String>, Error> {
+    let changed = exec(
+        conn,
+        "UPDATE payment_attempts SET state = 'ABANDONED' WHERE reservation_id = ? AND state = 'PENDING'
+         AND NOT EXISTS (SELECT 1 FROM reservations WHERE reservation_id = ?) RETURNING customer_id",
+        &[text(reservation_id), text(reservation_id)],
+    )?;
+    Ok(changed
+        .rows()
+        .next()
+        .and_then(|r| r.get::<&str>("customer_id").map(str::to_string)))
+}
+
+/// Attempts still pending since before `older_than` (their instance died mid-call).
+///
+/// # Errors
+/// The database's.
+pub fn stale_attempts(conn: &Connection, older_than: &str) -> Result<Vec<String>, Error> {
+    let result = exec(
+        conn,
+        "SELECT reservation_id FROM payment_attempts WHERE state = 'PENDING' AND started_at < ? LIMIT 100",
+        &[text(older_than)],
+    )?;
+    Ok(result
+        .rows()
+        .filter_map(|r| r.get::<&str>("reservation_id").map(str::to_string))
+        .collect())
 }

@@ -43,6 +43,13 @@ pub fn authorize(e: AuthorizeError) -> ApiError {
                 payment.reservation_id()
             ),
         ),
+        AuthorizeError::Abandoned(reservation) => ApiError::new(
+            409,
+            "reservation_abandoned",
+            format!(
+                "reservation {reservation} was abandoned by the booking side; nothing was charged"
+            ),
+        ),
         AuthorizeError::Unexpected(cause) => ApiError::internal(CONTEXT, cause),
     }
 }

@@ -78,6 +78,9 @@ fn log_outcome(
         Err(AuthorizeError::AlreadyRefunded(p)) => {
             (Level::Warn, "already refunded", p.id().to_string())
         }
+        Err(AuthorizeError::Abandoned(_)) => {
+            (Level::Warn, "refused: reservation abandoned", String::new())
+        }
         // Logged with its cause when mapped to a 500.
         Err(AuthorizeError::Unexpected(_)) => return,
     };

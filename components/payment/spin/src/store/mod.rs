@@ -3,7 +3,7 @@
 mod payments;
 mod schema;
 
-pub use payments::{SqlPayments, TxRefunds};
+pub use payments::{SqlPayments, TxRefunds, record_abandoned};
 
 use cinema_eventing::sql;
 use payment_core::ports::StoreError;

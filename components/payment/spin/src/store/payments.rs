@@ -105,6 +105,10 @@ impl Approvals for SqlPayments<'_> {
             Meta::new(self.correlation_id).reservation(payment.reservation_id().as_str(), None);
         let approved = envelope(CONTEXT, &meta, EventData::PaymentApproved(event.clone()));
         transaction(self.conn, |tx| {
+            // The booking side already gave up on this reservation: charge nothing.
+            if is_abandoned(tx, payment.reservation_id().as_str())? {
+                return Ok(Recorded::Abandoned);
+            }
             let inserted = exec(
                 tx,
                 "INSERT INTO payments (payment_id, reservation_id, customer_id, amount, currency, status, created_at)
@@ -238,4 +242,36 @@ impl Refunds for TxRefunds<'_> {
         };
         write().map_err(store_error)
     }
+}
+
+fn is_abandoned(conn: &Connection, reservation_id: &str) -> Result<bool, Error> {
+    let found = exec(
+        conn,
+        "SELECT 1 AS x FROM abandoned_reservations WHERE reservation_id = ?",
+        &[text(reservation_id)],
+    )?;
+    Ok(found.rows().next().is_some())
+}
+
+/// Records that the booking side gave up on a reservation, so an approval still in flight for it
+/// is refused instead of charged. Call in the transaction handling `ReservationAbandoned`.
+///
+/// # Errors
+/// The database's.
+pub fn record_abandoned(
+    conn: &Connection,
+    reservation_id: &str,
+    reason: &str,
+) -> Result<(), Error> {
+    exec(
+        conn,
+        "INSERT INTO abandoned_reservations (reservation_id, reason, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (reservation_id) DO NOTHING",
+        &[
+            text(reservation_id),
+            text(reason),
+            text(cinema_http::now_rfc3339()),
+        ],
+    )?;
+    Ok(())
 }

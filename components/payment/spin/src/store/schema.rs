@@ -5,7 +5,7 @@ use cinema_eventing::sql::{exec, transaction};
 use cinema_eventing::{Error, inbox, outbox};
 use spin_sdk::sqlite3::Connection;
 
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
 
 const TABLES: &[&str] = &[
     // One row per approved charge: a reservation is charged at most once (UNIQUE), so two
@@ -39,6 +39,12 @@ const TABLES: &[&str] = &[
         created_at     TEXT NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS payment_attempts_by_reservation ON payment_attempts (reservation_id)",
+    // v2: reservations the booking side gave up on (tombstones: a late approval is refused).
+    "CREATE TABLE IF NOT EXISTS abandoned_reservations (
+        reservation_id TEXT PRIMARY KEY,
+        reason         TEXT NOT NULL,
+        created_at     TEXT NOT NULL
+    )",
     "CREATE TABLE IF NOT EXISTS simulator_settings (
         id           INTEGER PRIMARY KEY CHECK (id = 1),
         latency_ms   INTEGER NOT NULL,
