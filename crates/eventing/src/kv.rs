@@ -18,6 +18,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use spin_sdk::wit::wasi::keyvalue::atomics::{self, Cas, CasError};
+use spin_sdk::wit::wasi::keyvalue::batch;
 use spin_sdk::wit::wasi::keyvalue::store::{self, Bucket};
 
 use crate::Error;
@@ -68,6 +69,49 @@ impl Documents {
             None => Ok(None),
             Some(bytes) => decode(key, &bytes),
         }
+    }
+
+    /// The documents that exist among `keys`, in the order of `keys`; absent and still-empty
+    /// ones are left out. Each is decoded on its own, so the caller decides what an unreadable
+    /// one means (skip it, or fail with the first error).
+    ///
+    /// # Errors
+    /// [`Error::KeyValue`]: the store failed.
+    pub fn get_many_json<T: DeserializeOwned>(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<Result<T, Error>>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Spin answers only the keys it found (some hosts every key, `None` where missing), in
+        // no promised order: index the answer and walk the request.
+        let mut found: std::collections::HashMap<String, Vec<u8>> =
+            batch::get_many(&self.bucket, keys)
+                .map_err(|e| kv_error("get many", e))?
+                .into_iter()
+                .filter_map(|(key, value)| Some((key, value?)))
+                .collect();
+        Ok(keys
+            .iter()
+            .filter_map(|key| {
+                let bytes = found.remove(key)?;
+                decode(key, &bytes).transpose()
+            })
+            .collect())
+    }
+
+    /// Writes `value` at `key` unconditionally: only for documents that are never changed with
+    /// [`Self::update_json`] (set as announced, every writer writing the same value).
+    ///
+    /// # Errors
+    /// [`Error::KeyValue`]: the value cannot be encoded, or the store failed.
+    pub fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), Error> {
+        let encoded = serde_json::to_vec(value)
+            .map_err(|e| Error::KeyValue(format!("cannot encode {key}: {e}")))?;
+        self.bucket
+            .set(key, &encoded)
+            .map_err(|e| kv_error("set", e))
     }
 
     /// Read-modify-write of one document, atomic against concurrent writers. `change` gets the

@@ -5,11 +5,17 @@
 //!   shared connection per label. Counters are 8-byte little-endian integers; compare-and-swap
 //!   compares the value read by `current()` and, like Spin, swapping from "absent" is an upsert.
 //! - `redis`: keys stored as they are in the Redis database of the URL; counters are Redis
-//!   integers (`INCRBY`); compare-and-swap is atomic, also from "absent" (as Spin's WATCH/MULTI).
+//!   integers (`INCRBY`); `exists` is `EXISTS`; compare-and-swap is atomic, also from "absent"
+//!   (as Spin's WATCH/MULTI, except that a conflict is reported: Spin 4.0.2 reads its aborted
+//!   `EXEC` as success).
+//!
+//! On both, a swap on a handle whose `current()` was never called writes unconditionally, as
+//! Spin does.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
 use wasmtime::component::Resource;
 
@@ -45,7 +51,9 @@ pub struct KvStore {
 pub struct Cas {
     store: KvStore,
     key: String,
-    current: Option<Vec<u8>>,
+    /// What `current()` read; `None` if it was never called: then, as in Spin (both store
+    /// types), the swap writes unconditionally.
+    current: Option<Option<Vec<u8>>>,
 }
 
 impl KvStores {
@@ -59,7 +67,12 @@ impl KvStores {
                     location: location.clone(),
                     connection: OnceLock::new(),
                 },
-                KvLocation::Redis(url) => Backend::Redis(super::redis_kv::RedisKv::new(url)?),
+                KvLocation::Redis(url) => {
+                    Backend::Redis(super::redis_kv::RedisKv::new(url).with_context(|| {
+                        // Not the URL itself: it may carry a password.
+                        format!("[key_value_store.{label}]: invalid Redis URL")
+                    })?)
+                }
             };
             backends.insert(label.clone(), Arc::new(backend));
         }
@@ -160,6 +173,13 @@ impl KvStore {
                 .execute(params![store, key])
                 .map(drop)
         })
+    }
+
+    pub fn exists(&self, key: &str) -> Res<bool> {
+        if let Backend::Redis(r) = &*self.backend {
+            return r.exists(key);
+        }
+        self.get(key).map(|v| v.is_some())
     }
 
     pub fn keys(&self) -> Res<Vec<String>> {
@@ -334,11 +354,7 @@ impl v2::HostStore for HostState {
         s: Resource<KvStore>,
         key: String,
     ) -> wasmtime::Result<Result<bool, v2::Error>> {
-        Ok(self
-            .kv(&s)?
-            .get(&key)
-            .map(|v| v.is_some())
-            .map_err(v2::Error::Other))
+        Ok(self.kv(&s)?.exists(&key).map_err(v2::Error::Other))
     }
 
     async fn get_keys(
@@ -400,11 +416,7 @@ impl wstore::HostBucket for HostState {
         b: Resource<KvStore>,
         key: String,
     ) -> wasmtime::Result<Result<bool, wstore::Error>> {
-        Ok(self
-            .kv(&b)?
-            .get(&key)
-            .map(|v| v.is_some())
-            .map_err(wstore::Error::Other))
+        Ok(self.kv(&b)?.exists(&key).map_err(wstore::Error::Other))
     }
 
     async fn list_keys(
@@ -478,7 +490,11 @@ impl atomics::Host for HostState {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let cas = self.table.delete(cas)?;
-        match cas.store.swap(&cas.key, cas.current.as_deref(), &value) {
+        let swapped = match &cas.current {
+            Some(current) => cas.store.swap(&cas.key, current.as_deref(), &value),
+            None => cas.store.set(&cas.key, &value).map(|()| true),
+        };
+        match swapped {
             Ok(true) => Ok(Ok(())),
             Ok(false) => {
                 // As in Spin: hand back a fresh CAS that has already read the current value.
@@ -491,7 +507,7 @@ impl atomics::Host for HostState {
                 let fresh = self.table.push(Cas {
                     store: cas.store,
                     key: cas.key,
-                    current,
+                    current: Some(current),
                 })?;
                 Ok(Err(atomics::CasError::CasFailed(fresh)))
             }
@@ -521,7 +537,7 @@ impl atomics::HostCas for HostState {
         let entry = self.table.get_mut(&cas)?;
         match entry.store.get(&entry.key) {
             Ok(value) => {
-                entry.current.clone_from(&value);
+                entry.current = Some(value.clone());
                 Ok(Ok(value))
             }
             Err(e) => Ok(Err(wstore::Error::Other(e))),

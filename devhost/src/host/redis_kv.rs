@@ -1,16 +1,20 @@
 //! The `redis` key-value store type (Spin's `key-value-redis`): the guest's keys are Redis keys
 //! of the URL's database, shared by every label configured with that URL — give each label its
 //! own database number (`redis://host:6379/3`).
+//!
+//! As in Spin, the server is contacted on first use, not at start-up, and a dropped connection
+//! fails the call that sees it; the next call connects again (Spin's connection manager).
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncCommands, Script};
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 type Res<T> = Result<T, String>;
 
 pub struct RedisKv {
     client: redis::Client,
-    connection: OnceCell<MultiplexedConnection>,
+    /// The shared connection, `None` until first use and after it broke.
+    connection: Mutex<Option<MultiplexedConnection>>,
 }
 
 /// Compare-and-swap in one atomic step: `ARGV[1]` = 1 when a previous value is expected,
@@ -34,28 +38,45 @@ fn err(e: redis::RedisError) -> String {
 
 impl RedisKv {
     /// # Errors
-    /// The URL does not parse.
+    /// The URL does not parse: not `redis://` or `redis+unix://` (`rediss://` would need the
+    /// `redis` crate's TLS feature, which devhost does not enable), a bad database number…
     pub fn new(url: &str) -> anyhow::Result<Self> {
         Ok(Self {
             client: redis::Client::open(url)?,
-            connection: OnceCell::new(),
+            connection: Mutex::new(None),
         })
     }
 
-    /// Runs an async Redis operation from the synchronous store API.
+    /// The shared connection, opened if there is none.
+    async fn connection(&self) -> redis::RedisResult<MultiplexedConnection> {
+        let mut slot = self.connection.lock().await;
+        if let Some(conn) = &*slot {
+            return Ok(conn.clone());
+        }
+        let conn = self.client.get_multiplexed_async_connection().await?;
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Runs an async Redis operation from the synchronous store API. An error that leaves the
+    /// connection unusable (dropped, I/O) drops it, so the next call reconnects; the failed
+    /// call is not retried (it may have been applied, e.g. an `INCRBY`).
     fn run<T>(
         &self,
         op: impl AsyncFnOnce(MultiplexedConnection) -> redis::RedisResult<T>,
     ) -> Res<T> {
         tokio::task::block_in_place(|| {
             tokio::runtime::Handle::current().block_on(async {
-                let conn = self
-                    .connection
-                    .get_or_try_init(|| self.client.get_multiplexed_async_connection())
-                    .await
-                    .map_err(err)?
-                    .clone();
-                op(conn).await.map_err(err)
+                let conn = self.connection().await.map_err(err)?;
+                match op(conn).await {
+                    Ok(value) => Ok(value),
+                    Err(e) => {
+                        if e.is_unrecoverable_error() || e.is_io_error() {
+                            self.connection.lock().await.take();
+                        }
+                        Err(err(e))
+                    }
+                }
             })
         })
     }
@@ -70,6 +91,11 @@ impl RedisKv {
 
     pub fn delete(&self, key: &str) -> Res<()> {
         self.run(async |mut c| c.del(key).await)
+    }
+
+    /// `EXISTS`, as Spin: also true for a key holding another Redis type than a string.
+    pub fn exists(&self, key: &str) -> Res<bool> {
+        self.run(async |mut c| c.exists(key).await)
     }
 
     pub fn keys(&self) -> Res<Vec<String>> {

@@ -7,13 +7,16 @@
 //!   temp dir, runs `devhost up` there (cwd = that dir, `--state-dir <dir>/.spin`,
 //!   `--listen 127.0.0.1:<free port>`), waits for `/.well-known/spin/health`, kills on drop.
 //! * [`wasm`] — locates the fixture components in `target/wasm32-wasip2/release/`.
-//! * [`store_grants_manifest`] — the manifest the key-value and SQLite suites share.
+//! * [`store_grants_manifest`] — the manifest the key-value and SQLite suites share; [`kv`] —
+//!   the key-value behaviour every store type shares.
 //!
 //! The fixtures must be built first:
 //! `cargo build --target wasm32-wasip2 --release -p fixture-conformance -p fixture-hello \
 //!  -p guestbook-web -p guestbook-store -p guestbook-audit`
 
 #![allow(dead_code)] // every test binary uses a different subset of the harness
+
+pub mod kv;
 
 use std::collections::BTreeMap;
 use std::fs;

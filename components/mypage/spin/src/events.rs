@@ -5,9 +5,8 @@ use cinema_events::Envelope;
 use mypage_core::projector::{Projected, ProjectionError, Projector};
 use mypage_core::view::subject;
 
+use crate::CONTEXT;
 use crate::store::KvStore;
-
-const CONTEXT: &str = "mypage";
 
 pub fn drain() -> anyhow::Result<()> {
     let redis_address = cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379");

@@ -46,7 +46,7 @@ fn error(e: ListError, ctx: &RequestContext) -> ApiError {
     match e {
         ListError::Unexpected(cause) => {
             cinema_http::log(
-                "mypage",
+                crate::CONTEXT,
                 cinema_http::Level::Error,
                 &format!("listing failed: {cause}"),
                 &[("correlation_id", &ctx.correlation_id)],

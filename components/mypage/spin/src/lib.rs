@@ -11,6 +11,9 @@ mod events;
 mod http;
 mod store;
 
+/// The context name in log lines.
+const CONTEXT: &str = "mypage";
+
 /// The Spin entry points (the SDK's macros expand to `unsafe` glue; no logic lives here).
 #[allow(unsafe_code)]
 mod entry {

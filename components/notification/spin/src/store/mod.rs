@@ -8,12 +8,10 @@
 //! | `pending-deliveries` | `{"ids": [...]}`: notifications whose delivery is not settled |
 //! | `screening:{id}` | movie, hall and showtime of a screening (for messages) |
 //! | `inbox:{event_id}` | processed events (`cinema_eventing::inbox`) |
-//! | `{key}#create` | counter electing the one writer that creates `{key}` (see [`docs`]) |
+//! | `seed:{key}` | counter electing the one writer that creates `{key}` ([`cinema_eventing::kv`]) |
 
-mod docs;
 mod ports;
 
-pub use docs::Docs;
 pub use ports::Kv;
 
 pub const STORE: &str = "notification";

@@ -1,5 +1,6 @@
 //! The core's storage ports on the key-value store.
 
+use cinema_eventing::kv::Documents;
 use notification_core::model::{NotificationId, ScreeningInfo};
 use notification_core::notification::Notification;
 use notification_core::ports::{
@@ -8,7 +9,7 @@ use notification_core::ports::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Docs, STORE};
+use super::STORE;
 
 const PENDING: &str = "pending-deliveries";
 
@@ -25,14 +26,19 @@ fn screening_key(screening_id: &str) -> String {
 }
 
 /// An index document: a set of notification ids, oldest first.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct IdSet {
     ids: Vec<NotificationId>,
 }
 
-/// The whole store behind every storage port.
+/// The whole store behind every storage port: JSON documents, the shared ones changed with
+/// the compare-and-swap loop of [`Documents::update_json`].
 pub struct Kv {
-    docs: Docs,
+    docs: Documents,
+}
+
+fn kv_error(e: cinema_eventing::Error) -> StoreError {
+    StoreError(e.to_string())
 }
 
 impl Kv {
@@ -40,14 +46,14 @@ impl Kv {
     /// The store is not granted or unavailable.
     pub fn open() -> Result<Self, StoreError> {
         Ok(Self {
-            docs: Docs::open(STORE)?,
+            docs: Documents::open(STORE, crate::CONTEXT).map_err(kv_error)?,
         })
     }
 
     fn insert_id(&self, key: &str, id: &NotificationId) -> Result<(), StoreError> {
         self.docs
-            .modify::<IdSet>(key, |current| {
-                let mut set = current.cloned().unwrap_or_default();
+            .update_json::<IdSet>(key, |current| {
+                let mut set = current.unwrap_or_default();
                 if set.ids.contains(id) {
                     return None;
                 }
@@ -55,31 +61,37 @@ impl Kv {
                 Some(set)
             })
             .map(drop)
+            .map_err(kv_error)
     }
 
     fn ids(&self, key: &str) -> Result<Vec<NotificationId>, StoreError> {
-        Ok(self.docs.get::<IdSet>(key)?.unwrap_or_default().ids)
+        Ok(self
+            .docs
+            .get_json::<IdSet>(key)
+            .map_err(kv_error)?
+            .unwrap_or_default()
+            .ids)
     }
 }
 
 impl Notifications for Kv {
     fn get(&self, id: &NotificationId) -> Result<Option<Notification>, StoreError> {
-        self.docs.get(&notification_key(id))
+        self.docs.get_json(&notification_key(id)).map_err(kv_error)
     }
 
     fn create_if_absent(&self, notification: &Notification) -> Result<Created, StoreError> {
+        // `change` runs once per round; the last run decides whether this call created it.
         let mut created = false;
-        let stored = self.docs.modify::<Notification>(
-            &notification_key(&notification.notification_id),
-            |current| {
-                created = current.is_none();
-                if created {
-                    Some(notification.clone())
-                } else {
-                    None
-                }
-            },
-        )?;
+        let stored = self
+            .docs
+            .update_json::<Notification>(
+                &notification_key(&notification.notification_id),
+                |current| {
+                    created = current.is_none();
+                    created.then(|| notification.clone())
+                },
+            )
+            .map_err(kv_error)?;
         let stored =
             stored.ok_or_else(|| StoreError("notification vanished while created".into()))?;
         Ok(if created {
@@ -95,17 +107,25 @@ impl Notifications for Kv {
         change: &mut dyn FnMut(&mut Notification) -> bool,
     ) -> Result<Option<Notification>, StoreError> {
         self.docs
-            .modify::<Notification>(&notification_key(id), |current| {
-                let mut next = current?.clone();
+            .update_json::<Notification>(&notification_key(id), |current| {
+                let mut next = current?;
                 change(&mut next).then_some(next)
             })
+            .map_err(kv_error)
     }
 }
 
 impl NotificationReader for Kv {
+    /// Unreadable documents are skipped (one broken notification must not hide the others).
     fn get_many(&self, ids: &[NotificationId]) -> Result<Vec<Notification>, StoreError> {
-        self.docs
-            .get_many(ids.iter().map(notification_key).collect())
+        let keys: Vec<String> = ids.iter().map(notification_key).collect();
+        Ok(self
+            .docs
+            .get_many_json(&keys)
+            .map_err(kv_error)?
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect())
     }
 }
 
@@ -126,13 +146,14 @@ impl PendingDeliveries for Kv {
 
     fn remove(&self, id: &NotificationId) -> Result<(), StoreError> {
         self.docs
-            .modify::<IdSet>(PENDING, |current| {
-                let mut set = current?.clone();
+            .update_json::<IdSet>(PENDING, |current| {
+                let mut set = current?;
                 let before = set.ids.len();
                 set.ids.retain(|p| p != id);
                 (set.ids.len() != before).then_some(set)
             })
             .map(drop)
+            .map_err(kv_error)
     }
 
     fn ids(&self) -> Result<Vec<NotificationId>, StoreError> {
@@ -142,12 +163,15 @@ impl PendingDeliveries for Kv {
 
 impl Screenings for Kv {
     fn get(&self, screening_id: &str) -> Result<Option<ScreeningInfo>, StoreError> {
-        self.docs.get(&screening_key(screening_id))
+        self.docs
+            .get_json(&screening_key(screening_id))
+            .map_err(kv_error)
     }
 
     fn put(&self, screening: &ScreeningInfo) -> Result<(), StoreError> {
         // A screening's details never change once scheduled: last writer wins with the same value.
         self.docs
-            .set(&screening_key(&screening.screening_id), screening)
+            .set_json(&screening_key(&screening.screening_id), screening)
+            .map_err(kv_error)
     }
 }
