@@ -1,0 +1,81 @@
+// The only way the page talks to the server: JSON over the gateway's /api.
+
+import * as session from './session.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+let onUnauthorized = () => {};
+/** Called when the server refuses our token (expired, or signed with another secret). */
+export const setUnauthorizedHandler = (f) => { onUnauthorized = f; };
+
+async function call(method, path, { body, headers = {}, signal } = {}) {
+  const sent = { accept: 'application/json', ...headers };
+  const auth = session.current();
+  if (auth) sent.authorization = `Bearer ${auth.token}`;
+  if (body !== undefined) sent['content-type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(`/api${path}`, {
+      method,
+      headers: sent,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      cache: 'no-store',
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', e.message);
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = new ApiError(
+      response.status,
+      data?.error ?? `http_${response.status}`,
+      data?.message ?? response.statusText,
+      retryAfterSeconds(response.headers.get('retry-after')),
+    );
+    if (response.status === 401 && auth) onUnauthorized(error);
+    throw error;
+  }
+  return data;
+}
+
+/** `Retry-After` as whole seconds (≥ 1), from seconds or an HTTP date. */
+export function retryAfterSeconds(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(1, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(1, Math.ceil((date - Date.now()) / 1000));
+}
+
+const id = (value) => encodeURIComponent(value);
+
+export const devToken = (sub, roles) => call('POST', '/auth/dev-token', { body: { sub, roles } });
+export const movies = (signal) => call('GET', '/movies', { signal });
+export const seatMap = (screening, signal) => call('GET', `/screenings/${id(screening)}/seats`, { signal });
+export const book = (body, idempotencyKey) =>
+  call('POST', '/reservations', { body, headers: { 'idempotency-key': idempotencyKey } });
+export const reservation = (reservationId, signal) => call('GET', `/reservations/${id(reservationId)}`, { signal });
+export const cancel = (reservationId) => call('DELETE', `/reservations/${id(reservationId)}`);
+export const myReservations = (signal) => call('GET', '/my/reservations', { signal });
+export const myNotifications = (signal) => call('GET', '/my/notifications', { signal });
+export const halls = (signal) => call('GET', '/halls', { signal });
+export const createHall = (body) => call('POST', '/halls', { body });
+export const registerMovie = (body) => call('POST', '/movies', { body });
+export const addScreening = (movieId, body) => call('POST', `/movies/${id(movieId)}/screenings`, { body });
+export const simulator = (signal) => call('GET', '/admin/payment-simulator', { signal });
+export const setSimulator = (body) => call('PUT', '/admin/payment-simulator', { body });

@@ -1,0 +1,83 @@
+// Direct API calls for test set-up and for "another customer" (never for what the test checks
+// the page does).
+
+import { BASE_URL } from './browser.js';
+
+async function call(method, path, { token, body, headers = {} } = {}) {
+  const response = await fetch(`${BASE_URL}/api${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, body: json };
+}
+
+export async function token(sub, roles) {
+  const r = await call('POST', '/auth/dev-token', { body: { sub, roles } });
+  if (r.status !== 200) throw new Error(`dev-token ${r.status}: ${JSON.stringify(r.body)} (is dev_auth=true?)`);
+  return r.body.token;
+}
+
+/** A unique, valid customer id / title suffix per run. */
+export const unique = (prefix) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+export function inHours(hours) {
+  const date = new Date(Date.now() + hours * 3600_000);
+  date.setUTCSeconds(0, 0);
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A hall, a movie with one screening, known to the catalog and to the reservation side. */
+export async function bookableScreening({ title = unique('Movie'), rows = 5, seatsPerRow = 8, price = 11000 } = {}) {
+  const admin = await token('admin', ['admin']);
+  const hall = await call('POST', '/halls', { token: admin, body: { name: unique('Hall'), rows, seats_per_row: seatsPerRow } });
+  if (hall.status !== 201) throw new Error(`hall: ${JSON.stringify(hall.body)}`);
+  const movie = await call('POST', '/movies', {
+    token: admin,
+    body: {
+      title, runtime_min: 100, price: { amount: price, currency: 'KRW' },
+      screenings: [{ hall_id: hall.body.hall_id, starts_at: inHours(30) }],
+    },
+  });
+  if (movie.status !== 201) throw new Error(`movie: ${JSON.stringify(movie.body)}`);
+  const screeningId = movie.body.screenings[0].screening_id;
+  const probe = await token(unique('probe'), ['customer']);
+  await eventually('the reservation side and the catalog to know the screening', async () => {
+    const booked = await book(probe, screeningId, ['Z99']);
+    const movies = await call('GET', '/movies');
+    const listed = movies.body.some((m) => m.screenings.some((s) => s.screening_id === screeningId));
+    return booked.body?.error !== 'unknown_screening' && listed;
+  });
+  return { title, screeningId, movieId: movie.body.movie_id, hallId: hall.body.hall_id, admin };
+}
+
+export const book = (customer, screeningId, seats, card = 'tok_visa') =>
+  call('POST', '/reservations', { token: customer, body: { screening_id: screeningId, seats, payment: { card_token: card } } });
+
+export const seatMap = (screeningId) => call('GET', `/screenings/${screeningId}/seats`);
+export const myReservations = (customer) => call('GET', '/my/reservations', { token: customer });
+export const reservation = (customer, id) => call('GET', `/reservations/${id}`, { token: customer });
+export const setSimulator = (admin, latencyMs, failureRate) =>
+  call('PUT', '/admin/payment-simulator', { token: admin, body: { latency_ms: latencyMs, failure_rate: failureRate } });
+export const raw = call;
+
+export async function eventually(what, check, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
