@@ -9,7 +9,8 @@
 //!   consumer group with `XAUTOCLAIM` + `XREADGROUP` inside one `EVAL` (Spin flattens nested
 //!   replies, so the script returns one JSON string), handles each event and `XACK`s it. A
 //!   consumer that was down catches up on its next wake-up (the group remembers its position);
-//!   replicas share the group, so each entry is delivered to one of them.
+//!   replicas share the group, so each entry is delivered to one of them. Where no Redis
+//!   trigger runs, [`drain_endpoint`] serves the same drain as `POST /admin/events/drain`.
 //! - **Inbox** ([`inbox`]): processed event ids, recorded in the same transaction as the
 //!   consumer's state change (SQLite) or after an idempotent update (key-value).
 //! - **Key-value documents** ([`kv`]): JSON read-model documents in `wasi:keyvalue`, updated
@@ -17,6 +18,7 @@
 //!   create absent documents safely, so replicas may project in parallel.
 
 pub mod consumer;
+pub mod drain_endpoint;
 pub mod inbox;
 pub mod kv;
 pub mod outbox;

@@ -2,7 +2,7 @@
 //! and applies each theater event to the read model, then records it in the inbox.
 
 use catalog_core::services::{Projected, ProjectionError, Projector};
-use cinema_eventing::consumer::Consumer;
+use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_http::Level;
 
 use crate::CONTEXT;
@@ -10,9 +10,12 @@ use crate::store::{KvCatalog, KvInbox};
 
 const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
 
+/// Drains the group into the read model. Called by the Redis doorbell and by
+/// `POST /admin/events/drain`.
+///
 /// # Errors
 /// The store cannot be opened or Redis is unreachable (the events stay in the stream).
-pub fn on_doorbell() -> anyhow::Result<()> {
+pub fn drain() -> anyhow::Result<DrainReport> {
     let redis_address = cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS);
     let catalog = KvCatalog::open()?;
     let inbox = KvInbox::open()?;
@@ -67,5 +70,5 @@ pub fn on_doorbell() -> anyhow::Result<()> {
             &[],
         );
     }
-    Ok(())
+    Ok(report)
 }

@@ -1,6 +1,8 @@
-//! `GET /movies` and `GET /movies/{id}` (public through the gateway). Read-only.
+//! `GET /movies` and `GET /movies/{id}` (public through the gateway), read-only; and
+//! `POST /admin/events/drain` (admin, only with `http_drain=true`).
 
 use catalog_core::services::{CatalogQueries, GetMovieError};
+use cinema_eventing::drain_endpoint;
 use cinema_http::{ApiError, RequestContext, json};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -14,6 +16,9 @@ pub fn handle(req: &Request) -> Response {
         (["movies"], Method::Get) => list(),
         (["movies", movie_id], Method::Get) => get(movie_id),
         (["movies"] | ["movies", _], _) => Ok(method_not_allowed("GET")),
+        (["admin", "events", "drain"], method) => {
+            drain_endpoint::serve(crate::CONTEXT, method, &ctx, crate::events::drain)
+        }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     };
     let mut response = result.unwrap_or_else(ApiError::into_response);

@@ -1,6 +1,8 @@
 //! The catalog Spin component: the public read model of movies, screenings and seats left.
 //!
-//! - [`http`]: `GET /movies`, `GET /movies/{id}` — read-only (this side never writes the store).
+//! - [`http`]: `GET /movies`, `GET /movies/{id}` — read-only; and `POST /admin/events/drain`
+//!   (off unless `http_drain=true`), which runs the projector for platforms without the Redis
+//!   trigger — then, and only then, this side writes the store.
 //! - [`events`]: the Redis-triggered projector (`catalog-events`, consumer group `catalog`).
 //! - [`store`]: documents in key-value store `catalog`, updated with compare-and-swap.
 
@@ -20,6 +22,7 @@ mod entry {
 
     #[spin_sdk::redis_component]
     fn on_message(_doorbell: bytes::Bytes) -> anyhow::Result<()> {
-        crate::events::on_doorbell()
+        crate::events::drain()?;
+        Ok(())
     }
 }

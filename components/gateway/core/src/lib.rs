@@ -7,13 +7,14 @@
 //! - [`correlation`]: which correlation id a request carries;
 //! - [`rate_limit`]: fixed one-second windows in a shared counter store, and their clean-up;
 //! - [`admission`]: the use case tying them together (limit → route → token → role → limit);
-//! - [`forwarding`], [`relay`]: what crosses to the private contexts and back.
+//! - [`forwarding`], [`relay`], [`drain`]: what crosses to the private contexts and back.
 //!
 //! No Spin, no I/O: the clock and the counter store are ports ([`ports`]); fakes in [`testing`].
 
 pub mod admission;
 pub mod correlation;
 pub mod dev_token;
+pub mod drain;
 pub mod forwarding;
 pub mod identity;
 pub mod ports;

@@ -100,6 +100,17 @@ impl Context {
 pub const RELAYING_CONTEXTS: [Context; 3] =
     [Context::Reservation, Context::Theater, Context::Payment];
 
+/// The contexts that consume events and answer `POST /admin/events/drain` (each has a
+/// `<context>-events` Redis consumer draining the same consumer group).
+pub const DRAINING_CONTEXTS: [Context; 6] = [
+    Context::Reservation,
+    Context::Payment,
+    Context::Theater,
+    Context::Catalog,
+    Context::Mypage,
+    Context::Notification,
+];
+
 /// What serves a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -111,6 +122,8 @@ pub enum Target {
     Health,
     /// Fanned out to every context in [`RELAYING_CONTEXTS`].
     Relay,
+    /// Fanned out to every context in [`DRAINING_CONTEXTS`], in rounds.
+    Drain,
 }
 
 /// Who may call a route.
@@ -190,6 +203,7 @@ mod table {
         route(Get, "/payments/{id}", Forward(Payment), ADMIN),
         // operations
         route(Post, "/admin/events/relay", Target::Relay, ADMIN),
+        route(Post, "/admin/events/drain", Target::Drain, ADMIN),
     ];
 }
 
@@ -306,6 +320,7 @@ mod tests {
             (Get, "/admin/payment-simulator", Forward(Payment)),
             (Get, "/payments/p1", Forward(Payment)),
             (Post, "/admin/events/relay", Target::Relay),
+            (Post, "/admin/events/drain", Target::Drain),
             (Post, "/auth/dev-token", Target::DevToken),
         ];
         for (method, path, expected) in cases {
@@ -415,6 +430,28 @@ mod tests {
             authorize(book, Some(&Roles::default())),
             Authorization::Forbidden(Role::Customer)
         );
+    }
+
+    #[test]
+    fn only_an_admin_may_relay_or_drain_the_events() {
+        let customer = Roles::new([Role::Customer]);
+        let admin = Roles::new([Role::Admin]);
+        for path in ["/admin/events/relay", "/admin/events/drain"] {
+            let RouteMatch::Found(route) = match_route(Post, path) else {
+                panic!("{path}")
+            };
+            assert_eq!(authorize(route, None), Authorization::NeedsToken, "{path}");
+            assert_eq!(
+                authorize(route, Some(&customer)),
+                Authorization::Forbidden(Role::Admin),
+                "{path}"
+            );
+            assert_eq!(
+                authorize(route, Some(&admin)),
+                Authorization::Allowed,
+                "{path}"
+            );
+        }
     }
 
     #[test]

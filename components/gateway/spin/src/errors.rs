@@ -113,3 +113,30 @@ pub fn bad_gateway(context: Context) -> Response {
     )
     .into_response()
 }
+
+/// 502 for a fan-out (`relay`, `drain`) some contexts did not complete: the report (its `failed`
+/// names them) plus the API's error fields; each failure is logged.
+pub fn fan_out_incomplete<'a>(
+    what: &str,
+    report: &impl serde::Serialize,
+    failed: impl IntoIterator<Item = (&'a &'static str, &'a String)>,
+    correlation: &CorrelationId,
+) -> Response {
+    for (context, why) in failed {
+        cinema_http::log(
+            CONTEXT,
+            Level::Warn,
+            &format!("{what} on {context} failed: {why}"),
+            &[("correlation_id", correlation.as_str())],
+        );
+    }
+    let mut body = serde_json::to_value(report).unwrap_or_default();
+    if let Some(fields) = body.as_object_mut() {
+        fields.insert("error".into(), "bad_gateway".into());
+        fields.insert(
+            "message".into(),
+            format!("some contexts did not {what}; see 'failed'").into(),
+        );
+    }
+    cinema_http::json(502, &body)
+}

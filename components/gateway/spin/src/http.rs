@@ -149,6 +149,10 @@ async fn dispatch(
             Some(admin) => crate::relay::fan_out(admin, correlation).await,
             None => errors::internal("relay admitted without an identity"),
         },
+        Target::Drain => match identity {
+            Some(admin) => crate::drain::fan_out(admin, correlation).await,
+            None => errors::internal("drain admitted without an identity"),
+        },
     }
 }
 

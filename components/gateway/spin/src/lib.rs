@@ -1,20 +1,24 @@
 //! The gateway Spin component: the single public entry point (`/api/...`).
 //!
 //! Per request: pick the correlation id, admit the request (rate limits, route table, JWT, role —
-//! all decided by `gateway-core`), then either answer it here (`/auth/dev-token`, `/health`,
-//! `/admin/events/relay` fan-out) or forward it to the private context with the identity headers
-//! only the gateway may set. Every answer carries `x-correlation-id` and leaves one access-log line.
+//! all decided by `gateway-core`), then either answer it here (`/auth/dev-token`, `/health`, the
+//! `/admin/events/relay` and `/admin/events/drain` fan-outs) or forward it to the private context
+//! with the identity headers only the gateway may set. Every answer carries `x-correlation-id` and
+//! leaves one access-log line.
 //!
 //! - [`http`]: the request pipeline; [`errors`]: every error response, in one place;
 //! - [`forward`]: the call to a private context and the copy of its answer;
-//! - [`dev_token`], [`relay`]: the endpoints the gateway serves itself;
+//! - [`dev_token`], [`relay`], [`drain`]: the endpoints the gateway serves itself
+//!   ([`admin_call`]: their calls to the contexts);
 //! - [`counters`]: the rate-limit counters on `wasi:keyvalue` (store `gateway`);
 //! - [`config`]: Spin variables; [`access_log`]: the per-request log line.
 
 mod access_log;
+mod admin_call;
 mod config;
 mod counters;
 mod dev_token;
+mod drain;
 mod errors;
 mod forward;
 mod http;

@@ -1,6 +1,7 @@
-//! The Redis-triggered side: drain consumer group `mypage` and project each event.
+//! The events side: drain consumer group `mypage` and project each event (on the Redis doorbell,
+//! or on `POST /admin/events/drain`).
 
-use cinema_eventing::consumer::Consumer;
+use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_events::Envelope;
 use mypage_core::projector::{Projected, ProjectionError, Projector};
 use mypage_core::view::subject;
@@ -8,7 +9,9 @@ use mypage_core::view::subject;
 use crate::CONTEXT;
 use crate::store::KvStore;
 
-pub fn drain() -> anyhow::Result<()> {
+/// # Errors
+/// The store cannot be opened or Redis is unreachable (the events stay in the stream).
+pub fn drain() -> anyhow::Result<DrainReport> {
     let redis_address = cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379");
     let store = KvStore::open()?;
     let projector = Projector {
@@ -30,7 +33,7 @@ pub fn drain() -> anyhow::Result<()> {
             &[],
         );
     }
-    Ok(())
+    Ok(report)
 }
 
 fn handle(

@@ -1,5 +1,5 @@
-//! The component's configuration, read from Spin variables only (`notification-events` has
-//! them; the HTTP side needs none).
+//! The component's configuration, read from Spin variables only (`notification-events` and, for
+//! `POST /admin/events/drain`, `notification` have them).
 
 use crate::channels::{Kakao, LogChannel};
 use notification_core::ports::ChatChannel;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cinema_eventing::consumer::Consumer;
+use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_eventing::inbox;
 use cinema_events::Envelope;
 use cinema_http::{Level, log};
@@ -39,19 +39,22 @@ enum HandleError {
     Inbox(#[from] cinema_eventing::Error),
 }
 
+/// Drains the group, then attempts every due delivery. Called by the Redis doorbell and by
+/// `POST /admin/events/drain`.
+///
 /// # Errors
 /// Redis or the store unreachable: unhandled entries stay pending for a later wake-up.
-pub fn on_doorbell() -> anyhow::Result<()> {
+pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let kv = Kv::open()?;
     let inbox_store =
         Store::open(STORE).map_err(|e| StoreError(format!("key-value open: {e:?}")))?;
     let channel = config.channel();
-    Consumer::new(&config.redis_address, CONTEXT).drain(CONTEXT, |event| {
+    let report = Consumer::new(&config.redis_address, CONTEXT).drain(CONTEXT, |event| {
         handle(&kv, &inbox_store, channel.kind(), event)
     })?;
     deliver(&kv, channel.as_ref())?;
-    Ok(())
+    Ok(report)
 }
 
 fn handle(

@@ -2,8 +2,10 @@
 //!
 //! - `GET /my/notifications` (customer, `x-customer-id`) → the customer's notifications, newest first.
 //! - `GET /notifications/{notification_id}` (admin) → one notification with its full delivery log.
+//! - `POST /admin/events/drain` (admin, only with `http_drain=true`) → the events side's drain.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use cinema_eventing::drain_endpoint;
 use cinema_http::{ApiError, RequestContext, json};
 use notification_core::model::NotificationId;
 use notification_core::notification::Notification;
@@ -25,6 +27,9 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     match (segments.as_slice(), req.method()) {
         (["my", "notifications"], Method::Get) => mine(ctx),
         (["notifications", id], Method::Get) => one(ctx, id),
+        (["admin", "events", "drain"], method) => {
+            drain_endpoint::serve(CONTEXT, method, ctx, crate::events::drain)
+        }
         (["my", "notifications"] | ["notifications", _], _) => Err(ApiError::new(
             405,
             "method_not_allowed",

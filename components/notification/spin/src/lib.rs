@@ -4,7 +4,9 @@
 //! - `notification-events` (Redis doorbell on `cinema.events`, consumer group `notification`):
 //!   [`events`] records one notification per (reservation, status), then delivers what is due
 //!   through the configured [`channels`] (KakaoTalk-style HTTP endpoint, or the log).
-//! - `notification` (HTTP, private): [`http`] serves `GET /my/notifications`; it never writes.
+//! - `notification` (HTTP, private): [`http`] serves `GET /my/notifications` (read-only), and
+//!   `POST /admin/events/drain` (off unless `http_drain=true`): the events side's drain, for
+//!   platforms without the Redis trigger — then, and only then, this side writes the store.
 //! - [`store`]: the key-value store `notification` (documents and indexes, compare-and-swap).
 
 mod channels;
@@ -25,6 +27,7 @@ mod entry {
 
     #[spin_sdk::redis_component]
     fn on_doorbell(_message: bytes::Bytes) -> anyhow::Result<()> {
-        crate::events::on_doorbell()
+        crate::events::drain()?;
+        Ok(())
     }
 }

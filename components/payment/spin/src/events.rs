@@ -1,7 +1,7 @@
 //! The events side (component `payment-events`, consumer group `payment`): the saga's
 //! compensation. A rejected or cancelled reservation gets its payment refunded exactly once.
 
-use cinema_eventing::consumer::Consumer;
+use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_eventing::{inbox, outbox, sql};
 use cinema_events::{Envelope, EventData};
 use cinema_http::{Level, log};
@@ -23,17 +23,19 @@ enum HandleError {
     Refund(#[from] RefundPaymentError),
 }
 
-/// Drains the group, then relays the events the refunds produced.
+/// Drains the group, then relays the events the refunds produced. Called by the Redis doorbell
+/// and by `POST /admin/events/drain`.
 ///
 /// # Errors
 /// Redis or the database unreachable: the entries stay pending and are retried on a later wake-up.
-pub fn on_doorbell() -> anyhow::Result<()> {
+pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
-    Consumer::new(&config.redis_address, CONTEXT).drain(CONTEXT, |event| handle(&conn, event))?;
+    let report = Consumer::new(&config.redis_address, CONTEXT)
+        .drain(CONTEXT, |event| handle(&conn, event))?;
     // Also publishes rows an earlier relay could not (Redis was down), whoever wrote them.
     outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "payment-events");
-    Ok(())
+    Ok(report)
 }
 
 fn handle(conn: &Connection, event: &Envelope) -> Result<(), HandleError> {

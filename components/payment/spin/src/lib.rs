@@ -3,7 +3,8 @@
 //! - `payment` (HTTP, private — reached by service chaining from the reservation context and
 //!   through the gateway for the admin routes): [`http`].
 //! - `payment-events` (Redis doorbell on `cinema.events`, consumer group `payment`): [`events`]
-//!   refunds the payment of every rejected or cancelled reservation.
+//!   refunds the payment of every rejected or cancelled reservation. The same drain is served
+//!   as `POST /admin/events/drain` where no Redis trigger exists.
 //! - [`store`]: the SQLite database `payment` (payments, refunds, attempts, simulator settings,
 //!   outbox, inbox). [`system`]: clock, ids, the simulator's dice and sleep.
 
@@ -25,6 +26,7 @@ mod entry {
 
     #[spin_sdk::redis_component]
     fn on_doorbell(_message: bytes::Bytes) -> anyhow::Result<()> {
-        crate::events::on_doorbell()
+        crate::events::drain()?;
+        Ok(())
     }
 }

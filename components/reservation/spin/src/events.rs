@@ -1,6 +1,6 @@
 //! `reservation-events`: the saga's booking side reacting to the theater and payment.
 
-use cinema_eventing::consumer::Consumer;
+use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_eventing::{Error, Meta, envelope, inbox, outbox, sql};
 use cinema_events::{Envelope, EventData};
 use reservation_core::Screening;
@@ -9,7 +9,12 @@ use spin_sdk::sqlite3::Connection;
 use crate::config::Config;
 use crate::{CONTEXT, store};
 
-pub fn drain() -> anyhow::Result<()> {
+/// Drains the group, sweeps abandoned bookings, then relays what the handlers published. Called
+/// by the Redis doorbell and by `POST /admin/events/drain`.
+///
+/// # Errors
+/// Redis or the database unreachable: the entries stay pending for a later drain.
+pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
     let report = Consumer::new(&config.redis_address, CONTEXT)
@@ -18,7 +23,7 @@ pub fn drain() -> anyhow::Result<()> {
     if report.handled > 0 {
         outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "");
     }
-    Ok(())
+    Ok(report)
 }
 
 fn apply(conn: &Connection, event: &Envelope) -> Result<(), Error> {

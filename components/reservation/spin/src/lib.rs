@@ -1,5 +1,6 @@
 //! The reservation Spin component: booking HTTP API (private, behind the gateway) and the
-//! `reservation-events` consumer (same wasm) that moves bookings along the saga.
+//! `reservation-events` consumer (same wasm) that moves bookings along the saga. The same drain
+//! also runs over HTTP (`POST /admin/events/drain`) where no Redis trigger exists.
 
 mod abandon;
 mod breaker_store;
@@ -23,6 +24,7 @@ mod entry {
 
     #[spin_sdk::redis_component]
     fn on_doorbell(_message: bytes::Bytes) -> anyhow::Result<()> {
-        crate::events::drain()
+        crate::events::drain()?;
+        Ok(())
     }
 }

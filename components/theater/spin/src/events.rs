@@ -6,7 +6,7 @@
 //! `Meta::caused_by(incoming)`: the correlation id travels on, the causation id is the incoming
 //! event, and the reservation id is set.
 
-use cinema_eventing::consumer::Consumer;
+use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_eventing::sql;
 use cinema_eventing::{Meta, inbox, outbox};
 use cinema_events::{Envelope, EventData};
@@ -21,11 +21,12 @@ use crate::config::Config;
 use crate::outbound::{OutboxPublisher, SystemClock};
 use crate::store::{self, SqliteTheater, TxError};
 
-/// Handles one doorbell: drains every pending event of the group.
+/// Drains every pending event of the group. Called by the Redis doorbell and by
+/// `POST /admin/events/drain`.
 ///
 /// # Errors
 /// The database cannot be opened or Redis is unreachable (the events stay in the stream).
-pub fn on_doorbell() -> anyhow::Result<()> {
+pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
     let report = Consumer::new(&config.redis_address, CONTEXT)
@@ -41,7 +42,7 @@ pub fn on_doorbell() -> anyhow::Result<()> {
             &[],
         );
     }
-    Ok(())
+    Ok(report)
 }
 
 enum Outcome {

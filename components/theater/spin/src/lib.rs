@@ -3,7 +3,8 @@
 //! - [`http`]: the private HTTP API (halls, movies and screenings, seat maps, outbox relay),
 //!   reached through the gateway, which strips `/api`.
 //! - [`events`]: the Redis-triggered consumer (`theater-events`): `ReservationPlaced` →
-//!   allocate or reject, `ReservationCancelled` → release or tombstone.
+//!   allocate or reject, `ReservationCancelled` → release or tombstone. The same drain is
+//!   served as `POST /admin/events/drain` where no Redis trigger exists.
 //! - [`store`]: the SQLite database `theater` — schema and the core's repositories.
 //! - [`outbound`]: the outbox publisher, clock and id generator.
 //!
@@ -28,6 +29,7 @@ mod entry {
 
     #[spin_sdk::redis_component]
     fn on_message(_doorbell: bytes::Bytes) -> anyhow::Result<()> {
-        crate::events::on_doorbell()
+        crate::events::drain()?;
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 //! | `GET /payments/{payment_id}` | admin |
 //! | `GET`, `PUT /admin/payment-simulator` | admin |
 //! | `POST /admin/events/relay` | admin |
+//! | `POST /admin/events/drain` (only with `http_drain=true`) | admin |
 
 mod errors;
 mod payments;
@@ -14,6 +15,7 @@ mod relay;
 mod simulator;
 mod views;
 
+use cinema_eventing::drain_endpoint;
 use cinema_http::{ApiError, RequestContext};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -43,6 +45,9 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
             Method::Post => relay::post(ctx),
             _ => Err(not_allowed("POST")),
         },
+        ["admin", "events", "drain"] => {
+            drain_endpoint::serve(crate::CONTEXT, method, ctx, crate::events::drain)
+        }
         _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
     }
 }

@@ -7,6 +7,7 @@
 //! | `POST /movies`, `POST /movies/{id}/screenings` | admin |
 //! | `GET /screenings/{id}/seats` | public |
 //! | `POST /admin/events/relay` | admin |
+//! | `POST /admin/events/drain` (only with `http_drain=true`) | admin |
 
 mod errors;
 mod halls;
@@ -14,6 +15,7 @@ mod movies;
 mod relay;
 mod seats;
 
+use cinema_eventing::drain_endpoint;
 use cinema_http::{ApiError, RequestContext};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::sqlite3::Connection;
@@ -53,6 +55,9 @@ pub fn handle(req: &Request) -> Response {
             Method::Post => admin(&ctx).and_then(|()| relay::relay(&ctx)),
             _ => Ok(method_not_allowed("POST")),
         },
+        ["admin", "events", "drain"] => {
+            drain_endpoint::serve(crate::CONTEXT, method, &ctx, crate::events::drain)
+        }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     };
     let mut response = result.unwrap_or_else(ApiError::into_response);
