@@ -1,7 +1,17 @@
-//! Outbound Redis (`fermyon:spin/redis@2.0.0`): one multiplexed connection per `open`, the
-//! address checked against `allowed_outbound_hosts` (denied → `invalid-address`, as Spin), and
-//! `execute` replies flattened into one list exactly like Spin (nested arrays are spliced in,
-//! RESP3 maps are rejected).
+//! Outbound Redis (`fermyon:spin/redis@2.0.0`): the address checked against
+//! `allowed_outbound_hosts` (denied → `invalid-address`, as Spin), and `execute` replies
+//! flattened into one list exactly like Spin (nested arrays are spliced in, RESP3 maps are
+//! rejected).
+//!
+//! Every `open` shares one multiplexed connection per address: a TCP connect and handshake per
+//! `open` was a large part of a short handler (an event consumer opens Redis on every doorbell).
+//! Sharing is invisible to guests because a guest whose command would change or hold the
+//! connection's state (`MULTI`, `WATCH`, `SELECT`, blocking reads, …) first gets a private
+//! connection of its own; `open` checks the shared connection with a `PING` and dials again if
+//! it is dead (Redis restarted).
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncCommands, FromRedisValue, Value};
@@ -10,10 +20,107 @@ use wasmtime::component::Resource;
 use super::fermyon::spin2_0_0::redis as v2;
 use crate::state::HostState;
 
-pub struct RedisConnection(MultiplexedConnection);
+pub struct RedisConnection {
+    conn: MultiplexedConnection,
+    address: String,
+    shared: bool,
+}
+
+/// The shared connection of each address.
+static SHARED: LazyLock<Mutex<HashMap<String, MultiplexedConnection>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 fn other(e: redis::RedisError) -> v2::Error {
     v2::Error::Other(e.to_string())
+}
+
+async fn connect(address: &str) -> Result<MultiplexedConnection, v2::Error> {
+    let client = redis::Client::open(address).map_err(|_| v2::Error::InvalidAddress)?;
+    client
+        .get_multiplexed_async_connection()
+        .await
+        .map_err(other)
+}
+
+async fn shared(address: &str) -> Result<MultiplexedConnection, v2::Error> {
+    let cached = SHARED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(address)
+        .cloned();
+    // A PING (one loopback round trip, far cheaper than a connect) proves the shared connection
+    // is still alive, e.g. after a Redis restart; a dead one is replaced.
+    if let Some(mut conn) = cached {
+        if redis::cmd("PING")
+            .query_async::<()>(&mut conn)
+            .await
+            .is_ok()
+        {
+            return Ok(conn);
+        }
+        SHARED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(address);
+    }
+    let conn = connect(address).await?;
+    SHARED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(address.to_string(), conn.clone());
+    Ok(conn)
+}
+
+impl RedisConnection {
+    /// Maps a failed command; a broken shared connection is forgotten.
+    fn failed(&self, e: redis::RedisError) -> v2::Error {
+        if self.shared && (e.is_io_error() || e.is_connection_dropped() || e.is_timeout()) {
+            SHARED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&self.address);
+        }
+        other(e)
+    }
+}
+
+/// Whether `command` changes or holds connection state, so it must not run on a shared
+/// connection.
+fn needs_private(command: &str, arguments: &[v2::RedisParameter]) -> bool {
+    const STATEFUL: [&str; 25] = [
+        "MULTI",
+        "EXEC",
+        "DISCARD",
+        "WATCH",
+        "UNWATCH",
+        "SELECT",
+        "CLIENT",
+        "RESET",
+        "HELLO",
+        "AUTH",
+        "SUBSCRIBE",
+        "PSUBSCRIBE",
+        "SSUBSCRIBE",
+        "MONITOR",
+        "READONLY",
+        "READWRITE",
+        "QUIT",
+        "BLPOP",
+        "BRPOP",
+        "BRPOPLPUSH",
+        "BLMOVE",
+        "BLMPOP",
+        "BZPOPMIN",
+        "BZPOPMAX",
+        "BZMPOP",
+    ];
+    let upper = command.to_ascii_uppercase();
+    STATEFUL.contains(&upper.as_str())
+        || matches!(upper.as_str(), "WAIT" | "WAITAOF")
+        || (matches!(upper.as_str(), "XREAD" | "XREADGROUP")
+            && arguments.iter().any(
+                |a| matches!(a, v2::RedisParameter::Binary(b) if b.eq_ignore_ascii_case(b"BLOCK")),
+            ))
 }
 
 struct Flattened(Vec<v2::RedisResult>);
@@ -67,11 +174,8 @@ impl FromRedisValue for Flattened {
 }
 
 impl HostState {
-    fn redis(
-        &mut self,
-        c: &Resource<RedisConnection>,
-    ) -> wasmtime::Result<&mut MultiplexedConnection> {
-        Ok(&mut self.table.get_mut(c)?.0)
+    fn redis(&mut self, c: &Resource<RedisConnection>) -> wasmtime::Result<&mut RedisConnection> {
+        Ok(self.table.get_mut(c)?)
     }
 }
 
@@ -88,13 +192,13 @@ impl v2::HostConnection for HostState {
             tracing::warn!(component = %self.component.id, %address, "outbound Redis address not in allowed_outbound_hosts");
             return Ok(Err(v2::Error::InvalidAddress));
         }
-        let client = match redis::Client::open(address.as_str()) {
-            Ok(c) => c,
-            Err(_) => return Ok(Err(v2::Error::InvalidAddress)),
-        };
-        match client.get_multiplexed_async_connection().await {
-            Ok(conn) => Ok(Ok(self.table.push(RedisConnection(conn))?)),
-            Err(e) => Ok(Err(other(e))),
+        match shared(&address).await {
+            Ok(conn) => Ok(Ok(self.table.push(RedisConnection {
+                conn,
+                address,
+                shared: true,
+            })?)),
+            Err(e) => Ok(Err(e)),
         }
     }
 
@@ -104,11 +208,11 @@ impl v2::HostConnection for HostState {
         channel: String,
         payload: Vec<u8>,
     ) -> wasmtime::Result<Result<(), v2::Error>> {
-        Ok(self
-            .redis(&c)?
+        let r = self.redis(&c)?;
+        Ok(r.conn
             .publish::<_, _, ()>(&channel, &payload)
             .await
-            .map_err(other))
+            .map_err(|e| r.failed(e)))
     }
 
     async fn get(
@@ -116,11 +220,11 @@ impl v2::HostConnection for HostState {
         c: Resource<RedisConnection>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, v2::Error>> {
-        Ok(self
-            .redis(&c)?
+        let r = self.redis(&c)?;
+        Ok(r.conn
             .get::<_, Option<Vec<u8>>>(&key)
             .await
-            .map_err(other))
+            .map_err(|e| r.failed(e)))
     }
 
     async fn set(
@@ -129,11 +233,11 @@ impl v2::HostConnection for HostState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), v2::Error>> {
-        Ok(self
-            .redis(&c)?
+        let r = self.redis(&c)?;
+        Ok(r.conn
             .set::<_, _, ()>(&key, &value)
             .await
-            .map_err(other))
+            .map_err(|e| r.failed(e)))
     }
 
     async fn incr(
@@ -141,11 +245,11 @@ impl v2::HostConnection for HostState {
         c: Resource<RedisConnection>,
         key: String,
     ) -> wasmtime::Result<Result<i64, v2::Error>> {
-        Ok(self
-            .redis(&c)?
+        let r = self.redis(&c)?;
+        Ok(r.conn
             .incr::<_, _, i64>(&key, 1)
             .await
-            .map_err(other))
+            .map_err(|e| r.failed(e)))
     }
 
     async fn del(
@@ -153,7 +257,8 @@ impl v2::HostConnection for HostState {
         c: Resource<RedisConnection>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<u32, v2::Error>> {
-        Ok(self.redis(&c)?.del::<_, u32>(&keys).await.map_err(other))
+        let r = self.redis(&c)?;
+        Ok(r.conn.del::<_, u32>(&keys).await.map_err(|e| r.failed(e)))
     }
 
     async fn sadd(
@@ -162,17 +267,14 @@ impl v2::HostConnection for HostState {
         key: String,
         values: Vec<String>,
     ) -> wasmtime::Result<Result<u32, v2::Error>> {
-        Ok(self
-            .redis(&c)?
-            .sadd::<_, _, u32>(&key, &values)
-            .await
-            .map_err(|e| {
-                if e.kind() == redis::ErrorKind::TypeError {
-                    v2::Error::TypeError
-                } else {
-                    other(e)
-                }
-            }))
+        let r = self.redis(&c)?;
+        Ok(r.conn.sadd::<_, _, u32>(&key, &values).await.map_err(|e| {
+            if e.kind() == redis::ErrorKind::TypeError {
+                v2::Error::TypeError
+            } else {
+                r.failed(e)
+            }
+        }))
     }
 
     async fn smembers(
@@ -180,11 +282,11 @@ impl v2::HostConnection for HostState {
         c: Resource<RedisConnection>,
         key: String,
     ) -> wasmtime::Result<Result<Vec<String>, v2::Error>> {
-        Ok(self
-            .redis(&c)?
+        let r = self.redis(&c)?;
+        Ok(r.conn
             .smembers::<_, Vec<String>>(&key)
             .await
-            .map_err(other))
+            .map_err(|e| r.failed(e)))
     }
 
     async fn srem(
@@ -193,11 +295,11 @@ impl v2::HostConnection for HostState {
         key: String,
         values: Vec<String>,
     ) -> wasmtime::Result<Result<u32, v2::Error>> {
-        Ok(self
-            .redis(&c)?
+        let r = self.redis(&c)?;
+        Ok(r.conn
             .srem::<_, _, u32>(&key, &values)
             .await
-            .map_err(other))
+            .map_err(|e| r.failed(e)))
     }
 
     async fn execute(
@@ -206,6 +308,16 @@ impl v2::HostConnection for HostState {
         command: String,
         arguments: Vec<v2::RedisParameter>,
     ) -> wasmtime::Result<Result<Vec<v2::RedisResult>, v2::Error>> {
+        let r = self.redis(&c)?;
+        if r.shared && needs_private(&command, &arguments) {
+            match connect(&r.address).await {
+                Ok(conn) => {
+                    r.conn = conn;
+                    r.shared = false;
+                }
+                Err(e) => return Ok(Err(e)),
+            }
+        }
         let mut cmd = redis::cmd(&command);
         for arg in arguments {
             match arg {
@@ -214,10 +326,10 @@ impl v2::HostConnection for HostState {
             };
         }
         Ok(cmd
-            .query_async::<Flattened>(self.redis(&c)?)
+            .query_async::<Flattened>(&mut r.conn)
             .await
             .map(|f| f.0)
-            .map_err(other))
+            .map_err(|e| r.failed(e)))
     }
 
     async fn drop(&mut self, c: Resource<RedisConnection>) -> wasmtime::Result<()> {

@@ -1,0 +1,230 @@
+//! The scenarios: each builds a [`Job`] and runs it closed-loop or at a fixed rate.
+
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::fixture::Fixture;
+use crate::http::Client;
+use crate::load::{Job, Outcome};
+use crate::local::stream_backlog;
+
+pub const STREAM: &str = "cinema:events";
+
+/// `GET path` expecting 200.
+pub fn get(client: &Client, path: String) -> Job {
+    let client = client.clone();
+    let path: Rc<str> = path.into();
+    Rc::new(move |_| {
+        let (client, path) = (client.clone(), path.clone());
+        Box::pin(async move {
+            match client.get(&path, None).await {
+                Ok(r) if r.status == 200 => Ok(()),
+                Ok(r) => Err(format!("status {}", r.status)),
+                Err(e) => Err(format!("transport: {}", short(&e))),
+            }
+        })
+    })
+}
+
+/// One booking of one never-booked seat, by customers taken round-robin, expecting 202.
+pub fn booking(client: &Client, fixture: Rc<Fixture>, tokens: Rc<Vec<String>>) -> Job {
+    let client = client.clone();
+    Rc::new(move |i| {
+        let (client, fixture, tokens) = (client.clone(), fixture.clone(), tokens.clone());
+        Box::pin(async move {
+            let token = &tokens[i as usize % tokens.len()];
+            book(&client, &fixture, token).await.map(|_| ())
+        })
+    })
+}
+
+/// Books a seat; returns the reservation id.
+async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<String, String> {
+    let (screening, seat) = fixture.take_seat().ok_or("out of seats")?;
+    let body =
+        json!({"screening_id": screening, "seats": [seat], "payment": {"card_token": "tok_visa"}});
+    match client.post("/api/reservations", Some(token), &body).await {
+        Ok(r) if r.status == 202 => r.json()["reservation_id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| "202 without reservation_id".to_string()),
+        Ok(r) => Err(format!("status {}", r.status)),
+        Err(e) => Err(format!("transport: {}", short(&e))),
+    }
+}
+
+/// A booking and then `GET /api/my/reservations` every `poll` until it shows `CONFIRMED`: the
+/// latency a customer sees from pressing "book" to the confirmed ticket on their page. Each job
+/// has its own customer (tokens are used once), so the polled list stays one entry long.
+pub fn booking_confirmed(
+    client: &Client,
+    fixture: Rc<Fixture>,
+    tokens: Rc<Vec<String>>,
+    poll: Duration,
+    polls: Rc<std::cell::Cell<u64>>,
+) -> Job {
+    let client = client.clone();
+    Rc::new(move |i| {
+        let (client, fixture, tokens, polls) = (
+            client.clone(),
+            fixture.clone(),
+            tokens.clone(),
+            polls.clone(),
+        );
+        Box::pin(async move {
+            let token = &tokens[i as usize % tokens.len()];
+            let id = book(&client, &fixture, token).await?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                polls.set(polls.get() + 1);
+                let r = client
+                    .get("/api/my/reservations", Some(token))
+                    .await
+                    .map_err(|e| format!("transport: {}", short(&e)))?;
+                let confirmed = r.json().as_array().is_some_and(|list| {
+                    list.iter()
+                        .any(|e| e["reservation_id"] == id.as_str() && e["status"] == "CONFIRMED")
+                });
+                if confirmed {
+                    return Ok(());
+                }
+                if Instant::now() > deadline {
+                    return Err("not CONFIRMED after 10 s".into());
+                }
+                tokio::time::sleep(poll).await;
+            }
+        })
+    })
+}
+
+/// Samples the event backlog (every consumer group's lag + pending) every 200 ms on a thread.
+pub struct BacklogSampler {
+    stop: Arc<AtomicBool>,
+    samples: Arc<Mutex<Vec<(f64, u64)>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BacklogSampler {
+    pub fn start(redis_url: &str) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let (s2, v2, url) = (stop.clone(), samples.clone(), redis_url.to_string());
+        let thread = std::thread::spawn(move || {
+            let t0 = Instant::now();
+            while !s2.load(Ordering::Relaxed) {
+                if let Some(b) = stream_backlog(&url, STREAM) {
+                    v2.lock()
+                        .expect("samples")
+                        .push((t0.elapsed().as_secs_f64(), b));
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        Self {
+            stop,
+            samples,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn finish(mut self) -> Backlog {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+        let samples = self.samples.lock().expect("samples").clone();
+        Backlog::of(&samples)
+    }
+}
+
+/// How the event backlog behaved during a run.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Backlog {
+    pub samples: usize,
+    pub max: u64,
+    pub last: u64,
+    /// Least-squares slope over the second half of the run, in events/s: > 0 means growing.
+    pub slope_per_s: f64,
+}
+
+impl Backlog {
+    fn of(samples: &[(f64, u64)]) -> Self {
+        let half = &samples[samples.len() / 2..];
+        let n = half.len() as f64;
+        let slope = if half.len() < 3 {
+            0.0
+        } else {
+            let mx = half.iter().map(|s| s.0).sum::<f64>() / n;
+            let my = half.iter().map(|s| s.1 as f64).sum::<f64>() / n;
+            let num: f64 = half.iter().map(|s| (s.0 - mx) * (s.1 as f64 - my)).sum();
+            let den: f64 = half.iter().map(|s| (s.0 - mx).powi(2)).sum();
+            if den > 0.0 { num / den } else { 0.0 }
+        };
+        Self {
+            samples: samples.len(),
+            max: samples.iter().map(|s| s.1).max().unwrap_or(0),
+            last: samples.last().map_or(0, |s| s.1),
+            slope_per_s: slope,
+        }
+    }
+}
+
+/// Waits until the backlog is empty; returns how long that took (`None`: not within `limit`).
+pub fn drain_time(redis_url: &str, limit: Duration) -> Option<f64> {
+    let t0 = Instant::now();
+    loop {
+        if stream_backlog(redis_url, STREAM) == Some(0) {
+            return Some(t0.elapsed().as_secs_f64());
+        }
+        if t0.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One fixed-rate step of the sustained-pipeline scenario.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Step {
+    /// The backlog when the step began (a step judged on a busy pipeline means little).
+    #[serde(default)]
+    pub backlog_at_start: Option<u64>,
+    pub outcome: Outcome,
+    pub backlog: Backlog,
+    /// Seconds from the end of the step until every consumer caught up.
+    pub drain_s: Option<f64>,
+    pub absorbed: bool,
+}
+
+impl Step {
+    /// The system absorbed the rate: (almost) every booking accepted at the asked rate, and the
+    /// event backlog did not accumulate (it drained within a second of the last booking).
+    pub fn judge(
+        backlog_at_start: Option<u64>,
+        outcome: Outcome,
+        backlog: Backlog,
+        drain_s: Option<f64>,
+    ) -> Self {
+        let asked = outcome.target_per_s.unwrap_or(0.0);
+        let accepted = outcome.ok as f64 / (outcome.ok + outcome.failed).max(1) as f64;
+        let absorbed =
+            accepted >= 0.99 && outcome.per_s >= 0.95 * asked && drain_s.is_some_and(|d| d <= 1.0);
+        Self {
+            backlog_at_start,
+            outcome,
+            backlog,
+            drain_s,
+            absorbed,
+        }
+    }
+}
+
+fn short(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    text.chars().take(60).collect()
+}
