@@ -1,22 +1,58 @@
 //! `TestApp`: one isolated cinema for a test — its own redis-server on a free port, fresh SQLite
 //! and key-value files, devhost running the repository's `spin.toml` on a free port — with one
-//! method per API call and `eventually(...)` for asynchronous outcomes.
+//! method per API call (`api.rs`), the event stream and a "wait until every consumer caught up"
+//! (`events.rs`), checks over every read side (`checks.rs`), and `eventually(...)` for
+//! asynchronous outcomes. Locally it also stops and starts Redis and extra devhost processes
+//! (`local.rs`).
+//!
+//! The wasm components and devhost are built once per test process (`scripts/build-wasm` and
+//! `cargo build -p devhost`, no-ops when fresh; `CINEMA_E2E_NO_BUILD=1` skips them).
 //!
 //! Set `CINEMA_BASE_URL` to run the same tests against an app started elsewhere (e.g. a real
-//! `spin up` with `--variable dev_auth=true`); tests that need to stop or reconfigure components
-//! are skipped there.
+//! `spin up` with `--variable dev_auth=true`), and `CINEMA_REDIS_URL` to its Redis so stream
+//! checks run too. Tests that stop components or Redis, or start processes, skip themselves
+//! there ([`TestApp::skip_unless_local`]). Against a shared app every customer id carries a
+//! per-test suffix, every test makes its own hall and movie, and tests that change app-wide
+//! settings (the payment simulator) take an exclusive file lock the others share
+//! ([`Options::exclusive`]).
 
-use std::path::PathBuf;
+mod api;
+mod chat;
+mod checks;
+mod events;
+mod local;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use cinema_testkit::{DevHost, Redis, workspace_root};
+use cinema_testkit::Redis;
 use reqwest::blocking::{Client, RequestBuilder};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+pub use chat::ChatSink;
+pub use checks::{assert_notified_exactly, no_trace, statuses_by_reservation};
 pub use cinema_testkit::eventually;
+pub use events::{count_of_type, of_reservation, of_type};
+pub use local::state_dir;
+
+use local::{Local, build_once, manifest_default};
 
 /// The deadline for asynchronous outcomes (events through Redis).
 pub const ASYNC: Duration = Duration::from_secs(20);
+
+/// The Redis stream and doorbell channel of the app (`crates/eventing`).
+pub const STREAM: &str = "cinema:events";
+pub const DOORBELL: &str = "cinema.events";
+
+/// Every consuming context; each has a `<context>-events` component and a consumer group.
+pub const CONSUMERS: [&str; 6] = [
+    "reservation",
+    "payment",
+    "theater",
+    "catalog",
+    "mypage",
+    "notification",
+];
 
 pub struct Reply {
     pub status: u16,
@@ -32,40 +68,66 @@ impl Reply {
     pub fn error_code(&self) -> &str {
         self.body["error"].as_str().unwrap_or("")
     }
+
+    /// The `reservation_id` of an accepted booking (panics with the reply otherwise).
+    pub fn reservation_id(&self) -> String {
+        assert_eq!(self.status, 202, "booking not accepted: {:?}", self.body);
+        self.body["reservation_id"]
+            .as_str()
+            .expect("reservation_id")
+            .to_string()
+    }
 }
 
 #[derive(Default, Clone)]
 pub struct Options {
+    /// Spin variables (`--variable k=v`); locally only — a shared app keeps its own.
     pub variables: Vec<(String, String)>,
     /// Component ids left out (e.g. `theater-events` to simulate the theater side being down).
     pub without: Vec<String>,
+    /// The test changes app-wide settings (the payment simulator, hence the breaker). Against a
+    /// shared app (`CINEMA_BASE_URL`) it then runs alone: it holds an exclusive lock that every
+    /// other test holds shared.
+    pub exclusive: bool,
+    /// Every key-value store on Redis (one database each) instead of SQLite files: the
+    /// production set-up for more than one replica (`runtime-config.toml`). Two processes
+    /// writing one SQLite-backed store fail with `database is locked`, as on Spin.
+    pub kv_on_redis: bool,
+}
+
+impl Options {
+    pub fn variable(mut self, name: &str, value: impl ToString) -> Self {
+        self.variables.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn without(mut self, component: &str) -> Self {
+        self.without.push(component.to_string());
+        self
+    }
+
+    pub fn exclusive(mut self) -> Self {
+        self.exclusive = true;
+        self
+    }
+
+    pub fn kv_on_redis(mut self) -> Self {
+        self.kv_on_redis = true;
+        self
+    }
 }
 
 pub struct TestApp {
     pub base: String,
     client: Client,
+    /// Suffix of every customer id this test uses, so tests sharing an app never meet.
+    run: String,
     local: Option<Local>,
-}
-
-struct Local {
-    dir: tempfile::TempDir,
-    redis: Redis,
-    host: Option<DevHost>,
-    options: Options,
-}
-
-fn component_ids() -> Vec<String> {
-    let manifest = std::fs::read_to_string(workspace_root().join("spin.toml")).expect("spin.toml");
-    manifest
-        .lines()
-        .filter_map(|l| {
-            l.trim()
-                .strip_prefix("[component.")?
-                .strip_suffix(']')
-                .map(str::to_string)
-        })
-        .filter(|id| !id.contains('.'))
-        .collect()
+    /// Held for the test's lifetime against a shared app (see [`Options::exclusive`]).
+    _lock: Option<std::fs::File>,
+    exclusive: bool,
+    /// Whether this test changed the payment simulator (reset on drop against a shared app).
+    simulator_changed: AtomicBool,
 }
 
 impl TestApp {
@@ -78,28 +140,49 @@ impl TestApp {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("http client");
+        let run = run_suffix();
         if let Ok(base) = std::env::var("CINEMA_BASE_URL") {
+            let base = base.trim_end_matches('/').to_string();
+            let lock = shared_app_lock(&base, options.exclusive);
             return Self {
-                base: base.trim_end_matches('/').to_string(),
+                base,
                 client,
+                run,
                 local: None,
+                _lock: Some(lock),
+                exclusive: options.exclusive,
+                simulator_changed: AtomicBool::new(false),
             };
         }
+        build_once();
         let dir = tempfile::tempdir().expect("temp dir");
-        let redis = Redis::start();
+        let redis_dir = dir.path().join("redis");
+        std::fs::create_dir_all(&redis_dir).expect("redis dir");
+        let redis = Redis::start_in(cinema_testkit::free_port(), &redis_dir);
         let mut local = Local {
-            dir,
-            redis,
+            workers: Vec::new(),
+            worker_components: Vec::new(),
             host: None,
+            redis_port: redis.port,
+            redis: Some(redis),
             options,
+            dir,
         };
         local.launch();
         let base = local.host.as_ref().expect("launched").base_url();
         Self {
             base,
             client,
+            run,
+            exclusive: local.options.exclusive,
             local: Some(local),
+            _lock: None,
+            simulator_changed: AtomicBool::new(false),
         }
+    }
+
+    fn holds_exclusive_lock(&self) -> bool {
+        self.exclusive
     }
 
     /// Whether this run controls the processes (false against `CINEMA_BASE_URL`).
@@ -107,26 +190,54 @@ impl TestApp {
         self.local.is_some()
     }
 
+    /// For tests that stop, start or reconfigure processes: `true` (after saying so) when this
+    /// run is against a shared app, where the test must skip itself.
+    pub fn skip_unless_local(&self, needs: &str) -> bool {
+        if !self.is_local() {
+            eprintln!("skipped against {}: the test needs {needs}", self.base);
+        }
+        !self.is_local()
+    }
+
+    /// The app's Redis: the test's own server, or `CINEMA_REDIS_URL` against a shared app.
+    pub fn redis_url(&self) -> Option<String> {
+        match &self.local {
+            Some(l) => Some(format!("redis://127.0.0.1:{}", l.redis_port)),
+            None => std::env::var("CINEMA_REDIS_URL").ok(),
+        }
+    }
+
+    /// The test's own Redis server (`None` against a shared app, or while stopped).
     pub fn redis(&self) -> Option<&Redis> {
-        self.local.as_ref().map(|l| &l.redis)
+        self.local.as_ref().and_then(|l| l.redis.as_ref())
     }
 
-    /// Stops devhost (like a crash) and starts it again with `without` components left out,
-    /// keeping every store and the Redis server.
-    pub fn restart(&mut self, without: &[&str]) {
-        let local = self.local.as_mut().expect("restart needs a local app");
-        local.host = None;
-        local.options.without = without.iter().map(|s| s.to_string()).collect();
-        local.launch();
-        self.base = local.host.as_ref().expect("launched").base_url();
+    /// Runs `redis-cli` against the app's Redis; `None` when this run has no access to it.
+    pub fn redis_cli(&self, args: &[&str]) -> Option<String> {
+        self.redis_url()
+            .map(|url| cinema_testkit::redis_cli(&url, args))
     }
 
-    pub fn devhost_output(&self) -> String {
-        self.local
-            .as_ref()
-            .and_then(|l| l.host.as_ref())
-            .map(DevHost::output)
-            .unwrap_or_default()
+    /// A Spin variable's value as this app runs with it: the test's own setting, else (against a
+    /// shared app) `SPIN_VARIABLE_<NAME>` from the environment — the override Spin itself reads —
+    /// else the default in `spin.toml`.
+    pub fn variable(&self, name: &str) -> String {
+        if let Some(local) = &self.local
+            && let Some((_, v)) = local
+                .options
+                .variables
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+        {
+            return v.clone();
+        }
+        if self.local.is_none()
+            && let Ok(v) = std::env::var(format!("SPIN_VARIABLE_{}", name.to_uppercase()))
+        {
+            return v;
+        }
+        manifest_default(name).unwrap_or_else(|| panic!("no variable {name} in spin.toml"))
     }
 
     // ---- plumbing ----
@@ -163,206 +274,85 @@ impl TestApp {
         ))
     }
 
+    /// A request builder for `path` on the app with an optional bearer token.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> RequestBuilder {
+        auth(
+            self.client.request(method, format!("{}{path}", self.base)),
+            token,
+        )
+    }
+
     pub fn raw(&self) -> &Client {
         &self.client
     }
-
-    // ---- API ----
-
-    pub fn token(&self, sub: &str, roles: &[&str]) -> String {
-        let r = self.post(
-            "/api/auth/dev-token",
-            None,
-            &json!({ "sub": sub, "roles": roles }),
-        );
-        assert_eq!(r.status, 200, "dev-token: {:?}", r.body);
-        r.body["token"].as_str().expect("token").to_string()
-    }
-
-    pub fn admin(&self) -> String {
-        self.token("admin", &["admin"])
-    }
-
-    pub fn customer(&self, sub: &str) -> String {
-        self.token(sub, &["customer"])
-    }
-
-    pub fn create_hall(&self, admin: &str, rows: u32, seats_per_row: u32) -> String {
-        let r = self.post(
-            "/api/halls",
-            Some(admin),
-            &json!({ "name": "Hall", "rows": rows, "seats_per_row": seats_per_row }),
-        );
-        assert_eq!(r.status, 201, "create hall: {:?}", r.body);
-        r.body["hall_id"].as_str().expect("hall_id").to_string()
-    }
-
-    /// Registers a movie with one screening `hours_ahead` from now; returns (movie, screening).
-    pub fn register_movie(
-        &self,
-        admin: &str,
-        hall_id: &str,
-        hours_ahead: i64,
-        price: i64,
-    ) -> (String, String) {
-        let starts_at = rfc3339_in_hours(hours_ahead);
-        let r = self.post(
-            "/api/movies",
-            Some(admin),
-            &json!({
-                "title": "The Test Movie",
-                "runtime_min": 100,
-                "screenings": [{ "hall_id": hall_id, "starts_at": starts_at }],
-                "price": { "amount": price, "currency": "KRW" },
-            }),
-        );
-        assert_eq!(r.status, 201, "register movie: {:?}", r.body);
-        (
-            r.body["movie_id"].as_str().expect("movie_id").to_string(),
-            r.body["screenings"][0]["screening_id"]
-                .as_str()
-                .expect("screening_id")
-                .to_string(),
-        )
-    }
-
-    /// A screening the reservation side already knows (it learns screenings from events).
-    pub fn bookable_screening(&self) -> (String, String) {
-        let admin = self.admin();
-        let hall = self.create_hall(&admin, 5, 10);
-        let (movie, screening) = self.register_movie(&admin, &hall, 48, 12_000);
-        let probe = self.customer("probe");
-        eventually(ASYNC, "the reservation side to learn the screening", || {
-            let r = self.book(&probe, &screening, &["Z99"], "tok_visa", None);
-            (r.error_code() != "unknown_screening").then_some(())
-        });
-        (movie, screening)
-    }
-
-    pub fn book(
-        &self,
-        token: &str,
-        screening: &str,
-        seats: &[&str],
-        card: &str,
-        key: Option<&str>,
-    ) -> Reply {
-        let mut rb = auth(self.client.post(format!("{}/api/reservations", self.base)), Some(token))
-            .json(&json!({ "screening_id": screening, "seats": seats, "payment": { "card_token": card } }));
-        if let Some(key) = key {
-            rb = rb.header("idempotency-key", key);
-        }
-        self.send(rb)
-    }
-
-    pub fn reservation(&self, token: &str, id: &str) -> Reply {
-        self.get(&format!("/api/reservations/{id}"), Some(token))
-    }
-
-    /// Waits until the reservation has `status` (and, if given, `payment_status`).
-    pub fn wait_status(
-        &self,
-        token: &str,
-        id: &str,
-        status: &str,
-        payment_status: Option<&str>,
-    ) -> Value {
-        eventually(
-            ASYNC,
-            &format!("reservation {id} to become {status} {payment_status:?}"),
-            || {
-                let r = self.reservation(token, id);
-                let ok = r.body["status"] == status
-                    && payment_status.is_none_or(|p| r.body["payment_status"] == p);
-                ok.then_some(r.body)
-            },
-        )
-    }
-
-    pub fn cancel(&self, token: &str, id: &str) -> Reply {
-        self.delete(&format!("/api/reservations/{id}"), Some(token))
-    }
-
-    pub fn seat_map(&self, screening: &str) -> Reply {
-        self.get(&format!("/api/screenings/{screening}/seats"), None)
-    }
-
-    pub fn taken_seats(&self, screening: &str) -> Vec<String> {
-        let r = self.seat_map(screening);
-        assert_eq!(r.status, 200, "seat map: {:?}", r.body);
-        r.body["seats"]
-            .as_array()
-            .expect("seats")
-            .iter()
-            .filter(|s| s["status"] == "taken")
-            .map(|s| s["label"].as_str().unwrap_or_default().to_string())
-            .collect()
-    }
-
-    pub fn set_simulator(&self, admin: &str, latency_ms: u64, failure_rate: f64) {
-        let r = self.put(
-            "/api/admin/payment-simulator",
-            Some(admin),
-            &json!({ "latency_ms": latency_ms, "failure_rate": failure_rate }),
-        );
-        assert_eq!(r.status, 200, "simulator: {:?}", r.body);
-    }
 }
 
-impl Local {
-    fn launch(&mut self) {
-        let dir = self.dir.path();
-        let state = dir.join("state");
-        std::fs::create_dir_all(&state).expect("state dir");
-        let rc = dir.join("runtime-config.toml");
-        std::fs::write(&rc, runtime_config(&state, &self.redis.url())).expect("runtime config");
-        let mut args = vec![
-            "-f".to_string(),
-            workspace_root().join("spin.toml").display().to_string(),
-            "--runtime-config-file".into(),
-            rc.display().to_string(),
-            "--state-dir".into(),
-            state.display().to_string(),
-            "--variable".into(),
-            format!("redis_address={}", self.redis.url()),
-            "--variable".into(),
-            "dev_auth=true".into(),
-        ];
-        for (k, v) in &self.options.variables {
-            args.push("--variable".into());
-            args.push(format!("{k}={v}"));
-        }
-        if !self.options.without.is_empty() {
-            for id in component_ids()
-                .into_iter()
-                .filter(|id| !self.options.without.contains(id))
-            {
-                args.push("--component-id".into());
-                args.push(id);
+impl Drop for TestApp {
+    /// A shared app gets its default payment simulator back (still under the exclusive lock).
+    fn drop(&mut self) {
+        if !self.is_local() && self.simulator_changed.load(Ordering::Relaxed) {
+            // No panics here: this may run while a failed test unwinds.
+            let reset = || -> Result<(), reqwest::Error> {
+                let token: Value = self
+                    .client
+                    .post(format!("{}/api/auth/dev-token", self.base))
+                    .json(&serde_json::json!({ "sub": "admin", "roles": ["admin"] }))
+                    .send()?
+                    .json()?;
+                let token = token["token"].as_str().unwrap_or_default();
+                self.client
+                    .put(format!("{}/api/admin/payment-simulator", self.base))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({ "latency_ms": 0, "failure_rate": 0.0 }))
+                    .send()?
+                    .error_for_status()?;
+                Ok(())
+            };
+            if let Err(e) = reset() {
+                eprintln!("could not reset the payment simulator: {e}");
             }
         }
-        self.host = Some(DevHost::start(dir, &args));
     }
 }
 
-fn runtime_config(state: &std::path::Path, redis_url: &str) -> String {
-    let mut text = String::new();
-    for label in ["reservation", "payment", "theater"] {
-        text.push_str(&format!(
-            "[sqlite_database.{label}]\ntype = \"spin\"\npath = {:?}\n\n",
-            state.join(format!("{label}.db"))
-        ));
+/// Against a shared app: a lock file per base URL, held shared by ordinary tests and exclusively
+/// by tests that change app-wide settings, across threads and test processes.
+fn shared_app_lock(base: &str, exclusive: bool) -> std::fs::File {
+    let hash = base.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let path = std::env::temp_dir().join(format!("cinema-e2e-{hash:016x}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .expect("open the shared-app lock file");
+    if exclusive {
+        file.lock().expect("lock the shared app exclusively");
+    } else {
+        file.lock_shared().expect("lock the shared app");
     }
-    text.push_str(&format!(
-        "[key_value_store.gateway]\ntype = \"redis\"\nurl = \"{redis_url}/1\"\n\n"
-    ));
-    for label in ["reservation", "catalog", "mypage", "notification"] {
-        text.push_str(&format!(
-            "[key_value_store.{label}]\ntype = \"spin\"\npath = {:?}\n\n",
-            state.join(format!("{label}-kv.db"))
-        ));
-    }
-    text
+    file
+}
+
+/// A short suffix unique to this test app (process id, clock and a counter).
+fn run_suffix() -> String {
+    use std::sync::atomic::AtomicU32;
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mix = (u64::from(std::process::id()) << 32)
+        ^ u64::from(nanos)
+        ^ (u64::from(COUNTER.fetch_add(1, Ordering::Relaxed)) << 48);
+    format!("{:x}", mix % 0xff_ffff_ffff)
 }
 
 fn auth(rb: RequestBuilder, token: Option<&str>) -> RequestBuilder {
@@ -378,6 +368,8 @@ pub fn rfc3339_in_hours(hours: i64) -> String {
     t.format("%Y-%m-%dT%H:%M:00Z").to_string()
 }
 
-pub fn state_dir(app: &TestApp) -> Option<PathBuf> {
-    app.local.as_ref().map(|l| l.dir.path().join("state"))
+/// An RFC 3339 UTC time `seconds` from now, on a whole second.
+pub fn rfc3339_in_seconds(seconds: i64) -> String {
+    let t = chrono::Utc::now() + chrono::Duration::seconds(seconds);
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -31,7 +31,11 @@ fn a_booking_that_timed_out_leaves_no_charge() {
         let refunded = text.matches("\"reason\":\"reservation-abandoned\"").count();
         (abandoned && approved == refunded).then_some((text, approved, refunded))
     });
-    assert!(stream.1 <= 1 && stream.2 <= 1, "at most one charge and one refund: {}", stream.0);
+    assert!(
+        stream.1 <= 1 && stream.2 <= 1,
+        "at most one charge and one refund: {}",
+        stream.0
+    );
     // And no booking exists for the customer.
     let mine = app.get("/api/reservations", Some(&alice));
     assert_eq!(mine.body, serde_json::json!([]), "{:?}", mine.body);

@@ -1,86 +1,325 @@
-//! Faults: the payment breaker, and bookings accepted while the theater side is down.
+//! Outages and replicas: a consumer that is not running, Redis going away, and two copies of
+//! every consumer. These start and stop processes, so they run only on a local app.
 
-use cinema_e2e::{Options, TestApp};
+use std::collections::BTreeMap;
 
-#[test]
-fn an_overloaded_payment_opens_the_breaker_and_customers_are_told_to_retry() {
-    let app = TestApp::start_with(Options {
-        variables: vec![
-            ("payment_breaker_failures".into(), "3".into()),
-            ("payment_breaker_open_s".into(), "30".into()),
-        ],
-        ..Options::default()
-    });
-    if !app.is_local() {
-        return;
+use cinema_e2e::{
+    ASYNC, CONSUMERS, ChatSink, Options, TestApp, assert_notified_exactly, count_of_type,
+    eventually, of_reservation,
+};
+use serde_json::Value;
+
+/// Asserts each step of a confirmed booking's saga is in the stream exactly once.
+fn assert_confirmed_once(events: &[Value], id: &str) {
+    let mine = of_reservation(events, id);
+    for t in [
+        "ReservationPlaced",
+        "PaymentApproved",
+        "SeatsAllocated",
+        "ReservationConfirmed",
+    ] {
+        assert_eq!(count_of_type(&mine, t), 1, "{t} of {id}: {mine:#?}");
     }
-    let (_, screening) = app.bookable_screening();
-    let admin = app.admin();
-    let alice = app.customer("alice");
-    app.set_simulator(&admin, 0, 1.0);
-    for seat in ["A1", "A2", "A3"] {
-        let r = app.book(&alice, &screening, &[seat], "tok_visa", None);
-        assert_eq!(r.status, 503, "{:?}", r.body);
-        assert_eq!(r.error_code(), "payment_unavailable");
-        assert!(r.header("retry-after").is_some());
-    }
-    // Open: answered at once without calling payment, with the seconds left.
-    app.set_simulator(&admin, 0, 0.0);
-    let r = app.book(&alice, &screening, &["A4"], "tok_visa", None);
-    assert_eq!(
-        r.status, 503,
-        "the breaker must still be open: {:?}",
-        r.body
-    );
-    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
-    assert!((20..=30).contains(&retry), "retry-after {retry}");
 }
 
 #[test]
-fn a_slow_payment_times_out_with_503() {
-    let app = TestApp::start_with(Options {
-        variables: vec![("payment_timeout_ms".into(), "300".into())],
-        ..Options::default()
-    });
-    if !app.is_local() {
+fn bookings_are_accepted_while_the_theater_is_down_and_all_reconcile_when_it_returns() {
+    let mut app = TestApp::start_with(Options::default().without("theater-events"));
+    if app.skip_unless_local("to run devhost without the theater's consumer") {
         return;
     }
-    let (_, screening) = app.bookable_screening();
-    let admin = app.admin();
-    let alice = app.customer("alice");
-    app.set_simulator(&admin, 2000, 0.0);
-    let started = std::time::Instant::now();
-    let r = app.book(&alice, &screening, &["B1"], "tok_visa", None);
-    assert_eq!(r.status, 503, "{:?}", r.body);
-    assert!(
-        started.elapsed() < std::time::Duration::from_millis(1900),
-        "the booking waited for the slow payment"
-    );
-}
-
-#[test]
-fn bookings_are_accepted_while_the_theater_is_down_and_confirmed_when_it_returns() {
-    let mut app = TestApp::start();
-    if !app.is_local() {
-        return;
+    let (movie, screening) = app.bookable_screening();
+    let (alice, bob) = (app.customer("alice"), app.customer("bob"));
+    let plan: [(&String, &[&str]); 5] = [
+        (&alice, &["C1", "C2"]),
+        (&alice, &["C3"]),
+        (&bob, &["D1"]),
+        (&bob, &["D2", "D3", "D4"]),
+        (&alice, &["E1"]),
+    ];
+    let mut bookings = Vec::new();
+    for (token, seats) in plan {
+        let r = app.book(token, &screening, seats, "tok_visa", None);
+        assert_eq!(r.body["status"], "PAID", "{:?}", r.body);
+        bookings.push((token, r.reservation_id(), seats));
     }
-    let (_, screening) = app.bookable_screening();
-    app.restart(&["theater-events"]);
-    let alice = app.customer("alice");
-    let r = app.book(&alice, &screening, &["C1", "C2"], "tok_visa", None);
-    assert_eq!(r.status, 202, "{:?}", r.body);
-    let id = r.body["reservation_id"].as_str().unwrap().to_string();
     std::thread::sleep(std::time::Duration::from_secs(1));
-    assert_eq!(
-        app.reservation(&alice, &id).body["status"],
-        "PAID",
-        "nobody allocated the seats yet"
-    );
+    for (token, id, _) in &bookings {
+        let r = app.reservation(token, id);
+        assert_eq!(r.body["status"], "PAID", "nobody allocated the seats yet");
+    }
+    assert_eq!(app.taken_seats(&screening), Vec::<String>::new());
 
     app.restart(&[]);
     // The theater consumer catches up on its next wake-up: any later event rings the doorbell.
+    let carol = app.customer("carol");
+    let wake = app.book(&carol, &screening, &["E5"], "tok_visa", None);
+    let wake = wake.reservation_id();
+    for (token, id, _) in &bookings {
+        app.wait_status(token, id, "CONFIRMED", Some("APPROVED"));
+    }
+    app.wait_status(&carol, &wake, "CONFIRMED", None);
+    app.wait_seats_left(&movie, &screening, 50 - 9);
+    app.settle();
+
+    let mut expected: Vec<String> = ["C1", "C2", "C3", "D1", "D2", "D3", "D4", "E1", "E5"]
+        .map(String::from)
+        .to_vec();
+    expected.sort();
+    assert_eq!(app.taken_seats(&screening), expected);
+    assert_eq!(app.seats_left(&movie, &screening), Some(41));
+    let events = app.events().expect("local stream");
+    for (token, id, seats) in &bookings {
+        assert_confirmed_once(&events, id);
+        assert_notified_exactly(&app, token, id, &["CONFIRMED"]);
+        let page = app.my_reservation(token, id).expect("on my page");
+        assert_eq!(page["status"], "CONFIRMED");
+        assert_eq!(page["seats"], serde_json::json!(seats));
+    }
+    assert_eq!(app.reservations(&alice).len(), 3);
+    assert_eq!(app.my_reservations(&bob).len(), 2);
+}
+
+#[test]
+fn bookings_made_while_redis_is_down_are_relayed_when_it_returns() {
+    let mut app = TestApp::start();
+    if app.skip_unless_local("to stop and restart Redis") {
+        return;
+    }
+    let (movie, screening) = app.bookable_screening();
+    let (alice, bob) = (app.customer("alice"), app.customer("bob"));
+    let before = app
+        .book(&alice, &screening, &["A1"], "tok_visa", None)
+        .reservation_id();
+    app.wait_status(&alice, &before, "CONFIRMED", None);
+    app.wait_notified(&alice, &before, &["CONFIRMED"]);
+
+    // Redis goes away while dave is booking seat after seat.
+    let dave = app.customer("dave");
+    let row_e: Vec<String> = (1..=8).map(|n| format!("E{n}")).collect();
+    let dave_booked: Vec<(String, String)> = std::thread::scope(|s| {
+        let booker = s.spawn(|| {
+            row_e
+                .iter()
+                .map(|seat| {
+                    let r = app.book(&dave, &screening, &[seat], "tok_visa", None);
+                    assert_eq!(r.status, 202, "{seat} around the outage: {:?}", r.body);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    (seat.clone(), r.reservation_id())
+                })
+                .collect()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        app.shut_down_redis();
+        booker.join().expect("booker")
+    });
+    assert!(app.events().is_none(), "Redis is down");
+    let mut during: Vec<(&String, String)> = dave_booked
+        .iter()
+        .map(|(_, id)| (&dave, id.clone()))
+        .collect();
+    for (token, seats) in [
+        (&alice, &["B1", "B2"][..]),
+        (&bob, &["B3"][..]),
+        (&bob, &["C1"][..]),
+    ] {
+        let r = app.book(token, &screening, seats, "tok_visa", None);
+        assert_eq!(r.status, 202, "a booking while Redis is down: {:?}", r.body);
+        during.push((token, r.reservation_id()));
+    }
+    let declined = app.book(&bob, &screening, &["C2"], "tok_declined", None);
+    assert_eq!(declined.status, 402, "{:?}", declined.body);
+    let c = app.cancel(&alice, &before);
+    assert_eq!(c.status, 200, "a cancel while Redis is down: {:?}", c.body);
+    for (token, id) in &during[dave_booked.len()..] {
+        assert_eq!(app.reservation(token, id).body["status"], "PAID");
+    }
+
+    app.start_redis();
+    // Ordinary traffic after Redis is back relays what waited in every outbox.
+    let carol = app.customer("carol");
+    let wake = app
+        .book(&carol, &screening, &["D1"], "tok_visa", None)
+        .reservation_id();
+    // A consumer whose drain Redis cut short leaves the entries it had read pending (nothing
+    // handled them); its group takes them over once they are 30 s idle, on a later wake-up.
+    app.wait_for_abandoned_entries();
+    for (token, id) in &during {
+        app.wait_status(token, id, "CONFIRMED", Some("APPROVED"));
+        app.wait_my_page(token, id, "CONFIRMED", "APPROVED");
+    }
+    app.wait_status(&carol, &wake, "CONFIRMED", None);
+    app.wait_status(&alice, &before, "CANCELLED", Some("REFUNDED"));
+    app.wait_my_page(&alice, &before, "CANCELLED", "REFUNDED");
+    app.wait_seats_left(&movie, &screening, 50 - 5 - 8);
+    app.settle();
+
+    let mut taken: Vec<String> = ["B1", "B2", "B3", "C1", "D1"].map(String::from).to_vec();
+    taken.extend(row_e);
+    assert_eq!(app.taken_seats(&screening), taken);
+    let events = app.events().expect("local stream");
+    for (token, id) in &during {
+        assert_confirmed_once(&events, id);
+        assert_notified_exactly(&app, token, id, &["CONFIRMED"]);
+    }
+    let cancelled = of_reservation(&events, &before);
+    for t in ["ReservationCancelled", "PaymentRefunded", "SeatsReleased"] {
+        assert_eq!(count_of_type(&cancelled, t), 1, "{t}: {cancelled:#?}");
+    }
+    assert_notified_exactly(
+        &app,
+        &alice,
+        &before,
+        &["CONFIRMED", "CANCELLED", "REFUNDED"],
+    );
+    assert_eq!(
+        app.reservations(&bob).len(),
+        2,
+        "the declined booking left nothing"
+    );
+}
+
+/// Documents a gap (ignored until it is closed). The relay marks an outbox row relayed as soon as
+/// `XADD` returns, so from then on the stream holds the only copy of the event. When Redis loses
+/// writes it had acknowledged — a crash without persistence, or the last second before a crash
+/// with `appendfsync everysec` (deploy/spinkube/base/stores/redis.yaml) — the events no consumer
+/// had read yet are gone and nothing sends them again. Here the theater never learns of the
+/// booking: it stays PAID for ever (charged, no seats, no refund). Made deterministic by keeping
+/// the theater's consumer down until after the loss.
+#[test]
+#[ignore = "gap in cinema-eventing's outbox: events Redis acknowledged and then lost are never re-sent"]
+fn a_redis_that_loses_its_data_loses_no_booking() {
+    let mut app = TestApp::start_with(Options::default().without("theater-events"));
+    if app.skip_unless_local("to crash Redis") {
+        return;
+    }
+    let (_, screening) = app.bookable_screening();
+    let alice = app.customer("alice");
+    let id = app
+        .book(&alice, &screening, &["A1"], "tok_visa", None)
+        .reservation_id();
+    app.crash_redis();
+    app.start_redis();
+    app.start_worker(&["theater-events"]);
+    let admin = app.admin();
+    assert_eq!(app.relay_events(&admin).status, 200);
     let bob = app.customer("bob");
-    let wake = app.book(&bob, &screening, &["D1"], "tok_visa", None);
-    assert_eq!(wake.status, 202, "{:?}", wake.body);
-    app.wait_status(&alice, &id, "CONFIRMED", None);
+    let later = app
+        .book(&bob, &screening, &["B1"], "tok_visa", None)
+        .reservation_id();
+    app.wait_status(&bob, &later, "CONFIRMED", None);
+    app.wait_final(&alice, &id);
+}
+
+#[test]
+fn two_replicas_of_every_consumer_notify_each_status_change_exactly_once() {
+    let chat = ChatSink::start();
+    // Replicas share their read models: on Redis, as in production (two processes writing one
+    // SQLite-backed store fail with `database is locked`, on Spin too).
+    let mut app = TestApp::start_with(Options {
+        variables: chat.variables(),
+        ..Options::default().kv_on_redis()
+    });
+    if app.skip_unless_local("a second devhost process") {
+        return;
+    }
+    let replicas: Vec<String> = CONSUMERS.iter().map(|c| format!("{c}-events")).collect();
+    app.start_worker(&replicas.iter().map(String::as_str).collect::<Vec<_>>());
+    let (movie, screening) = app.bookable_screening();
+    let admin = app.admin();
+
+    // Confirmed bookings, two racing for one seat (one rejected and refunded), one cancelled.
+    let customers: Vec<String> = (0..6).map(|i| app.customer(&format!("c{i}"))).collect();
+    let mut requests: Vec<(String, Vec<String>)> = customers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), vec![format!("A{}", i + 1)]))
+        .collect();
+    requests.push((app.customer("racer1"), vec!["B1".into()]));
+    requests.push((app.customer("racer2"), vec!["B1".into()]));
+    app.set_simulator(&admin, 500, 0.0);
+    let replies = app.book_all_at_once(&screening, &requests);
+    app.set_simulator(&admin, 0, 0.0);
+
+    let mut expected: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut outcomes = Vec::new();
+    for (reply, (token, _)) in replies.iter().zip(&requests) {
+        let id = reply.reservation_id();
+        let done = app.wait_final(token, &id);
+        outcomes.push((
+            token.clone(),
+            id,
+            done["status"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    let cancelled = outcomes[0].1.clone();
+    let c = app.cancel(&outcomes[0].0, &cancelled);
+    assert_eq!(c.status, 200, "{:?}", c.body);
+    app.wait_status(&outcomes[0].0, &cancelled, "CANCELLED", Some("REFUNDED"));
+    outcomes[0].2 = "CANCELLED".into();
+
+    let rejected = outcomes.iter().filter(|o| o.2 == "REJECTED").count();
+    assert_eq!(rejected, 1, "one of the racers lost: {outcomes:?}");
+    for (_, id, status) in &outcomes {
+        let statuses: &[&str] = match status.as_str() {
+            "CONFIRMED" => &["CONFIRMED"],
+            "REJECTED" => &["REJECTED", "REFUNDED"],
+            _ => &["CONFIRMED", "CANCELLED", "REFUNDED"],
+        };
+        for s in statuses {
+            expected.insert((id.clone(), s.to_string()), 1);
+        }
+    }
+
+    // Every status change reaches the customer's list once and the chat provider once.
+    for (token, id, _) in &outcomes {
+        let statuses: Vec<&str> = expected
+            .keys()
+            .filter(|(i, _)| i == id)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        app.wait_notified(token, id, &statuses);
+    }
+    eventually(ASYNC, "every notification delivered to the chat", || {
+        let got = tally(&chat.messages());
+        expected.keys().all(|k| got.contains_key(k)).then_some(())
+    });
+    app.settle();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(tally(&chat.messages()), expected, "chat deliveries");
+    for (token, id, _) in &outcomes {
+        let statuses: Vec<&str> = expected
+            .keys()
+            .filter(|(i, _)| i == id)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        assert_notified_exactly(&app, token, id, &statuses);
+    }
+    let subscribers = app.redis_cli(&["PUBSUB", "NUMSUB", cinema_e2e::DOORBELL]);
+    assert_eq!(
+        subscribers.as_deref().and_then(|s| s.lines().nth(1)),
+        Some("2"),
+        "both devhost processes were listening all along"
+    );
+    // The other read models agree under two writers each.
+    let confirmed = outcomes.iter().filter(|o| o.2 == "CONFIRMED").count();
+    app.wait_seats_left(&movie, &screening, 50 - confirmed as i64);
+    assert_eq!(app.taken_seats(&screening).len(), confirmed);
+    for (token, id, status) in &outcomes {
+        let page = app.my_reservation(token, id).expect("on my page");
+        assert_eq!(&page["status"], status.as_str(), "{page}");
+    }
+}
+
+/// Chat messages per (reservation, status).
+fn tally(messages: &[Value]) -> BTreeMap<(String, String), usize> {
+    let mut counts = BTreeMap::new();
+    for m in messages {
+        let key = (
+            m["reservation_id"].as_str().unwrap_or("").to_string(),
+            m["status"].as_str().unwrap_or("").to_uppercase(),
+        );
+        *counts.entry(key).or_insert(0) += 1;
+    }
+    counts
 }

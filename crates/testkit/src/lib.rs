@@ -62,11 +62,18 @@ impl Redis {
     /// Starts a server on a given port (e.g. to restart one on the same address). Waits until
     /// it answers `PING`; panics if it exits first (port taken…) or is not ready in 20 s.
     pub fn start_on(port: u16) -> Self {
+        // Nothing is persisted; the directory only keeps a stray file out of the source tree.
+        Self::start_in(port, &std::env::temp_dir())
+    }
+
+    /// Starts a server on `port` whose working directory (where `SAVE` and `SHUTDOWN SAVE`
+    /// write `dump.rdb`, and where start-up loads it from) is `dir`: a server started again in
+    /// the same directory after `SHUTDOWN SAVE` has the same data.
+    pub fn start_in(port: u16, dir: &Path) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
-            // Nothing is persisted; this only keeps a stray file out of the source tree.
-            .current_dir(std::env::temp_dir())
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -119,6 +126,17 @@ impl Drop for Redis {
     }
 }
 
+/// Runs `redis-cli -u <url> <args>` (any server, e.g. an app's own Redis given by URL) and
+/// returns its stdout; empty when the server is unreachable.
+pub fn redis_cli(url: &str, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-u", url])
+        .args(args)
+        .output()
+        .expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Whether a Redis server on `port` answers `PING` with `+PONG`.
 fn ping(port: u16) -> bool {
     use std::io::Write;
@@ -158,6 +176,26 @@ impl DevHost {
     /// Starts devhost with `args` (after `up`) in `cwd`, listening on a free port, and waits for
     /// the health check.
     pub fn start(cwd: &Path, args: &[String]) -> Self {
+        let mut host = Self::spawn(cwd, args);
+        let port = host.port;
+        host.wait_until("its health check", || health(port));
+        host
+    }
+
+    /// Starts devhost like [`DevHost::start`] and waits until `ready` holds instead of the health
+    /// check: a devhost running only Redis-triggered components serves no HTTP at all.
+    pub fn start_until(
+        cwd: &Path,
+        args: &[String],
+        what: &str,
+        ready: impl FnMut() -> bool,
+    ) -> Self {
+        let mut host = Self::spawn(cwd, args);
+        host.wait_until(what, ready);
+        host
+    }
+
+    fn spawn(cwd: &Path, args: &[String]) -> Self {
         let port = free_port();
         let log = cwd.join(format!("devhost-{port}.log"));
         let out = std::fs::File::create(&log).expect("create devhost log");
@@ -171,26 +209,30 @@ impl DevHost {
             .stderr(err)
             .spawn()
             .expect("spawn devhost");
-        let mut host = Self { port, child, log };
+        Self { port, child, log }
+    }
+
+    /// Polls `ready` for up to 120 s (loading compiles components on a cold cache); panics with
+    /// devhost's output if the process exits first or time runs out.
+    fn wait_until(&mut self, what: &str, mut ready: impl FnMut() -> bool) {
         let end = Instant::now() + Duration::from_secs(120);
         loop {
-            if let Ok(Some(status)) = host.child.try_wait() {
+            if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
-                    "devhost exited ({status}) before becoming healthy:\n{}",
-                    host.output()
+                    "devhost exited ({status}) while waiting for {what}:\n{}",
+                    self.output()
                 );
             }
-            if health(port) {
-                break;
+            if ready() {
+                return;
             }
             assert!(
                 Instant::now() < end,
-                "devhost not healthy after 120 s:\n{}",
-                host.output()
+                "devhost: still waiting for {what} after 120 s:\n{}",
+                self.output()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        host
     }
 
     pub fn base_url(&self) -> String {
