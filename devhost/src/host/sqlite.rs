@@ -131,27 +131,36 @@ impl HostState {
     }
 }
 
+/// Conversions between an interface version's `value` and the shared [`Value`]: the two
+/// versions' value types are identical in shape.
+macro_rules! value_conversions {
+    ($from:ident, $to:ident, $m:ident) => {
+        fn $from(v: $m::Value) -> Value {
+            match v {
+                $m::Value::Integer(i) => Value::Integer(i),
+                $m::Value::Real(r) => Value::Real(r),
+                $m::Value::Text(t) => Value::Text(t),
+                $m::Value::Blob(b) => Value::Blob(b),
+                $m::Value::Null => Value::Null,
+            }
+        }
+
+        fn $to(v: Value) -> $m::Value {
+            match v {
+                Value::Integer(i) => $m::Value::Integer(i),
+                Value::Real(r) => $m::Value::Real(r),
+                Value::Text(t) => $m::Value::Text(t),
+                Value::Blob(b) => $m::Value::Blob(b),
+                Value::Null => $m::Value::Null,
+            }
+        }
+    };
+}
+
+value_conversions!(from_v3, to_v3, v3);
+value_conversions!(from_v2, to_v2, v2);
+
 // ---- spin:sqlite/sqlite@3.0.0 ----
-
-fn from_v3(v: v3::Value) -> Value {
-    match v {
-        v3::Value::Integer(i) => Value::Integer(i),
-        v3::Value::Real(r) => Value::Real(r),
-        v3::Value::Text(t) => Value::Text(t),
-        v3::Value::Blob(b) => Value::Blob(b),
-        v3::Value::Null => Value::Null,
-    }
-}
-
-fn to_v3(v: Value) -> v3::Value {
-    match v {
-        Value::Integer(i) => v3::Value::Integer(i),
-        Value::Real(r) => v3::Value::Real(r),
-        Value::Text(t) => v3::Value::Text(t),
-        Value::Blob(b) => v3::Value::Blob(b),
-        Value::Null => v3::Value::Null,
-    }
-}
 
 impl v3::Host for HostState {}
 
@@ -208,26 +217,6 @@ impl v3::HostConnection for HostState {
 }
 
 // ---- fermyon:spin/sqlite@2.0.0 ----
-
-fn from_v2(v: v2::Value) -> Value {
-    match v {
-        v2::Value::Integer(i) => Value::Integer(i),
-        v2::Value::Real(r) => Value::Real(r),
-        v2::Value::Text(t) => Value::Text(t),
-        v2::Value::Blob(b) => Value::Blob(b),
-        v2::Value::Null => Value::Null,
-    }
-}
-
-fn to_v2(v: Value) -> v2::Value {
-    match v {
-        Value::Integer(i) => v2::Value::Integer(i),
-        Value::Real(r) => v2::Value::Real(r),
-        Value::Text(t) => v2::Value::Text(t),
-        Value::Blob(b) => v2::Value::Blob(b),
-        Value::Null => v2::Value::Null,
-    }
-}
 
 impl v2::Host for HostState {}
 

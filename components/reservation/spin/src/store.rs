@@ -99,16 +99,11 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
 /// # Errors
 /// The database's.
 pub fn screening(conn: &Connection, id: &str) -> Result<Option<Screening>, Error> {
-    let result = exec(
+    one_doc(
         conn,
         "SELECT doc FROM screenings WHERE screening_id = ?",
-        &[text(id)],
-    )?;
-    result
-        .rows()
-        .next()
-        .and_then(|r| r.get::<&str>("doc").map(decode))
-        .transpose()
+        id,
+    )
 }
 
 /// # Errors
@@ -126,12 +121,20 @@ pub fn upsert_screening(conn: &Connection, s: &Screening) -> Result<(), Error> {
 /// # Errors
 /// The database's.
 pub fn reservation(conn: &Connection, id: &str) -> Result<Option<Reservation>, Error> {
-    let result = exec(
+    one_doc(
         conn,
         "SELECT doc FROM reservations WHERE reservation_id = ?",
-        &[text(id)],
-    )?;
-    result
+        id,
+    )
+}
+
+/// The JSON `doc` column of the row `sql` selects by one id, decoded.
+fn one_doc<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    id: &str,
+) -> Result<Option<T>, Error> {
+    exec(conn, sql, &[text(id)])?
         .rows()
         .next()
         .and_then(|r| r.get::<&str>("doc").map(decode))
