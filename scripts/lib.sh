@@ -30,3 +30,22 @@ free_port() {
   done
   echo "$port"
 }
+
+# Puts the `spin`-type key-value store files of runtime config $1 in WAL mode before a host opens
+# them (a property of the file: Spin's own connections then use it; see docs/operations.md).
+# Uses devhost when built, else Python's sqlite3; without either it says so and goes on (the app
+# works either way, only slower and with readers blocking the writer).
+kv_stores_wal() {
+  local config=$1
+  if [ -x target/debug/devhost ]; then
+    target/debug/devhost wal --runtime-config-file "$config" >/dev/null
+  elif command -v python3 >/dev/null; then
+    awk '/^\[key_value_store\./ {kv=1; next} /^\[/ {kv=0} kv && /^path *=/ {gsub(/^path *= *"|"$/, ""); print}' "$config" |
+      python3 -c 'import os, sqlite3, sys
+for p in sys.stdin.read().split():
+    os.makedirs(os.path.dirname(p) or ".", exist_ok=True)
+    sqlite3.connect(p).execute("PRAGMA journal_mode=WAL").fetchone()'
+  else
+    echo "note: key-value stores left in SQLite's default journal mode (no devhost build, no python3)" >&2
+  fi
+}

@@ -20,7 +20,7 @@ use clap::Parser;
 #[command(about = "Benchmarks the cinema platform; writes bench/REPORT.md and bench/report.png")]
 pub struct Args {
     /// The devhost binary for local runs.
-    #[arg(long, default_value = "target/release/devhost")]
+    #[arg(long, default_value = "target/host-release/devhost")]
     pub devhost: PathBuf,
     /// Measure an app started elsewhere (e.g. `spin up … --variable dev_auth=true`) instead of
     /// starting one on devhost.
@@ -57,6 +57,16 @@ pub struct Args {
     /// Where the report, chart and per-run results go.
     #[arg(long, default_value = "bench")]
     pub out: PathBuf,
+    /// Run only these parts (comma-separated: `closed`, `e2e`, `sustained`, `cold`) and write
+    /// nothing: for profiling one path. The report needs every part.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+impl Args {
+    pub fn runs(&self, part: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| p == part)
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,6 +82,10 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let result = tokio::task::LocalSet::new().block_on(&rt, run::all(&args))?;
+    if !args.only.is_empty() {
+        eprintln!("--only: nothing saved");
+        return Ok(());
+    }
     let path = report::save(&args.out, &result)?;
     eprintln!("results: {}", path.display());
     let history = report::history(&args.out)?;

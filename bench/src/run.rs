@@ -118,7 +118,7 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
     let bin = cinema_testkit::workspace_root().join(&args.devhost);
     if local && !bin.is_file() {
         bail!(
-            "{} not found (cargo build -p devhost --release)",
+            "{} not found (cargo build -p devhost --profile host-release)",
             bin.display()
         );
     }
@@ -196,7 +196,8 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
     let fixture = Rc::new(Fixture::create(&client, &admin, seats, &run_id).await?);
     let tokens = customers(&client, &format!("bench-{run_id}"), 64).await?;
 
-    for round in 0..args.repeats {
+    let rounds = if args.runs("closed") { args.repeats } else { 0 };
+    for round in 0..rounds {
         if let Some(hb) = &hello_base {
             let hc = Client::new(hb);
             let o = closed_loop(
@@ -240,44 +241,61 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
             .load
             .push((format!("after round {}", round + 1), uptime()));
     }
-    let max_booking = result
-        .median_per_s("booking")
-        .context("no booking throughput")?;
+    if !(args.runs("e2e") || args.runs("sustained")) {
+        return finish(
+            args,
+            result,
+            local,
+            &bin,
+            &vars,
+            hello_base.as_deref(),
+            cinema,
+        );
+    }
+    let max_booking = match result.median_per_s("booking") {
+        Some(b) => b,
+        None => std::env::var("BENCH_MAX_BOOKING")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .context("no booking throughput (run `closed`, or set BENCH_MAX_BOOKING)")?,
+    };
     if fixture.capacity() < seats {
         bail!("fixture too small");
     }
 
     // 4. Booking → CONFIRMED at half the maximum booking rate.
-    let rate = (max_booking / 2.0).max(1.0);
-    let n = (rate * args.duration_s).ceil() as usize + 1;
-    let e2e_tokens = customers(&client, &format!("e2e-{run_id}"), n).await?;
-    if let Some(r) = &redis_url {
-        let d = drain_time(r, Duration::from_secs(180));
-        eprintln!("backlog drained before the e2e scenario in {d:?} s");
+    if args.runs("e2e") {
+        let rate = (max_booking / 2.0).max(1.0);
+        let n = (rate * args.duration_s).ceil() as usize + 1;
+        let e2e_tokens = customers(&client, &format!("e2e-{run_id}"), n).await?;
+        if let Some(r) = &redis_url {
+            let d = drain_time(r, Duration::from_secs(180));
+            eprintln!("backlog drained before the e2e scenario in {d:?} s");
+        }
+        let polls = Rc::new(std::cell::Cell::new(0));
+        let sampler = redis_url.as_deref().map(BacklogSampler::start);
+        eprintln!("booking → CONFIRMED at {rate:.1}/s …");
+        let job = scenarios::booking_confirmed(
+            &client,
+            fixture.clone(),
+            e2e_tokens,
+            Duration::from_millis(args.poll_ms),
+            polls.clone(),
+        );
+        let outcome = fixed_rate(job, rate, duration, Duration::from_secs(15)).await;
+        let backlog = sampler.map(BacklogSampler::finish).unwrap_or_default();
+        result.e2e = Some(E2e {
+            polls_per_booking: polls.get() as f64 / (outcome.ok + outcome.failed).max(1) as f64,
+            outcome,
+            backlog,
+            poll_ms: args.poll_ms,
+        });
+        result.load.push(("after e2e".into(), uptime()));
     }
-    let polls = Rc::new(std::cell::Cell::new(0));
-    let sampler = redis_url.as_deref().map(BacklogSampler::start);
-    eprintln!("booking → CONFIRMED at {rate:.1}/s …");
-    let job = scenarios::booking_confirmed(
-        &client,
-        fixture.clone(),
-        e2e_tokens,
-        Duration::from_millis(args.poll_ms),
-        polls.clone(),
-    );
-    let outcome = fixed_rate(job, rate, duration, Duration::from_secs(15)).await;
-    let backlog = sampler.map(BacklogSampler::finish).unwrap_or_default();
-    result.e2e = Some(E2e {
-        polls_per_booking: polls.get() as f64 / (outcome.ok + outcome.failed).max(1) as f64,
-        outcome,
-        backlog,
-        poll_ms: args.poll_ms,
-    });
-    result.load.push(("after e2e".into(), uptime()));
 
     // 5. Sustained pipeline: fixed-rate steps; absorbed = accepted and no accumulating backlog.
     // Ascending; stops after two steps in a row that were not absorbed.
-    if let Some(r) = &redis_url {
+    if let (Some(r), true) = (&redis_url, args.runs("sustained")) {
         let mut misses = 0;
         for fraction in [0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0] {
             drain_time(r, Duration::from_secs(120));
@@ -299,13 +317,33 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
         }
     }
     result.load.push(("after sustained".into(), uptime()));
-    drop(cinema);
+    finish(
+        args,
+        result,
+        local,
+        &bin,
+        &vars,
+        hello_base.as_deref(),
+        cinema,
+    )
+}
 
+/// Cold start and the wrk cross-check, after the running app is stopped.
+fn finish(
+    args: &Args,
+    mut result: RunResult,
+    local: bool,
+    bin: &Path,
+    vars: &[(String, String)],
+    hello_base: Option<&str>,
+    cinema: Option<Cinema>,
+) -> anyhow::Result<RunResult> {
+    drop(cinema);
     // 6. Cold start, alternating hello / cinema so both see the same noise.
-    if local && !args.skip_cold {
-        result.cold = Some(cold_starts(&bin, &vars)?);
+    if local && !args.skip_cold && args.runs("cold") {
+        result.cold = Some(cold_starts(bin, vars)?);
     }
-    if let Some(hb) = &hello_base {
+    if let (Some(hb), true) = (hello_base, args.runs("closed")) {
         result.wrk_hello = wrk(hb, args.workers);
     }
     result.load.push(("end".into(), uptime()));

@@ -23,6 +23,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Up(args) => devhost::cli::up(args).await,
+            Command::Wal(args) => devhost::cli::wal(&args),
         }
     });
     match result {

@@ -153,3 +153,36 @@ fn batch_set_delete_and_get_many() {
 fn list_keys_returns_all_keys_and_rejects_a_cursor_like_spin() {
     kv::list_keys_returns_all_keys_and_refuses_a_cursor(&start(), "other");
 }
+
+#[test]
+fn wal_prepares_spin_stores_and_the_mode_sticks_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("nested/store.db");
+    let config = dir.path().join("rc.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[key_value_store.cache]\ntype = \"spin\"\npath = {:?}\n\n[key_value_store.remote]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:1/0\"\n",
+            store
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_devhost"))
+        .args(["wal", "--runtime-config-file"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A fresh connection (as a host's would be) finds the file in WAL mode.
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cache:"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("remote:"));
+}

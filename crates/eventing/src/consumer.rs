@@ -3,13 +3,16 @@
 use cinema_events::Envelope;
 use spin_sdk::redis::{Connection as Redis, RedisParameter, RedisResult};
 
-use crate::{DEAD_LETTERS, Error, STREAM};
+use crate::{DEAD_LETTERS, DOORBELL_PENDING, Error, STREAM};
 
-/// Claims entries another delivery left pending for `ARGV[4]` ms (a crashed or timed-out
-/// consumer), then reads new ones, and returns `[[id, json], ...]` as one JSON string.
+/// Clears the doorbell's pending flag `KEYS[2]` (every event appended from now on rings again,
+/// see `outbox::relay`), claims entries another delivery left pending for `ARGV[4]` ms (a
+/// crashed or timed-out consumer), then reads new ones, and returns `[[id, json], ...]` as one
+/// JSON string.
 const FETCH: &str = r#"
 local stream = KEYS[1]
 local group, consumer, count, idle = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+redis.call('DEL', KEYS[2])
 pcall(redis.call, 'XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
 local out = {}
 local claimed = redis.call('XAUTOCLAIM', stream, group, consumer, idle, '0-0', 'COUNT', count)
@@ -71,10 +74,15 @@ impl<'a> Consumer<'a> {
     ) -> Result<DrainReport, Error> {
         let redis = Redis::open(self.redis_address)?;
         let mut report = DrainReport::default();
-        for _ in 0..self.max_batches {
+        for round in 0..self.max_batches {
             let entries = self.fetch(&redis)?;
             if entries.is_empty() {
                 break;
+            }
+            if round + 1 == self.max_batches && entries.len() == self.batch as usize {
+                // Stopping with more to read: ring again so the rest is not left waiting for
+                // the next event or the operator's relay.
+                redis.publish(crate::DOORBELL, b"wake".as_ref())?;
             }
             let mut acks = Vec::new();
             let mut any_failed = false;
@@ -120,8 +128,9 @@ impl<'a> Consumer<'a> {
             "EVAL",
             &[
                 bin(FETCH),
-                RedisParameter::Int64(1),
+                RedisParameter::Int64(2),
                 bin(STREAM),
+                bin(DOORBELL_PENDING),
                 bin(self.group),
                 bin(self.group),
                 RedisParameter::Int64(i64::from(self.batch)),

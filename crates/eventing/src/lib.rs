@@ -2,8 +2,9 @@
 //!
 //! - **Outbox** ([`outbox`]): a publisher writes the event row in the same SQLite transaction as
 //!   the state change; [`outbox::relay`] then appends pending rows to the Redis stream
-//!   [`STREAM`] (`XADD`), rings the doorbell channel [`DOORBELL`] (`PUBLISH`) and marks them
-//!   relayed. If Redis is down the rows stay pending and a later relay sends them: nothing is
+//!   [`STREAM`] (`XADD`), rings the doorbell channel [`DOORBELL`] (`PUBLISH`, once per burst:
+//!   a ring is skipped while [`DOORBELL_PENDING`] says one is on its way) and marks them
+//!   relayed, in one `EVAL` round trip. If Redis is down the rows stay pending and a later relay sends them: nothing is
 //!   lost; a crash between `XADD` and the mark can send a row twice, which inboxes absorb.
 //! - **Consumer** ([`consumer`]): a Redis-triggered component woken by the doorbell drains its
 //!   consumer group with `XAUTOCLAIM` + `XREADGROUP` inside one `EVAL` (Spin flattens nested
@@ -30,6 +31,8 @@ use cinema_events::{Envelope, EventData, SCHEMA_VERSION};
 pub const STREAM: &str = "cinema:events";
 /// The pub/sub channel that wakes Redis-triggered consumers.
 pub const DOORBELL: &str = "cinema.events";
+/// Set while a doorbell is on its way; consumers clear it before reading (doorbell coalescing).
+pub const DOORBELL_PENDING: &str = "cinema:events:doorbell";
 /// Where events no consumer can parse are parked.
 pub const DEAD_LETTERS: &str = "cinema:events:dead";
 

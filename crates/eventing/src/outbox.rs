@@ -5,7 +5,7 @@ use spin_sdk::redis::{Connection as Redis, RedisParameter};
 use spin_sdk::sqlite3::Connection;
 
 use crate::sql::{exec, int, text};
-use crate::{DOORBELL, Error, STREAM};
+use crate::{DOORBELL, DOORBELL_PENDING, Error, STREAM};
 
 /// Approximate cap on the stream's length (`XADD MAXLEN ~`): old entries every consumer group has
 /// long read are trimmed. Read models are rebuilt from the contexts' own stores, not the stream.
@@ -67,6 +67,32 @@ pub fn pending_count(conn: &Connection) -> Result<i64, Error> {
         .unwrap_or(0))
 }
 
+/// Appends the envelopes `ARGV[4..]` to the stream and rings the doorbell unless a ring is
+/// already pending, all in one round trip. The pending flag (`KEYS[2]`, expiring after `ARGV[3]`
+/// ms) is cleared by every consumer before it reads (see [`crate::consumer`]): an event appended
+/// while the flag is set is read by a drain that has not started yet, so a burst of relays rings
+/// once instead of once per relay, without a lost wake-up. A ring that reached no subscriber
+/// clears the flag at once; the expiry bounds the wait if a delivered ring is lost (a consumer
+/// host crashing before its consumers ran): events relayed meanwhile are read by the next ring.
+const RELAY: &str = r#"
+local stream, flag = KEYS[1], KEYS[2]
+local maxlen, channel, ttl = ARGV[1], ARGV[2], ARGV[3]
+for i = 4, #ARGV do
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'e', ARGV[i])
+end
+if redis.call('SET', flag, '1', 'NX', 'PX', ttl) then
+  if redis.call('PUBLISH', channel, 'wake') == 0 then
+    -- Nobody subscribed (consumers restarting): no ring is on its way, so do not hold one back.
+    redis.call('DEL', flag)
+  end
+  return 1
+end
+return 0
+"#;
+
+/// How long a rung doorbell suppresses further rings when no consumer clears it.
+pub const DOORBELL_PENDING_MS: i64 = 1_000;
+
 /// Sends pending outbox rows (oldest first, at most `limit`) to the stream, rings the doorbell
 /// and marks them relayed. Returns how many were relayed.
 ///
@@ -78,35 +104,43 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
         "SELECT seq, envelope FROM outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ?",
         &[int(limit)],
     )?;
-    let rows: Vec<(i64, String)> = pending
-        .rows()
-        .filter_map(|r| Some((r.get::<i64>("seq")?, r.get::<&str>("envelope")?.to_string())))
-        .collect();
-    if rows.is_empty() {
+    let mut first = None;
+    let mut last = 0;
+    let mut args = vec![
+        RedisParameter::Int64(2),
+        bin(STREAM),
+        bin(DOORBELL_PENDING),
+        RedisParameter::Int64(STREAM_MAX_LEN),
+        bin(DOORBELL),
+        RedisParameter::Int64(DOORBELL_PENDING_MS),
+    ];
+    for row in pending.rows() {
+        let (Some(seq), Some(envelope)) = (row.get::<i64>("seq"), row.get::<&str>("envelope"))
+        else {
+            continue;
+        };
+        first.get_or_insert(seq);
+        last = seq;
+        args.push(bin(envelope));
+    }
+    let Some(first) = first else {
         return Ok(0);
-    }
-    let redis = Redis::open(redis_address)?;
-    for (seq, envelope) in &rows {
-        redis.execute(
-            "XADD",
-            &[
-                RedisParameter::Binary(STREAM.as_bytes().to_vec()),
-                RedisParameter::Binary(b"MAXLEN".to_vec()),
-                RedisParameter::Binary(b"~".to_vec()),
-                RedisParameter::Int64(STREAM_MAX_LEN),
-                RedisParameter::Binary(b"*".to_vec()),
-                RedisParameter::Binary(b"e".to_vec()),
-                RedisParameter::Binary(envelope.as_bytes().to_vec()),
-            ],
-        )?;
-        exec(
-            conn,
-            "UPDATE outbox SET relayed_at = ? WHERE seq = ?",
-            &[text(cinema_http::now_rfc3339()), int(*seq)],
-        )?;
-    }
-    redis.publish(DOORBELL, b"wake".as_ref())?;
-    Ok(rows.len())
+    };
+    let count = args.len() - 6;
+    // One script: the entries and the doorbell reach Redis together or not at all.
+    Redis::open(redis_address)?.execute("EVAL", &[vec![bin(RELAY)], args].concat())?;
+    // Rows are numbered in commit order under SQLite's single writer, so the selected rows are
+    // exactly the pending ones in [first, last].
+    exec(
+        conn,
+        "UPDATE outbox SET relayed_at = ? WHERE relayed_at IS NULL AND seq BETWEEN ? AND ?",
+        &[text(cinema_http::now_rfc3339()), int(first), int(last)],
+    )?;
+    Ok(count)
+}
+
+fn bin(s: &str) -> RedisParameter {
+    RedisParameter::Binary(s.as_bytes().to_vec())
 }
 
 /// Relays every pending row and then rings the doorbell even if nothing was pending, so every

@@ -165,6 +165,25 @@ pub fn devhost_bin() -> PathBuf {
     bin
 }
 
+/// `devhost wal`: the runtime config's `spin` key-value store files in WAL mode, as `scripts/up`
+/// prepares them before the first start.
+///
+/// # Panics
+/// When devhost fails (the message carries its output).
+pub fn kv_stores_wal(devhost: &Path, runtime_config: &Path) {
+    let out = Command::new(devhost)
+        .arg("wal")
+        .arg("--runtime-config-file")
+        .arg(runtime_config)
+        .output()
+        .expect("run devhost wal");
+    assert!(
+        out.status.success(),
+        "devhost wal failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A running `devhost up`, killed on drop. Its output goes to `<dir>/devhost.log`.
 pub struct DevHost {
     pub port: u16,

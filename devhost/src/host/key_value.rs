@@ -549,3 +549,19 @@ impl atomics::HostCas for HostState {
         Ok(())
     }
 }
+
+/// Puts the SQLite file of a `spin` key-value store in WAL mode, creating it if absent (see
+/// `devhost wal`). The mode is stored in the file, so every later connection (Spin's too) uses it.
+///
+/// # Errors
+/// The file cannot be created or opened, or SQLite refuses WAL (e.g. a file system without
+/// shared memory).
+pub fn use_wal(path: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let conn = Connection::open(path)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    anyhow::ensure!(mode.eq_ignore_ascii_case("wal"), "journal mode is {mode}");
+    Ok(())
+}

@@ -16,6 +16,7 @@ pub mod correlation;
 pub mod dev_token;
 pub mod drain;
 pub mod forwarding;
+pub mod hmac_provider;
 pub mod identity;
 pub mod ports;
 pub mod rate_limit;

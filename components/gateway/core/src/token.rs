@@ -1,4 +1,5 @@
-//! Bearer tokens: HS256 JWTs verified and issued with the `jsonwebtoken` crate (RustCrypto HMAC).
+//! Bearer tokens: HS256 JWTs verified and issued with the `jsonwebtoken` crate (RustCrypto HMAC
+//! through [`crate::hmac_provider`]).
 //!
 //! The signature and the token's structure are the crate's job; this module adds the cinema's
 //! claim rules on top: `sub` is a [`CustomerId`], `roles` is an array of role names, `exp` is
@@ -74,6 +75,7 @@ impl TokenService {
         if secret.len() < Self::MIN_SECRET_LEN {
             return Err(WeakSecret);
         }
+        crate::hmac_provider::install();
         let mut validation = Validation::new(Algorithm::HS256);
         // Time claims are checked below against the injected clock, not the crate's wall clock.
         validation.validate_exp = false;
@@ -208,6 +210,7 @@ mod tests {
     }
 
     fn sign(claims: &Value, secret: &[u8]) -> String {
+        crate::hmac_provider::install();
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             claims,
@@ -289,6 +292,7 @@ mod tests {
         // {"alg":"none","typ":"JWT"} . claims . (no signature)
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZSJ9.";
         assert!(service().verify(none, NOW).is_err());
+        crate::hmac_provider::install();
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
             &alice(&["customer"]),
