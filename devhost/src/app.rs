@@ -105,7 +105,7 @@ impl App {
         if !opts.only_components.is_empty() {
             check_chaining_targets_selected(&manifest, &opts.only_components)?;
         }
-        let engine = crate::engine::build_engine(opts.cache_dir.as_deref())?;
+        let engine = crate::engine::build_engine()?;
         let base_linker = crate::engine::base_linker(&engine)?;
         let log_dir = opts.state_dir.join("logs");
 
@@ -122,6 +122,13 @@ impl App {
             .map(|t| t.component.as_str())
             .collect();
 
+        let wasm_files = manifest
+            .component
+            .iter()
+            .filter(|(id, _)| selected(id))
+            .map(|(id, c)| Ok((id.clone(), c.local_source(id, &manifest_dir)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut loaded = load_components(&engine, opts.cache_dir.as_deref(), &wasm_files)?;
         let mut components = HashMap::new();
         for (id, c) in &manifest.component {
             if !selected(id) {
@@ -150,8 +157,18 @@ impl App {
                 stderr: ComponentLog::open(&log_dir, id, Stream::Stderr, opts.quiet_components)?,
             });
             let wasm = c.local_source(id, &manifest_dir)?;
-            let component = crate::engine::load_component(&engine, id, &wasm)?;
-            let pre = instantiate_pre(&base_linker, id, &component)?;
+            let pre = match loaded.get_mut(&wasm) {
+                Some(Loaded::Pre(pre)) => pre.clone(),
+                Some(slot) => {
+                    let Loaded::Component(component) = slot else {
+                        unreachable!()
+                    };
+                    let pre = instantiate_pre(&base_linker, id, component)?;
+                    *slot = Loaded::Pre(pre.clone());
+                    pre
+                }
+                None => bail!("component {id:?}: {} was not loaded", wasm.display()),
+            };
             let http = if http_ids.contains(id.as_str()) {
                 Some(ProxyPre::new(pre.clone()).map_err(anyhow::Error::from).with_context(|| {
                     format!("component {id:?} has an HTTP trigger but does not export wasi:http/incoming-handler@0.2.x")
@@ -262,6 +279,59 @@ fn check_chaining_targets_selected(manifest: &Manifest, selected: &[String]) -> 
 /// Links a component against the host. Imports the host does not provide (Spin interfaces this
 /// project does not use, such as Postgres or LLM) become functions that trap when called, so a
 /// component that merely links them still runs.
+/// A wasm file, compiled (or taken from the cache), then linked once for every component id that
+/// uses it.
+enum Loaded {
+    Component(wasmtime::component::Component),
+    Pre(InstancePre<HostState>),
+}
+
+/// Loads every distinct wasm file once, on as many threads as there are cores (start-up time is
+/// mostly compiling or deserialising components).
+fn load_components(
+    engine: &wasmtime::Engine,
+    cache_dir: Option<&Path>,
+    files: &[(String, PathBuf)],
+) -> anyhow::Result<HashMap<PathBuf, Loaded>> {
+    let mut unique: Vec<&(String, PathBuf)> = Vec::new();
+    for entry in files {
+        if !unique.iter().any(|(_, p)| *p == entry.1) {
+            unique.push(entry);
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(unique.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((id, path)) = unique.get(i) else {
+                        break;
+                    };
+                    let result = crate::engine::load_component(engine, cache_dir, id, path);
+                    results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((i, path.clone(), result));
+                }
+            });
+        }
+    });
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The first failure in manifest order, as a sequential load would report it.
+    results.sort_by_key(|(i, _, _)| *i);
+    results
+        .into_iter()
+        .map(|(_, path, r)| Ok((path, Loaded::Component(r?))))
+        .collect()
+}
+
 fn instantiate_pre(
     base: &wasmtime::component::Linker<HostState>,
     id: &str,
