@@ -36,6 +36,19 @@ fn err(e: redis::RedisError) -> String {
     text
 }
 
+/// The runtime that drives Redis key-value connections (one thread: the work is I/O).
+fn io_runtime() -> &'static tokio::runtime::Runtime {
+    static IO: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    IO.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("devhost-redis-kv")
+            .enable_all()
+            .build()
+            .expect("the Redis key-value I/O runtime starts")
+    })
+}
+
 impl RedisKv {
     /// # Errors
     /// The URL does not parse: not `redis://` or `redis+unix://` (`rediss://` would need the
@@ -61,12 +74,18 @@ impl RedisKv {
     /// Runs an async Redis operation from the synchronous store API. An error that leaves the
     /// connection unusable (dropped, I/O) drops it, so the next call reconnects; the failed
     /// call is not retried (it may have been applied, e.g. an `INCRBY`).
+    ///
+    /// The operation runs on [`io_runtime`], not the server's runtime: a caller blocks its
+    /// thread (`block_in_place`), and if the connection's I/O were driven by the same runtime,
+    /// hundreds of blocked callers (an overload: the gateway counts every request here) could
+    /// exhaust its 512 blocking threads and leave none to drive the I/O they wait for — a
+    /// deadlock found by the benchmarks' overload scenario.
     fn run<T>(
         &self,
         op: impl AsyncFnOnce(MultiplexedConnection) -> redis::RedisResult<T>,
     ) -> Res<T> {
         tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(async {
+            io_runtime().block_on(async {
                 let conn = self.connection().await.map_err(err)?;
                 match op(conn).await {
                     Ok(value) => Ok(value),
