@@ -128,7 +128,9 @@ impl App {
             .filter(|(id, _)| selected(id))
             .map(|(id, c)| Ok((id.clone(), c.local_source(id, &manifest_dir)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut loaded = load_components(&engine, opts.cache_dir.as_deref(), &wasm_files)?;
+        let loaded = load_components(&engine, opts.cache_dir.as_deref(), &wasm_files)?;
+        // Linked once per wasm file: component ids sharing a file share its `InstancePre`.
+        let mut pres: HashMap<PathBuf, InstancePre<HostState>> = HashMap::new();
         let mut components = HashMap::new();
         for (id, c) in &manifest.component {
             if !selected(id) {
@@ -157,17 +159,16 @@ impl App {
                 stderr: ComponentLog::open(&log_dir, id, Stream::Stderr, opts.quiet_components)?,
             });
             let wasm = c.local_source(id, &manifest_dir)?;
-            let pre = match loaded.get_mut(&wasm) {
-                Some(Loaded::Pre(pre)) => pre.clone(),
-                Some(slot) => {
-                    let Loaded::Component(component) = slot else {
-                        unreachable!()
-                    };
+            let pre = match pres.get(&wasm) {
+                Some(pre) => pre.clone(),
+                None => {
+                    let component = loaded.get(&wasm).with_context(|| {
+                        format!("component {id:?}: {} was not loaded", wasm.display())
+                    })?;
                     let pre = instantiate_pre(&base_linker, id, component)?;
-                    *slot = Loaded::Pre(pre.clone());
+                    pres.insert(wasm.clone(), pre.clone());
                     pre
                 }
-                None => bail!("component {id:?}: {} was not loaded", wasm.display()),
             };
             let http = if http_ids.contains(id.as_str()) {
                 Some(ProxyPre::new(pre.clone()).map_err(anyhow::Error::from).with_context(|| {
@@ -279,20 +280,13 @@ fn check_chaining_targets_selected(manifest: &Manifest, selected: &[String]) -> 
 /// Links a component against the host. Imports the host does not provide (Spin interfaces this
 /// project does not use, such as Postgres or LLM) become functions that trap when called, so a
 /// component that merely links them still runs.
-/// A wasm file, compiled (or taken from the cache), then linked once for every component id that
-/// uses it.
-enum Loaded {
-    Component(wasmtime::component::Component),
-    Pre(InstancePre<HostState>),
-}
-
 /// Loads every distinct wasm file once, on as many threads as there are cores (start-up time is
 /// mostly compiling or deserialising components).
 fn load_components(
     engine: &wasmtime::Engine,
     cache_dir: Option<&Path>,
     files: &[(String, PathBuf)],
-) -> anyhow::Result<HashMap<PathBuf, Loaded>> {
+) -> anyhow::Result<HashMap<PathBuf, wasmtime::component::Component>> {
     let mut unique: Vec<&(String, PathBuf)> = Vec::new();
     for entry in files {
         if !unique.iter().any(|(_, p)| *p == entry.1) {
@@ -328,7 +322,7 @@ fn load_components(
     results.sort_by_key(|(i, _, _)| *i);
     results
         .into_iter()
-        .map(|(_, path, r)| Ok((path, Loaded::Component(r?))))
+        .map(|(_, path, r)| Ok((path, r?)))
         .collect()
 }
 

@@ -3,7 +3,7 @@
 use cinema_events::Envelope;
 use spin_sdk::redis::{Connection as Redis, RedisParameter, RedisResult};
 
-use crate::{DEAD_LETTERS, DOORBELL_PENDING, Error, STREAM};
+use crate::{DEAD_LETTERS, DOORBELL_PENDING, Error, STREAM, bin};
 
 /// Clears the doorbell's pending flag `KEYS[2]` (every event appended from now on rings again,
 /// see `outbox::relay`), claims entries another delivery left pending for `ARGV[4]` ms (a
@@ -178,8 +178,4 @@ impl<'a> Consumer<'a> {
         )?;
         Ok(())
     }
-}
-
-fn bin(s: &str) -> RedisParameter {
-    RedisParameter::Binary(s.as_bytes().to_vec())
 }

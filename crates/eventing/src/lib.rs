@@ -4,8 +4,8 @@
 //!   the state change; [`outbox::relay`] then appends pending rows to the Redis stream
 //!   [`STREAM`] (`XADD`), rings the doorbell channel [`DOORBELL`] (`PUBLISH`, once per burst:
 //!   a ring is skipped while [`DOORBELL_PENDING`] says one is on its way) and marks them
-//!   relayed, in one `EVAL` round trip. If Redis is down the rows stay pending and a later relay sends them: nothing is
-//!   lost; a crash between `XADD` and the mark can send a row twice, which inboxes absorb.
+//!   relayed, in one `EVAL` round trip. If Redis is down the rows stay pending and a later
+//!   relay sends them: nothing is lost; a crash between `XADD` and the mark can send a row twice, which inboxes absorb.
 //! - **Consumer** ([`consumer`]): a Redis-triggered component woken by the doorbell drains its
 //!   consumer group with `XAUTOCLAIM` + `XREADGROUP` inside one `EVAL` (Spin flattens nested
 //!   replies, so the script returns one JSON string), handles each event and `XACK`s it. A
@@ -58,6 +58,11 @@ impl From<spin_sdk::redis::Error> for Error {
     fn from(e: spin_sdk::redis::Error) -> Self {
         Self::Redis(format!("{e:?}"))
     }
+}
+
+/// A Redis argument from text.
+pub(crate) fn bin(s: &str) -> spin_sdk::redis::RedisParameter {
+    spin_sdk::redis::RedisParameter::Binary(s.as_bytes().to_vec())
 }
 
 /// Metadata that travels with every event of one causal chain.

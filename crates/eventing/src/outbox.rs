@@ -5,7 +5,7 @@ use spin_sdk::redis::{Connection as Redis, RedisParameter};
 use spin_sdk::sqlite3::Connection;
 
 use crate::sql::{exec, int, text};
-use crate::{DOORBELL, DOORBELL_PENDING, Error, STREAM};
+use crate::{DOORBELL, DOORBELL_PENDING, Error, STREAM, bin};
 
 /// Approximate cap on the stream's length (`XADD MAXLEN ~`): old entries every consumer group has
 /// long read are trimmed. Read models are rebuilt from the contexts' own stores, not the stream.
@@ -106,6 +106,7 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
     )?;
     let mut first = None;
     let mut last = 0;
+    let mut count = 0;
     let mut args = vec![
         RedisParameter::Int64(2),
         bin(STREAM),
@@ -121,12 +122,12 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
         };
         first.get_or_insert(seq);
         last = seq;
+        count += 1;
         args.push(bin(envelope));
     }
     let Some(first) = first else {
         return Ok(0);
     };
-    let count = args.len() - 6;
     // One script: the entries and the doorbell reach Redis together or not at all.
     Redis::open(redis_address)?.execute("EVAL", &[vec![bin(RELAY)], args].concat())?;
     // Rows are numbered in commit order under SQLite's single writer, so the selected rows are
@@ -137,10 +138,6 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
         &[text(cinema_http::now_rfc3339()), int(first), int(last)],
     )?;
     Ok(count)
-}
-
-fn bin(s: &str) -> RedisParameter {
-    RedisParameter::Binary(s.as_bytes().to_vec())
 }
 
 /// Relays every pending row and then rings the doorbell even if nothing was pending, so every
