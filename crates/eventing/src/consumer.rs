@@ -1,6 +1,6 @@
 //! Draining a consumer group: the Redis-triggered side of every consuming context.
 
-use cinema_events::Envelope;
+use cinema_events::{Envelope, PayloadSet};
 use spin_sdk::redis::{Connection as Redis, RedisParameter, RedisResult};
 
 use crate::{DEAD_LETTERS, DOORBELL_PENDING, Error, STREAM, bin};
@@ -61,16 +61,35 @@ impl<'a> Consumer<'a> {
         }
     }
 
-    /// Handles every available entry. `handle` returns `Err` only for failures worth retrying
-    /// (storage unavailable…): the entry then stays pending and is retried after
-    /// `reclaim_idle_ms`. Business outcomes (an event that changes nothing) are `Ok`.
+    /// Handles every available entry whose type is in `P` (the other types of the contract are
+    /// acknowledged unread and count as handled: this context has nothing to do for them).
+    /// `handle` returns `Err` only for failures worth retrying (storage unavailable…): the entry
+    /// then stays pending and is retried after `reclaim_idle_ms`. Business outcomes (an event
+    /// that changes nothing) are `Ok`. Entries that are not envelopes of the contract go to the
+    /// dead letters.
     ///
     /// # Errors
     /// Redis unreachable.
-    pub fn drain<E: std::fmt::Display>(
+    pub fn drain<P: PayloadSet, E: std::fmt::Display>(
+        &self,
+        context: &str,
+        handle: impl FnMut(&Envelope) -> Result<(), E>,
+    ) -> Result<DrainReport, Error> {
+        self.drain_batched::<P, E>(context, handle, || Ok(()))
+    }
+
+    /// [`Consumer::drain`] with `before_ack` run after each batch's events were handled and before
+    /// they are acknowledged: the place to write what the handler kept for the whole batch (a
+    /// [`crate::inbox::KvInbox`]). If it fails, the batch's handled entries stay pending (they are
+    /// delivered again later) and the drain stops.
+    ///
+    /// # Errors
+    /// Redis unreachable.
+    pub fn drain_batched<P: PayloadSet, E: std::fmt::Display>(
         &self,
         context: &str,
         mut handle: impl FnMut(&Envelope) -> Result<(), E>,
+        mut before_ack: impl FnMut() -> Result<(), E>,
     ) -> Result<DrainReport, Error> {
         let redis = Redis::open(self.redis_address)?;
         let mut report = DrainReport::default();
@@ -84,15 +103,19 @@ impl<'a> Consumer<'a> {
                 // the next event or the operator's relay.
                 redis.publish(crate::DOORBELL, b"wake".as_ref())?;
             }
-            let mut acks = Vec::new();
+            // Entries whose acknowledgement does not depend on `before_ack`: other contexts'
+            // types and dead letters.
+            let mut settled = Vec::new();
+            let mut handled = Vec::new();
             let mut any_failed = false;
             for (id, json) in entries {
-                match Envelope::from_json(&json) {
-                    Ok(event) => match handle(&event) {
-                        Ok(()) => {
-                            report.handled += 1;
-                            acks.push(id);
-                        }
+                match Envelope::from_json_in::<P>(&json) {
+                    Ok(None) => {
+                        report.handled += 1;
+                        settled.push(id);
+                    }
+                    Ok(Some(event)) => match handle(&event) {
+                        Ok(()) => handled.push(id),
                         Err(e) => {
                             report.failed += 1;
                             any_failed = true;
@@ -110,11 +133,27 @@ impl<'a> Consumer<'a> {
                     Err(e) => {
                         self.dead_letter(&redis, &id, &json, &e.to_string())?;
                         report.dead_lettered += 1;
-                        acks.push(id);
+                        settled.push(id);
                     }
                 }
             }
-            self.ack(&redis, &acks)?;
+            match before_ack() {
+                Ok(()) => {
+                    report.handled += handled.len();
+                    settled.append(&mut handled);
+                }
+                Err(e) => {
+                    report.failed += handled.len();
+                    any_failed = true;
+                    cinema_http::log(
+                        context,
+                        cinema_http::Level::Warn,
+                        &format!("{} handled events will be retried: {e}", handled.len()),
+                        &[],
+                    );
+                }
+            }
+            self.ack(&redis, &settled)?;
             if any_failed {
                 // Retrying now would likely fail the same way; the entry waits for a later wake-up.
                 break;
@@ -146,7 +185,7 @@ impl<'a> Consumer<'a> {
         if text == "[]" || text == "{}" {
             return Ok(Vec::new());
         }
-        serde_json::from_str::<Vec<(String, String)>>(&text)
+        serde_json::from_slice::<Vec<(String, String)>>(text.as_bytes())
             .map_err(|e| Error::Redis(format!("bad EVAL reply: {e}")))
     }
 

@@ -67,14 +67,21 @@ pub fn serve(
                 ),
                 &fields,
             );
+            #[derive(serde::Serialize)]
+            struct Answer<'a> {
+                context: &'a str,
+                handled: usize,
+                failed: usize,
+                dead_lettered: usize,
+            }
             Ok(json(
                 200,
-                &serde_json::json!({
-                    "context": context,
-                    "handled": report.handled,
-                    "failed": report.failed,
-                    "dead_lettered": report.dead_lettered,
-                }),
+                &Answer {
+                    context,
+                    handled: report.handled,
+                    failed: report.failed,
+                    dead_lettered: report.dead_lettered,
+                },
             ))
         }
         Err(e) if stream_unreachable(&e) => {

@@ -50,6 +50,13 @@ pub fn append(conn: &Connection, event: &Envelope) -> Result<(), Error> {
     Ok(())
 }
 
+/// The answer of an operator's `POST /admin/outbox/relay`: rows sent now, rows still waiting.
+#[derive(Debug, serde::Serialize)]
+pub struct RelayAnswer {
+    pub relayed: usize,
+    pub pending: i64,
+}
+
 /// How many events are waiting to be relayed.
 ///
 /// # Errors

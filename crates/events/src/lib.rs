@@ -42,8 +42,9 @@ impl EventData {
 /// The envelope as it travels on the stream: `type` names the payload and `data` is the payload
 /// itself (`{"event_id": …, "type": "SeatsAllocated", …, "data": {"reservation_id": …}}`).
 /// Enum values (e.g. `RejectionReason`) are written with their Rust names (`"SeatsTaken"`).
+/// `D` is the payload: skipped when reading the header, the typed payload when writing.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Wire {
+struct Wire<D> {
     event_id: String,
     #[serde(rename = "type")]
     type_: String,
@@ -57,28 +58,72 @@ struct Wire {
     #[serde(default)]
     reservation_version: Option<u64>,
     source: String,
-    data: serde_json::Value,
+    data: D,
 }
 
-macro_rules! payloads {
-    ($($variant:ident),* $(,)?) => {
-        fn data_to_value(data: &EventData) -> serde_json::Value {
-            match data {
-                $(EventData::$variant(inner) => serde_json::to_value(inner),)*
-            }
-            .expect("payloads always serialise")
-        }
+/// A set of payload types a consumer reads (see [`payload_set!`]). Envelopes of the other types
+/// of the contract are recognised but their payload is not parsed — and the parsing code for them
+/// is not linked into the consumer, which keeps each component small.
+pub trait PayloadSet {
+    /// The payload of the envelope `text` whose `type` is `type_`; `None` when the type is not
+    /// in this set.
+    fn parse(type_: &str, text: &str) -> Option<Result<EventData, serde_json::Error>>;
+}
 
-        fn data_from_value(type_: &str, value: serde_json::Value) -> Result<EventData, serde_json::Error> {
-            match type_ {
-                $(stringify!($variant) => Ok(EventData::$variant(serde_json::from_value(value)?)),)*
-                other => Err(serde::de::Error::custom(format!("unknown event type {other:?}"))),
+/// Declares a [`PayloadSet`]: `cinema_events::payload_set!(pub Handled: SeatsAllocated, SeatsRejected);`.
+#[macro_export]
+macro_rules! payload_set {
+    ($vis:vis $name:ident: $($variant:ident),+ $(,)?) => {
+        $vis struct $name;
+
+        impl $crate::PayloadSet for $name {
+            fn parse(
+                type_: &str,
+                text: &str,
+            ) -> Option<Result<$crate::EventData, $crate::serde_json::Error>> {
+                match type_ {
+                    $(stringify!($variant) => Some(
+                        $crate::serde_json::from_slice::<$crate::DataOf<$crate::$variant>>(text.as_bytes())
+                            .map(|envelope| $crate::EventData::$variant(envelope.data)),
+                    ),)+
+                    _ => None,
+                }
             }
         }
     };
 }
 
-payloads!(
+#[doc(hidden)]
+pub use serde_json;
+
+/// The `data` field of an envelope, the rest skipped: the second pass of [`Envelope::from_json_in`].
+#[doc(hidden)]
+#[derive(serde::Deserialize)]
+pub struct DataOf<T> {
+    pub data: T,
+}
+
+macro_rules! contract {
+    ($($variant:ident),* $(,)?) => {
+        /// The `type` of every payload of the contract.
+        pub const EVENT_TYPES: &[&str] = &[$(stringify!($variant)),*];
+
+        payload_set!(pub AllPayloads: $($variant),*);
+
+        /// Serialises the payload alone (the envelope's `data` field, untagged).
+        struct Payload<'a>(&'a EventData);
+
+        impl serde::Serialize for Payload<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self.0 {
+                    $(EventData::$variant(inner) => inner.serialize(serializer),)*
+                }
+            }
+        }
+    };
+}
+
+contract!(
     MovieRegistered,
     ScreeningScheduled,
     SeatsAllocated,
@@ -94,12 +139,36 @@ payloads!(
 );
 
 impl Envelope {
+    /// Parses an envelope of any type of the contract.
+    ///
     /// # Errors
     /// The text is not a JSON envelope of this contract (including an unknown `type`).
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        let wire: Wire = serde_json::from_str(text)?;
-        let data = data_from_value(&wire.type_, wire.data)?;
-        Ok(Self {
+        Self::from_json_in::<AllPayloads>(text)?.ok_or_else(unreachable_type)
+    }
+
+    /// Parses an envelope whose payload type is in `P`; `Ok(None)` for an envelope of the
+    /// contract whose type is outside `P` (its header is checked, its payload is not read).
+    ///
+    /// # Errors
+    /// The text is not a JSON envelope of this contract (including an unknown `type`), or a
+    /// payload of a type in `P` does not match that type.
+    pub fn from_json_in<P: PayloadSet>(text: &str) -> Result<Option<Self>, serde_json::Error> {
+        // Two passes over a few hundred bytes: the header (payload skipped, whatever the field
+        // order), then the payload as the type the header names. Cheaper in code than a
+        // `serde_json::Value` or `RawValue` in between.
+        let wire: Wire<serde::de::IgnoredAny> = serde_json::from_slice(text.as_bytes())?;
+        let data = match P::parse(&wire.type_, text) {
+            Some(data) => data?,
+            None if EVENT_TYPES.contains(&wire.type_.as_str()) => return Ok(None),
+            None => {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown event type {:?}",
+                    wire.type_
+                )));
+            }
+        };
+        Ok(Some(Self {
             event_id: wire.event_id,
             type_: wire.type_,
             version: wire.version,
@@ -110,7 +179,7 @@ impl Envelope {
             reservation_version: wire.reservation_version,
             source: wire.source,
             data,
-        })
+        }))
     }
 
     /// The wire form; `type` is always the payload's name.
@@ -125,10 +194,14 @@ impl Envelope {
             reservation_id: self.reservation_id.clone(),
             reservation_version: self.reservation_version,
             source: self.source.clone(),
-            data: data_to_value(&self.data),
+            data: Payload(&self.data),
         };
         serde_json::to_string(&wire).expect("an envelope always serialises")
     }
+}
+
+fn unreachable_type() -> serde_json::Error {
+    serde::de::Error::custom("every type of the contract is in AllPayloads")
 }
 
 impl RejectionReason {
@@ -194,5 +267,40 @@ mod tests {
         assert!(Envelope::from_json(&v.to_string()).is_err());
         v["type"] = "MovieRegistered".into();
         assert!(Envelope::from_json(&v.to_string()).is_err());
+    }
+
+    payload_set!(Seats: SeatsAllocated, SeatsReleased);
+    payload_set!(Payments: PaymentApproved);
+
+    #[test]
+    fn a_payload_set_reads_its_types_and_skips_the_others_of_the_contract() {
+        let e = sample();
+        assert_eq!(
+            Envelope::from_json_in::<Seats>(&e.to_json()).unwrap(),
+            Some(e.clone())
+        );
+        assert_eq!(
+            Envelope::from_json_in::<Payments>(&e.to_json()).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_payload_set_still_refuses_unknown_types_broken_headers_and_mismatched_payloads() {
+        let mut v: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        v["type"] = "NoSuchEvent".into();
+        assert!(Envelope::from_json_in::<Payments>(&v.to_string()).is_err());
+        v["type"] = "SeatsReleased".into();
+        v["data"] = serde_json::json!({"screening_id": 7});
+        assert!(Envelope::from_json_in::<Seats>(&v.to_string()).is_err());
+        v["type"] = "SeatsAllocated".into();
+        v.as_object_mut().unwrap().remove("correlation_id");
+        assert!(Envelope::from_json_in::<Payments>(&v.to_string()).is_err());
+    }
+
+    #[test]
+    fn every_payload_name_is_a_type_of_the_contract() {
+        assert_eq!(EVENT_TYPES.len(), 12);
+        assert!(EVENT_TYPES.contains(&sample().data.type_name()));
     }
 }

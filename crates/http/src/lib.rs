@@ -75,7 +75,16 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code, "message": self.message });
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: &'a str,
+            message: &'a str,
+        }
+        let body = serde_json::to_vec(&Body {
+            error: self.code,
+            message: &self.message,
+        })
+        .expect("an error body always serialises");
         let mut builder = Response::builder();
         builder
             .status(self.status)
@@ -83,7 +92,7 @@ impl ApiError {
         if let Some(s) = self.retry_after_s {
             builder.header("retry-after", s.to_string());
         }
-        builder.body(body.to_string()).build()
+        builder.body(body).build()
     }
 }
 
@@ -183,23 +192,48 @@ pub enum Level {
     Error,
 }
 
-/// Writes one JSON log line: `{"level", "context", "msg", ...fields}`.
+/// Writes one JSON log line: `{"ts", "level", "context", "msg", ...fields}` (a field named like
+/// one of the first four, or like an earlier field, is left out).
 pub fn log(context: &str, level: Level, msg: &str, fields: &[(&str, &str)]) {
-    let mut line = serde_json::Map::new();
-    line.insert("ts".into(), now_rfc3339().into());
-    line.insert(
-        "level".into(),
-        serde_json::to_value(level).unwrap_or_default(),
-    );
-    line.insert("context".into(), context.into());
-    line.insert("msg".into(), msg.into());
-    for (k, v) in fields {
-        line.insert((*k).into(), (*v).into());
-    }
-    let text = serde_json::Value::Object(line).to_string();
+    let line = LogLine {
+        ts: now_rfc3339(),
+        level,
+        context,
+        msg,
+        fields,
+    };
+    let text = serde_json::to_string(&line).expect("a log line always serialises");
     match level {
         Level::Info => println!("{text}"),
         Level::Warn | Level::Error => eprintln!("{text}"),
+    }
+}
+
+/// Serialised field by field (no intermediate `serde_json::Value`: smaller components).
+struct LogLine<'a> {
+    ts: String,
+    level: Level,
+    context: &'a str,
+    msg: &'a str,
+    fields: &'a [(&'a str, &'a str)],
+}
+
+impl Serialize for LogLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        const FIXED: [&str; 4] = ["ts", "level", "context", "msg"];
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("ts", &self.ts)?;
+        map.serialize_entry("level", &self.level)?;
+        map.serialize_entry("context", self.context)?;
+        map.serialize_entry("msg", self.msg)?;
+        for (i, (key, value)) in self.fields.iter().enumerate() {
+            let repeated = self.fields[..i].iter().any(|(earlier, _)| earlier == key);
+            if !FIXED.contains(key) && !repeated {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -227,6 +261,28 @@ pub fn variable_or(name: &str, default: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_line_is_one_json_object_with_the_fixed_keys_first_and_no_repeated_key() {
+        let fields = [
+            ("event_id", "e1"),
+            ("msg", "spoof"),
+            ("event_id", "e2"),
+            ("k", "v\"x"),
+        ];
+        let line = LogLine {
+            ts: "2026-11-24T10:00:00.000Z".into(),
+            level: Level::Warn,
+            context: "theater",
+            msg: "event not applied",
+            fields: &fields,
+        };
+        let text = serde_json::to_string(&line).unwrap();
+        assert_eq!(
+            text,
+            r#"{"ts":"2026-11-24T10:00:00.000Z","level":"warn","context":"theater","msg":"event not applied","event_id":"e1","k":"v\"x"}"#
+        );
+    }
 
     #[derive(serde::Deserialize, Debug)]
     #[allow(dead_code)]

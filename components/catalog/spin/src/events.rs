@@ -10,6 +10,16 @@ use crate::store::{KvCatalog, KvInbox};
 
 const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
 
+// The event types this context acts on (`catalog_core::projection::targets`); the consumer
+// acknowledges the others unread. Keep in step with that match when a type is added there.
+cinema_events::payload_set!(
+    Consumed:
+    MovieRegistered,
+    ScreeningScheduled,
+    SeatsAllocated,
+    SeatsReleased,
+);
+
 /// Drains the group into the read model. Called by the Redis doorbell and by
 /// `POST /admin/events/drain`.
 ///
@@ -23,42 +33,46 @@ pub fn drain() -> anyhow::Result<DrainReport> {
         writer: &catalog,
         inbox: &inbox,
     };
-    let report = Consumer::new(&redis_address, CONTEXT).drain(CONTEXT, |event| {
-        let fields = [
-            ("correlation_id", event.correlation_id.as_str()),
-            (
-                "reservation_id",
-                event.reservation_id.as_deref().unwrap_or(""),
-            ),
-            ("event_id", event.event_id.as_str()),
-            ("event_type", event.type_.as_str()),
-        ];
-        match projector.handle(event) {
-            Ok(Projected::Applied) => {
-                cinema_http::log(CONTEXT, Level::Info, "event projected", &fields);
-                Ok(())
+    let report = Consumer::new(&redis_address, CONTEXT).drain_batched::<Consumed, _>(
+        CONTEXT,
+        |event| {
+            let fields = [
+                ("correlation_id", event.correlation_id.as_str()),
+                (
+                    "reservation_id",
+                    event.reservation_id.as_deref().unwrap_or(""),
+                ),
+                ("event_id", event.event_id.as_str()),
+                ("event_type", event.type_.as_str()),
+            ];
+            match projector.handle(event) {
+                Ok(Projected::Applied) => {
+                    cinema_http::log(CONTEXT, Level::Info, "event projected", &fields);
+                    Ok(())
+                }
+                Ok(Projected::AlreadyApplied) => {
+                    cinema_http::log(
+                        CONTEXT,
+                        Level::Info,
+                        "event already projected (inbox)",
+                        &fields,
+                    );
+                    Ok(())
+                }
+                Ok(Projected::NotProjected) => Ok(()),
+                Err(ProjectionError::Unexpected(e)) => {
+                    cinema_http::log(
+                        CONTEXT,
+                        Level::Error,
+                        &format!("event not projected: {e}"),
+                        &fields,
+                    );
+                    Err(e)
+                }
             }
-            Ok(Projected::AlreadyApplied) => {
-                cinema_http::log(
-                    CONTEXT,
-                    Level::Info,
-                    "event already projected (inbox)",
-                    &fields,
-                );
-                Ok(())
-            }
-            Ok(Projected::NotProjected) => Ok(()),
-            Err(ProjectionError::Unexpected(e)) => {
-                cinema_http::log(
-                    CONTEXT,
-                    Level::Error,
-                    &format!("event not projected: {e}"),
-                    &fields,
-                );
-                Err(e)
-            }
-        }
-    })?;
+        },
+        || inbox.flush(),
+    )?;
     if report.failed > 0 || report.dead_lettered > 0 {
         cinema_http::log(
             CONTEXT,

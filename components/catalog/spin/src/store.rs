@@ -9,7 +9,6 @@ use catalog_core::StoreError;
 use catalog_core::documents::{MovieDoc, MovieIndex, ScreeningDoc};
 use catalog_core::ports::{CatalogReader, CatalogWriter, Inbox};
 use cinema_eventing::{inbox, kv::Documents};
-use spin_sdk::key_value::Store;
 
 const STORE: &str = "catalog";
 const INDEX_KEY: &str = "index:movies";
@@ -88,28 +87,33 @@ impl CatalogWriter for KvCatalog {
     }
 }
 
-/// The shared key-value inbox of `cinema-eventing`.
-pub struct KvInbox {
-    store: Store,
-}
+/// The shared key-value inbox of `cinema-eventing`, written once per batch
+/// ([`KvInbox::flush`] before the batch is acknowledged).
+pub struct KvInbox(inbox::KvInbox);
 
 impl KvInbox {
     /// # Errors
     /// The store is not granted or cannot be opened.
     pub fn open() -> Result<Self, StoreError> {
-        Ok(Self {
-            store: Store::open(STORE)
-                .map_err(|e| StoreError::new(format!("key-value open: {e:?}")))?,
-        })
+        inbox::KvInbox::open(STORE)
+            .map(Self)
+            .map_err(StoreError::new)
+    }
+
+    /// # Errors
+    /// The store's: the batch must not be acknowledged.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.0.flush().map_err(StoreError::new)
     }
 }
 
 impl Inbox for KvInbox {
     fn seen(&self, event_id: &str) -> Result<bool, StoreError> {
-        inbox::kv_seen(&self.store, event_id).map_err(StoreError::new)
+        self.0.seen(event_id).map_err(StoreError::new)
     }
 
     fn record(&self, event_id: &str) -> Result<(), StoreError> {
-        inbox::kv_record(&self.store, event_id).map_err(StoreError::new)
+        self.0.record(event_id);
+        Ok(())
     }
 }

@@ -9,6 +9,20 @@ use mypage_core::view::subject;
 use crate::CONTEXT;
 use crate::store::KvStore;
 
+// The event types this context acts on (`mypage_core::view::Fact::of` and the screening details);
+// the consumer acknowledges the others unread. Keep in step with that match when a type is added
+// there.
+cinema_events::payload_set!(
+    Consumed:
+    ScreeningScheduled,
+    ReservationPlaced,
+    ReservationConfirmed,
+    ReservationRejected,
+    ReservationCancelled,
+    PaymentApproved,
+    PaymentRefunded,
+);
+
 /// # Errors
 /// The store cannot be opened or Redis is unreachable (the events stay in the stream).
 pub fn drain() -> anyhow::Result<DrainReport> {
@@ -20,8 +34,11 @@ pub fn drain() -> anyhow::Result<DrainReport> {
         screenings: &store,
         inbox: &store,
     };
-    let report =
-        Consumer::new(&redis_address, CONTEXT).drain(CONTEXT, |event| handle(&projector, event))?;
+    let report = Consumer::new(&redis_address, CONTEXT).drain_batched::<Consumed, _>(
+        CONTEXT,
+        |event| handle(&projector, event),
+        || store.flush_inbox().map_err(ProjectionError::from),
+    )?;
     if report.failed > 0 || report.dead_lettered > 0 {
         cinema_http::log(
             CONTEXT,

@@ -19,14 +19,13 @@ use mypage_core::screening::ScreeningInfo;
 use mypage_core::view::ReservationView;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use spin_sdk::key_value::Store;
 
 const LABEL: &str = "mypage";
 
 pub struct KvStore {
     documents: Documents,
-    /// The same store through Spin's key-value API, for the shared inbox helpers.
-    spin: Store,
+    /// The inbox (same store), written once per batch by [`KvStore::flush_inbox`].
+    inbox: inbox::KvInbox,
 }
 
 fn err(e: impl std::fmt::Display) -> StoreError {
@@ -39,8 +38,18 @@ impl KvStore {
     pub fn open() -> Result<Self, StoreError> {
         Ok(Self {
             documents: Documents::open(LABEL, crate::CONTEXT).map_err(err)?,
-            spin: Store::open(LABEL).map_err(|e| StoreError(format!("open: {e:?}")))?,
+            inbox: inbox::KvInbox::open(LABEL).map_err(err)?,
         })
+    }
+
+    /// Writes the inbox records of the batch; call before the batch is acknowledged.
+    ///
+    /// # Errors
+    /// The store's: the batch must not be acknowledged.
+    pub fn flush_inbox(&self) -> Result<(), StoreError> {
+        self.inbox
+            .flush()
+            .map_err(|e| StoreError(format!("inbox: {e}")))
     }
 
     /// The documents that exist among `keys`, in that order; an unreadable one is an error.
@@ -132,10 +141,13 @@ impl Screenings for KvStore {
 
 impl Inbox for KvStore {
     fn seen(&self, event_id: &str) -> Result<bool, StoreError> {
-        inbox::kv_seen(&self.spin, event_id).map_err(|e| StoreError(format!("inbox: {e}")))
+        self.inbox
+            .seen(event_id)
+            .map_err(|e| StoreError(format!("inbox: {e}")))
     }
 
     fn record(&self, event_id: &str) -> Result<(), StoreError> {
-        inbox::kv_record(&self.spin, event_id).map_err(|e| StoreError(format!("inbox: {e}")))
+        self.inbox.record(event_id);
+        Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use cinema_eventing::consumer::{Consumer, DrainReport};
-use cinema_eventing::inbox;
+use cinema_eventing::inbox::KvInbox;
 use cinema_events::Envelope;
 use cinema_http::{Level, log};
 use notification_core::deliver::DeliverPending;
@@ -13,7 +13,6 @@ use notification_core::model::{ScreeningInfo, StatusChange};
 use notification_core::notification::ChannelKind;
 use notification_core::ports::{ChatChannel, Clock, StoreError};
 use notification_core::record::{RecordError, RecordStatusChange, Recorded, remember_screening};
-use spin_sdk::key_value::Store;
 
 use crate::CONTEXT;
 use crate::config::Config;
@@ -39,6 +38,18 @@ enum HandleError {
     Inbox(#[from] cinema_eventing::Error),
 }
 
+// The event types this context acts on (`ScreeningInfo::from_event` and
+// `StatusChange::from_event`); the consumer acknowledges the others unread. Keep in step with that
+// match when a type is added there.
+cinema_events::payload_set!(
+    Consumed:
+    ScreeningScheduled,
+    ReservationConfirmed,
+    ReservationRejected,
+    ReservationCancelled,
+    PaymentRefunded,
+);
+
 /// Drains the group, then attempts every due delivery. Called by the Redis doorbell and by
 /// `POST /admin/events/drain`.
 ///
@@ -47,19 +58,20 @@ enum HandleError {
 pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let kv = Kv::open()?;
-    let inbox_store =
-        Store::open(STORE).map_err(|e| StoreError(format!("key-value open: {e:?}")))?;
+    let inbox = KvInbox::open(STORE)?;
     let channel = config.channel();
-    let report = Consumer::new(&config.redis_address, CONTEXT).drain(CONTEXT, |event| {
-        handle(&kv, &inbox_store, channel.kind(), event)
-    })?;
+    let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
+        CONTEXT,
+        |event| handle(&kv, &inbox, channel.kind(), event),
+        || inbox.flush().map_err(HandleError::from),
+    )?;
     deliver(&kv, channel.as_ref())?;
     Ok(report)
 }
 
 fn handle(
     kv: &Kv,
-    inbox_store: &Store,
+    inbox: &KvInbox,
     channel: ChannelKind,
     event: &Envelope,
 ) -> Result<(), HandleError> {
@@ -70,7 +82,7 @@ fn handle(
     let Some(change) = StatusChange::from_event(event) else {
         return Ok(());
     };
-    if inbox::kv_seen(inbox_store, &event.event_id)? {
+    if inbox.seen(&event.event_id)? {
         return Ok(());
     }
     let recorded = RecordStatusChange {
@@ -82,7 +94,7 @@ fn handle(
         channel,
     }
     .execute(&change)?;
-    inbox::kv_record(inbox_store, &event.event_id)?;
+    inbox.record(&event.event_id);
     let (what, n) = match &recorded {
         Recorded::New(n) => ("notification queued", n),
         Recorded::Duplicate(n) => ("notification exists already", n),

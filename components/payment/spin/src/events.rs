@@ -23,6 +23,15 @@ enum HandleError {
     Refund(#[from] RefundPaymentError),
 }
 
+// The event types this context acts on (`handle` below); the consumer acknowledges the others
+// unread. Keep in step with that match when a type is added there.
+cinema_events::payload_set!(
+    Consumed:
+    ReservationRejected,
+    ReservationCancelled,
+    ReservationAbandoned,
+);
+
 /// Drains the group, then relays the events the refunds produced. Called by the Redis doorbell
 /// and by `POST /admin/events/drain`.
 ///
@@ -32,7 +41,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
     let report = Consumer::new(&config.redis_address, CONTEXT)
-        .drain(CONTEXT, |event| handle(&conn, event))?;
+        .drain::<Consumed, _>(CONTEXT, |event| handle(&conn, event))?;
     // Also publishes rows an earlier relay could not (Redis was down), whoever wrote them.
     outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "payment-events");
     Ok(report)

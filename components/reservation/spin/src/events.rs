@@ -1,5 +1,7 @@
 //! `reservation-events`: the saga's booking side reacting to the theater and payment.
 
+use std::cell::Cell;
+
 use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_eventing::{Error, Meta, envelope, inbox, outbox, sql};
 use cinema_events::{Envelope, EventData};
@@ -9,6 +11,16 @@ use spin_sdk::sqlite3::Connection;
 use crate::config::Config;
 use crate::{CONTEXT, store};
 
+// The event types this context acts on (`apply` below); the consumer acknowledges the others
+// unread. Keep in step with that match when a type is added there.
+cinema_events::payload_set!(
+    Consumed:
+    ScreeningScheduled,
+    SeatsAllocated,
+    SeatsRejected,
+    PaymentRefunded,
+);
+
 /// Drains the group, sweeps abandoned bookings, then relays what the handlers published. Called
 /// by the Redis doorbell and by `POST /admin/events/drain`.
 ///
@@ -17,12 +29,20 @@ use crate::{CONTEXT, store};
 pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
-    let report = Consumer::new(&config.redis_address, CONTEXT)
-        .drain(CONTEXT, |event| apply(&conn, event))?;
+    // Each batch's confirmations and rejections are relayed as soon as the batch is applied,
+    // not after the whole drain (up to `max_batches` batches): customers wait on them.
+    let applied = Cell::new(false);
+    let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
+        CONTEXT,
+        |event| apply(&conn, event).map(|()| applied.set(true)),
+        || {
+            if applied.replace(false) {
+                outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "");
+            }
+            Ok(())
+        },
+    )?;
     crate::abandon::sweep(&conn, &config.redis_address, config.payment_timeout_ms);
-    if report.handled > 0 {
-        outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "");
-    }
     Ok(report)
 }
 

@@ -142,5 +142,6 @@ fn relay(ctx: &RequestContext) -> Result<Response, ApiError> {
             1,
         )
     })?;
-    Ok(json(200, &j!({ "relayed": relayed })))
+    let pending = outbox::pending_count(&conn).map_err(unexpected)?;
+    Ok(json(200, &outbox::RelayAnswer { relayed, pending }))
 }

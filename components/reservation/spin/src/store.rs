@@ -89,7 +89,7 @@ fn user_version(conn: &Connection) -> Result<i64, Error> {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Error> {
-    serde_json::from_str(json).map_err(|e| Error::Other(format!("corrupt row: {e}")))
+    serde_json::from_slice(json.as_bytes()).map_err(|e| Error::Other(format!("corrupt row: {e}")))
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> String {

@@ -6,6 +6,8 @@
 //! `Meta::caused_by(incoming)`: the correlation id travels on, the causation id is the incoming
 //! event, and the reservation id is set.
 
+use std::cell::Cell;
+
 use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_eventing::sql;
 use cinema_eventing::{Meta, inbox, outbox};
@@ -21,6 +23,10 @@ use crate::config::Config;
 use crate::outbound::{OutboxPublisher, SystemClock};
 use crate::store::{self, SqliteTheater, TxError};
 
+// The event types this context acts on (`handle` below); the consumer acknowledges the others
+// unread. Keep in step with that match when a type is added there.
+cinema_events::payload_set!(Consumed: ReservationPlaced, ReservationCancelled);
+
 /// Drains every pending event of the group. Called by the Redis doorbell and by
 /// `POST /admin/events/drain`.
 ///
@@ -29,8 +35,18 @@ use crate::store::{self, SqliteTheater, TxError};
 pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
-    let report = Consumer::new(&config.redis_address, CONTEXT)
-        .drain(CONTEXT, |event| handle(&conn, &config, event))?;
+    // Set when a handled event wrote outbox rows; relayed once per batch, not once per event.
+    let published = Cell::new(false);
+    let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
+        CONTEXT,
+        |event| handle(&conn, event, &published),
+        || {
+            if published.replace(false) {
+                outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "theater-events");
+            }
+            Ok(())
+        },
+    )?;
     if report.failed > 0 || report.dead_lettered > 0 {
         cinema_http::log(
             CONTEXT,
@@ -92,7 +108,7 @@ impl Outcome {
 
 /// Applies one event. `Err` only for failures worth retrying (storage); the entry then stays
 /// pending in the group.
-fn handle(conn: &Connection, config: &Config, event: &Envelope) -> Result<(), String> {
+fn handle(conn: &Connection, event: &Envelope, published: &Cell<bool>) -> Result<(), String> {
     let outcome = match &event.data {
         EventData::ReservationPlaced(placed) => apply(conn, event, |allocation| {
             allocation.place(placed).map(Outcome::Placement)
@@ -117,12 +133,7 @@ fn handle(conn: &Connection, config: &Config, event: &Envelope) -> Result<(), St
         Ok(Some(outcome)) => {
             cinema_http::log(CONTEXT, Level::Info, &outcome.describe(), &fields);
             if outcome.published() {
-                outbox::relay_best_effort(
-                    conn,
-                    &config.redis_address,
-                    CONTEXT,
-                    &event.correlation_id,
-                );
+                published.set(true);
             }
             Ok(())
         }

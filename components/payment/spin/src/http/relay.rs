@@ -22,8 +22,5 @@ pub fn post(ctx: &RequestContext) -> Result<Response, ApiError> {
             other => errors::storage(other),
         })?;
     let pending = outbox::pending_count(&conn).map_err(errors::storage)?;
-    Ok(json(
-        200,
-        &serde_json::json!({ "relayed": relayed, "pending": pending }),
-    ))
+    Ok(json(200, &outbox::RelayAnswer { relayed, pending }))
 }

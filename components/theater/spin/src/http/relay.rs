@@ -27,8 +27,5 @@ pub fn relay(ctx: &RequestContext) -> HttpResult {
         }
     };
     let pending = outbox::pending_count(&conn).map_err(ToApiError::to_api_error)?;
-    Ok(json(
-        200,
-        &serde_json::json!({ "relayed": relayed, "pending": pending }),
-    ))
+    Ok(json(200, &outbox::RelayAnswer { relayed, pending }))
 }

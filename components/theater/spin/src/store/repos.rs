@@ -264,7 +264,8 @@ impl ReservationLedger for SqliteTheater<'_> {
         };
         let bad = || corrupt("reservation");
         let seats: Vec<String> =
-            serde_json::from_str(row.get::<&str>("seats").ok_or_else(bad)?).map_err(|_| bad())?;
+            serde_json::from_slice(row.get::<&str>("seats").ok_or_else(bad)?.as_bytes())
+                .map_err(|_| bad())?;
         let state = state_from(
             row.get::<&str>("state").ok_or_else(bad)?,
             row.get::<&str>("reason"),
