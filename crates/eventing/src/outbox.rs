@@ -1,6 +1,6 @@
 //! The transactional outbox and its relay to Redis.
 
-use cinema_events::Envelope;
+use cinema_events::{Envelope, PayloadSet};
 use spin_sdk::redis::{Connection as Redis, RedisParameter};
 use spin_sdk::sqlite3::Connection;
 
@@ -33,19 +33,20 @@ pub fn ensure_schema(conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// Adds an event to the outbox. Call inside the transaction that makes the state change.
+/// Adds an event to the outbox. Call inside the transaction that makes the state change. `P` is
+/// the set of types the context publishes (`cinema_events::payload_set!`).
 ///
 /// # Errors
-/// The database's.
-pub fn append(conn: &Connection, event: &Envelope) -> Result<(), Error> {
+/// The database's; [`Error::Other`] for an event whose type is not in `P` (a programming error:
+/// the transaction should roll back).
+pub fn append<P: PayloadSet>(conn: &Connection, event: &Envelope) -> Result<(), Error> {
+    let json = event
+        .to_json_in::<P>()
+        .map_err(|e| Error::Other(format!("event not published: {e}")))?;
     exec(
         conn,
         "INSERT INTO outbox (event_id, envelope, created_at) VALUES (?, ?, ?)",
-        &[
-            text(&event.event_id),
-            text(event.to_json()),
-            text(&event.occurred_at),
-        ],
+        &[text(&event.event_id), text(json), text(&event.occurred_at)],
     )?;
     Ok(())
 }

@@ -61,13 +61,23 @@ struct Wire<D> {
     data: D,
 }
 
-/// A set of payload types a consumer reads (see [`payload_set!`]). Envelopes of the other types
-/// of the contract are recognised but their payload is not parsed — and the parsing code for them
-/// is not linked into the consumer, which keeps each component small.
+/// A set of payload types a context reads or publishes (see [`payload_set!`]). A consumer
+/// recognises envelopes of the other types of the contract without parsing their payload, and a
+/// publisher refuses to write them; the (de)serialisation code of the other types is not linked
+/// into the component, which keeps it small.
 pub trait PayloadSet {
     /// The payload of the envelope `text` whose `type` is `type_`; `None` when the type is not
     /// in this set.
     fn parse(type_: &str, text: &str) -> Option<Result<EventData, serde_json::Error>>;
+
+    /// Serialises the payload alone; an error for a type outside this set.
+    ///
+    /// # Errors
+    /// The type is not in the set, or the serializer's.
+    fn serialize_data<S: serde::Serializer>(
+        data: &EventData,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error>;
 }
 
 /// Declares a [`PayloadSet`]: `cinema_events::payload_set!(pub Handled: SeatsAllocated, SeatsRejected);`.
@@ -89,12 +99,27 @@ macro_rules! payload_set {
                     _ => None,
                 }
             }
+
+            fn serialize_data<S: $crate::serde::Serializer>(
+                data: &$crate::EventData,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                match data {
+                    $($crate::EventData::$variant(inner) => {
+                        $crate::serde::Serialize::serialize(inner, serializer)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    other => Err(<S::Error as $crate::serde::ser::Error>::custom(
+                        format!("{} is not in {}", other.type_name(), stringify!($name)),
+                    )),
+                }
+            }
         }
     };
 }
 
 #[doc(hidden)]
-pub use serde_json;
+pub use {serde, serde_json};
 
 /// The `data` field of an envelope, the rest skipped: the second pass of [`Envelope::from_json_in`].
 #[doc(hidden)]
@@ -103,23 +128,21 @@ pub struct DataOf<T> {
     pub data: T,
 }
 
+/// Serialises the payload alone (the envelope's `data` field, untagged), through the set `P`.
+struct Payload<'a, P>(&'a EventData, std::marker::PhantomData<P>);
+
+impl<P: PayloadSet> serde::Serialize for Payload<'_, P> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        P::serialize_data(self.0, serializer)
+    }
+}
+
 macro_rules! contract {
     ($($variant:ident),* $(,)?) => {
         /// The `type` of every payload of the contract.
         pub const EVENT_TYPES: &[&str] = &[$(stringify!($variant)),*];
 
         payload_set!(pub AllPayloads: $($variant),*);
-
-        /// Serialises the payload alone (the envelope's `data` field, untagged).
-        struct Payload<'a>(&'a EventData);
-
-        impl serde::Serialize for Payload<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self.0 {
-                    $(EventData::$variant(inner) => inner.serialize(serializer),)*
-                }
-            }
-        }
     };
 }
 
@@ -184,6 +207,15 @@ impl Envelope {
 
     /// The wire form; `type` is always the payload's name.
     pub fn to_json(&self) -> String {
+        self.to_json_in::<AllPayloads>()
+            .expect("an envelope always serialises")
+    }
+
+    /// [`Envelope::to_json`] for a publisher of the types in `P` only.
+    ///
+    /// # Errors
+    /// The payload's type is not in `P`.
+    pub fn to_json_in<P: PayloadSet>(&self) -> Result<String, serde_json::Error> {
         let wire = Wire {
             event_id: self.event_id.clone(),
             type_: self.data.type_name().to_string(),
@@ -194,9 +226,9 @@ impl Envelope {
             reservation_id: self.reservation_id.clone(),
             reservation_version: self.reservation_version,
             source: self.source.clone(),
-            data: Payload(&self.data),
+            data: Payload::<P>(&self.data, std::marker::PhantomData),
         };
-        serde_json::to_string(&wire).expect("an envelope always serialises")
+        serde_json::to_string(&wire)
     }
 }
 
@@ -296,6 +328,19 @@ mod tests {
         v["type"] = "SeatsAllocated".into();
         v.as_object_mut().unwrap().remove("correlation_id");
         assert!(Envelope::from_json_in::<Payments>(&v.to_string()).is_err());
+    }
+
+    #[test]
+    fn a_publisher_writes_the_types_of_its_set_and_refuses_the_others() {
+        let e = sample();
+        assert_eq!(e.to_json_in::<Seats>().unwrap(), e.to_json());
+        let refused = e.to_json_in::<Payments>().unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("SeatsAllocated is not in Payments"),
+            "{refused}"
+        );
     }
 
     #[test]

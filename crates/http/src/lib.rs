@@ -98,10 +98,20 @@ impl ApiError {
 
 /// A JSON response.
 pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
+    json_bytes(
+        status,
+        serde_json::to_vec(value).expect("response values always serialise"),
+    )
+}
+
+/// The non-generic half of [`json`]: one copy of the response building per component, not one
+/// per response type.
+#[inline(never)]
+fn json_bytes(status: u16, body: Vec<u8>) -> Response {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(serde_json::to_vec(value).expect("response values always serialise"))
+        .body(body)
         .build()
 }
 
@@ -126,10 +136,16 @@ pub fn parse_json_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
             "the request body is over 1 MiB",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
+    serde_json::from_slice(body).map_err(body_error)
+}
+
+/// The non-generic half of [`parse_json_bytes`].
+#[inline(never)]
+fn body_error(e: serde_json::Error) -> ApiError {
+    match e.classify() {
         serde_json::error::Category::Data => ApiError::validation(format!("invalid request: {e}")),
         _ => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")),
-    })
+    }
 }
 
 /// Who is calling and on behalf of which request, as set by the gateway.

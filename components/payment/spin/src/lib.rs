@@ -17,6 +17,14 @@ mod system;
 /// The context's name in logs, events and the consumer group.
 pub(crate) const CONTEXT: &str = "payment";
 
+// The event types this context publishes (its outbox refuses others; only their serialisers are
+// linked in).
+cinema_events::payload_set!(
+    pub(crate) Published:
+    PaymentApproved,
+    PaymentRefunded,
+);
+
 #[allow(unsafe_code)] // the spin-sdk entry-point macros expand to FFI glue; no logic lives here
 mod entry {
     #[spin_sdk::http_component]

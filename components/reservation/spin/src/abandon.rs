@@ -29,7 +29,7 @@ pub fn abandon(
             customer_id,
             reason: reason.to_string(),
         });
-        outbox::append(c, &envelope(CONTEXT, &meta, data))?;
+        outbox::append::<crate::Published>(c, &envelope(CONTEXT, &meta, data))?;
         Ok(true)
     });
     match result {

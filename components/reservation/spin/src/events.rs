@@ -73,7 +73,7 @@ fn apply(conn: &Connection, event: &Envelope) -> Result<(), Error> {
         };
         if let Some((r, Some(data))) = change {
             let meta = Meta::caused_by(event).reservation(r.id.as_str(), Some(r.version));
-            outbox::append(c, &envelope(CONTEXT, &meta, data))?;
+            outbox::append::<crate::Published>(c, &envelope(CONTEXT, &meta, data))?;
         }
         Ok(())
     })

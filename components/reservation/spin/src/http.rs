@@ -99,7 +99,10 @@ fn cancel(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
                     store::update(c, &r)?;
                     let meta = cinema_eventing::Meta::new(&ctx.correlation_id)
                         .reservation(r.id.as_str(), Some(r.version));
-                    outbox::append(c, &cinema_eventing::envelope(CONTEXT, &meta, event))?;
+                    outbox::append::<crate::Published>(
+                        c,
+                        &cinema_eventing::envelope(CONTEXT, &meta, event),
+                    )?;
                     Ok(CancelOutcome::Done(r))
                 }
                 Ok(None) => Ok(CancelOutcome::Done(r)),

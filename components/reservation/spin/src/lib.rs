@@ -13,6 +13,17 @@ mod store;
 
 pub(crate) const CONTEXT: &str = "reservation";
 
+// The event types this context publishes (its outbox refuses others; only their serialisers are
+// linked in).
+cinema_events::payload_set!(
+    pub(crate) Published:
+    ReservationPlaced,
+    ReservationConfirmed,
+    ReservationRejected,
+    ReservationCancelled,
+    ReservationAbandoned,
+);
+
 #[allow(unsafe_code)]
 mod entry {
     use spin_sdk::http::{Request, Response};

@@ -238,7 +238,7 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
         }
         let meta = Meta::new(&ctx.correlation_id)
             .reservation(reservation.id.as_str(), Some(reservation.version));
-        outbox::append(c, &envelope(CONTEXT, &meta, event))?;
+        outbox::append::<crate::Published>(c, &envelope(CONTEXT, &meta, event))?;
         Ok(reservation.clone())
     });
     let stored = match stored {

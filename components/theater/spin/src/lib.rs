@@ -20,6 +20,17 @@ mod store;
 /// The context's name: log `context`, event `source`, consumer group.
 const CONTEXT: &str = "theater";
 
+// The event types this context publishes (its outbox refuses others; only their serialisers are
+// linked in).
+cinema_events::payload_set!(
+    pub(crate) Published:
+    MovieRegistered,
+    ScreeningScheduled,
+    SeatsAllocated,
+    SeatsRejected,
+    SeatsReleased,
+);
+
 #[allow(unsafe_code)] // the spin-sdk entry-point macros expand to FFI glue
 mod entry {
     #[spin_sdk::http_component]

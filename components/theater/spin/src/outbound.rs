@@ -20,7 +20,8 @@ impl EventPublisher for OutboxPublisher<'_> {
         if let Some(reservation_id) = reservation_of(&event) {
             meta = meta.reservation(reservation_id, None);
         }
-        outbox::append(self.conn, &envelope(crate::CONTEXT, &meta, event)).map_err(StoreError::new)
+        outbox::append::<crate::Published>(self.conn, &envelope(crate::CONTEXT, &meta, event))
+            .map_err(StoreError::new)
     }
 }
 

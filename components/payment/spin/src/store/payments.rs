@@ -124,7 +124,7 @@ impl Approvals for SqlPayments<'_> {
                 ],
             )?;
             if inserted.rows().next().is_some() {
-                outbox::append(tx, &approved)?;
+                outbox::append::<crate::Published>(tx, &approved)?;
                 return Ok(Recorded::New);
             }
             let winner = payment_for_reservation(tx, payment.reservation_id())?
@@ -235,7 +235,7 @@ impl Refunds for TxRefunds<'_> {
             )?;
             let meta =
                 Meta::caused_by(self.cause).reservation(payment.reservation_id().as_str(), None);
-            outbox::append(
+            outbox::append::<crate::Published>(
                 self.tx,
                 &envelope(CONTEXT, &meta, EventData::PaymentRefunded(event.clone())),
             )

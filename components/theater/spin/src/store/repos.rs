@@ -216,15 +216,15 @@ impl SeatInventory for SqliteTheater<'_> {
             "SELECT seat FROM seat_allocations WHERE screening_id = ?",
             &[text(screening.as_str())],
         )?;
-        result
-            .rows()
-            .map(|row| {
-                let label = row
-                    .get::<&str>("seat")
-                    .ok_or_else(|| corrupt("seat allocation"))?;
-                SeatLabel::parse(label, layout).map_err(StoreError::new)
-            })
-            .collect()
+        // Inserted one by one: `collect` into a set would sort first, linking a stable sort.
+        let mut taken = BTreeSet::new();
+        for row in result.rows() {
+            let label = row
+                .get::<&str>("seat")
+                .ok_or_else(|| corrupt("seat allocation"))?;
+            taken.insert(SeatLabel::parse(label, layout).map_err(StoreError::new)?);
+        }
+        Ok(taken)
     }
 
     fn hold(
