@@ -7,13 +7,15 @@
 //!
 //! One gap needs care: on Spin's SQLite-backed store a swap from "absent" is an unconditional
 //! upsert, so two writers creating the same document could overwrite each other. A document is
-//! therefore created empty (`null`) by exactly one writer, elected with an atomic counter
-//! `seed:{key}` (the first to increment it), and every content write is a CAS from an existing
-//! value. The others wait a moment for the creator; if the document still has not appeared after
-//! [`TAKEOVER_AFTER`] attempts (~100 ms), the creator is presumed gone and any writer creates it.
-//! (A creator that merely stalls that long between its `exists` check and its `set` could still
-//! blank a document filled meanwhile; the store offers no insert-if-absent to close that window.)
-//! Keep counters and documents apart: the `seed:` keys hold 8-byte counters.
+//! therefore created by exactly one writer, elected with an atomic counter `seed:{key}` (the
+//! first to increment it), which writes its first version; every later write is a CAS from an
+//! existing value. The others wait a moment for the creator; if the document still has not
+//! appeared after [`TAKEOVER_AFTER`] attempts (~100 ms), the creator is presumed gone and any
+//! writer creates it. (A creator that merely stalls that long between its `exists` check and its
+//! write could still overwrite a document written meanwhile; the store offers no
+//! insert-if-absent to close that window.) Documents created by earlier versions start as `null`
+//! (the empty document), which reads as absent. Keep counters and documents apart: the `seed:`
+//! keys hold 8-byte counters.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -29,8 +31,6 @@ pub const MAX_ATTEMPTS: u32 = 40;
 pub const TAKEOVER_AFTER: u32 = 20;
 /// The pause of a writer that waits for the creator.
 const WAIT: std::time::Duration = std::time::Duration::from_millis(5);
-/// What the elected creator writes: an empty document.
-const EMPTY: &[u8] = b"null";
 
 /// A bucket of JSON documents, and the context its log lines name.
 pub struct Documents {
@@ -107,10 +107,8 @@ impl Documents {
     /// # Errors
     /// [`Error::KeyValue`]: the value cannot be encoded, or the store failed.
     pub fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), Error> {
-        let encoded = serde_json::to_vec(value)
-            .map_err(|e| Error::KeyValue(format!("cannot encode {key}: {e}")))?;
         self.bucket
-            .set(key, &encoded)
+            .set(key, &encode(key, value)?)
             .map_err(|e| kv_error("set", e))
     }
 
@@ -134,23 +132,30 @@ impl Documents {
     {
         for attempt in 0..MAX_ATTEMPTS {
             let cas = Cas::new(&self.bucket, key).map_err(|e| kv_error("cas", e))?;
-            let Some(bytes) = cas.current().map_err(|e| kv_error("cas current", e))? else {
-                if change(None).is_none() {
-                    return Ok(None);
+            let current: Option<T> = match cas.current().map_err(|e| kv_error("cas current", e))? {
+                Some(bytes) => decode(key, &bytes)?,
+                None => {
+                    let Some(first) = change(None) else {
+                        return Ok(None);
+                    };
+                    if !self.may_create(key, attempt)? {
+                        continue;
+                    }
+                    // Absent: this swap is the creating write (an upsert on Spin's store).
+                    match atomics::swap(cas, &encode(key, &first)?) {
+                        Ok(()) => return Ok(Some(first)),
+                        Err(CasError::CasFailed(_)) => continue,
+                        Err(CasError::StoreError(e)) => return Err(kv_error("swap", e)),
+                    }
                 }
-                self.create_empty(key, attempt)?;
-                continue;
             };
-            let current: Option<T> = decode(key, &bytes)?;
             let Some(next) = change(current.clone()) else {
                 return Ok(current);
             };
             if current.as_ref() == Some(&next) {
                 return Ok(current);
             }
-            let encoded = serde_json::to_vec(&next)
-                .map_err(|e| Error::KeyValue(format!("cannot encode {key}: {e}")))?;
-            match atomics::swap(cas, &encoded) {
+            match atomics::swap(cas, &encode(key, &next)?) {
                 Ok(()) => return Ok(Some(next)),
                 Err(CasError::CasFailed(_)) => cinema_http::log(
                     &self.context,
@@ -166,23 +171,20 @@ impl Documents {
         )))
     }
 
-    /// Creates `key` as an empty document if this writer wins the election (or the winner
-    /// seems gone); otherwise waits a moment for the winner.
-    fn create_empty(&self, key: &str, attempt: u32) -> Result<(), Error> {
+    /// Whether this writer may create the absent document `key`: it won the election (or the
+    /// winner seems gone) and the document is still absent. A writer that may not waits a moment
+    /// for the winner.
+    fn may_create(&self, key: &str, attempt: u32) -> Result<bool, Error> {
         let elected = attempt == 0
             && atomics::increment(&self.bucket, &format!("seed:{key}"), 1)
                 .map_err(|e| kv_error("increment", e))?
                 == 1;
         if elected || attempt >= TAKEOVER_AFTER {
-            if !self.bucket.exists(key).map_err(|e| kv_error("exists", e))? {
-                self.bucket
-                    .set(key, EMPTY)
-                    .map_err(|e| kv_error("set", e))?;
-            }
+            Ok(!self.bucket.exists(key).map_err(|e| kv_error("exists", e))?)
         } else {
             std::thread::sleep(WAIT);
+            Ok(false)
         }
-        Ok(())
     }
 }
 
@@ -190,7 +192,11 @@ fn kv_error(what: &str, e: impl std::fmt::Debug) -> Error {
     Error::KeyValue(format!("{what}: {e:?}"))
 }
 
-/// `null` (the empty document) reads as `None`.
+fn encode<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|e| Error::KeyValue(format!("cannot encode {key}: {e}")))
+}
+
+/// `null` (the empty document of earlier versions) reads as `None`.
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<Option<T>, Error> {
     serde_json::from_slice::<Option<T>>(bytes)
         .map_err(|e| Error::KeyValue(format!("unreadable document {key}: {e}")))

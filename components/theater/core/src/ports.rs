@@ -67,6 +67,21 @@ pub trait SeatInventory {
         screening: &ScreeningId,
         layout: &Layout,
     ) -> Result<BTreeSet<SeatLabel>, StoreError>;
+    /// The seats among `seats` (valid labels of `layout`) that are held: all a placement needs,
+    /// so its cost does not grow with the seats already sold.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn taken_among(
+        &self,
+        screening: &ScreeningId,
+        layout: &Layout,
+        seats: &[SeatLabel],
+    ) -> Result<BTreeSet<SeatLabel>, StoreError> {
+        let mut taken = self.taken_seats(screening, layout)?;
+        taken.retain(|seat| seats.contains(seat));
+        Ok(taken)
+    }
     /// Holds every seat for the reservation, or none.
     ///
     /// # Errors

@@ -12,6 +12,7 @@ use crate::allocation::{
 };
 use crate::ids::{ReservationId, ScreeningId};
 use crate::ports::{Clock, EventPublisher, ReservationLedger, ScreeningRepository, SeatInventory};
+use crate::seat::SeatLabel;
 use crate::seat_map::SeatMap;
 
 /// What a placement did (for logs and tests).
@@ -67,7 +68,16 @@ impl SeatAllocation<'_> {
             // A known reservation needs no seat map: its answer is already fixed.
             (None, Ok(screening_id)) => match self.screenings.screening(&screening_id)? {
                 Some(screening) => {
-                    let taken = self.seats.taken_seats(&screening.id, &screening.layout)?;
+                    // Only the requested seats' state decides a placement; labels that do not
+                    // parse are rejected by the seat map whatever is taken.
+                    let requested: Vec<SeatLabel> = placed
+                        .seats
+                        .iter()
+                        .filter_map(|text| SeatLabel::parse(text, &screening.layout).ok())
+                        .collect();
+                    let taken =
+                        self.seats
+                            .taken_among(&screening.id, &screening.layout, &requested)?;
                     Some(SeatMap::new(screening, taken))
                 }
                 None => None,

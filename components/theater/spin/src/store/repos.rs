@@ -227,6 +227,34 @@ impl SeatInventory for SqliteTheater<'_> {
         Ok(taken)
     }
 
+    fn taken_among(
+        &self,
+        screening: &ScreeningId,
+        layout: &Layout,
+        seats: &[SeatLabel],
+    ) -> Result<BTreeSet<SeatLabel>, StoreError> {
+        let mut taken = BTreeSet::new();
+        if seats.is_empty() {
+            return Ok(taken);
+        }
+        let placeholders = vec!["?"; seats.len()].join(", ");
+        let mut params = vec![text(screening.as_str())];
+        params.extend(seats.iter().map(|seat| text(seat.to_string())));
+        let result = self.query(
+            &format!(
+                "SELECT seat FROM seat_allocations WHERE screening_id = ? AND seat IN ({placeholders})"
+            ),
+            &params,
+        )?;
+        for row in result.rows() {
+            let label = row
+                .get::<&str>("seat")
+                .ok_or_else(|| corrupt("seat allocation"))?;
+            taken.insert(SeatLabel::parse(label, layout).map_err(StoreError::new)?);
+        }
+        Ok(taken)
+    }
+
     fn hold(
         &self,
         screening: &ScreeningId,
