@@ -42,9 +42,12 @@ pub struct Args {
     pub warmup_s: f64,
     #[arg(long, default_value_t = 8.0)]
     pub duration_s: f64,
-    /// Polling interval of the booking → CONFIRMED scenario.
+    /// Polling interval of the booking → CONFIRMED scenario (for the first 50 ms after the
+    /// booking is accepted; then it doubles up to `--poll-max-ms`).
     #[arg(long, default_value_t = 10)]
     pub poll_ms: u64,
+    #[arg(long, default_value_t = 250)]
+    pub poll_max_ms: u64,
     /// Skip the cold-start measurement (local only anyway).
     #[arg(long)]
     pub skip_cold: bool,

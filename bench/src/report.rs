@@ -211,10 +211,17 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
         s.push_str("## Booking → CONFIRMED visible (fixed rate)\n\n");
         out!(
             s,
-            "Open loop at {:.1} bookings/s (half the median closed-loop booking throughput) for {} s; each booking by its own customer, then `GET /api/my/reservations` every {} ms until it shows `CONFIRMED`. Latency runs from the moment the booking was *due* (coordinated omission: a stalled server is charged for the delay it causes), so it includes the booking itself and is quantised by the poll interval. The polls add {:.1} requests per booking to the load.\n",
+            "Open loop at {:.1} bookings/s (half the median closed-loop booking throughput) for {} s; each booking by its own customer, then `GET /api/my/reservations` until it shows `CONFIRMED`: {}. Latency runs from the moment the booking was *due* (coordinated omission: a stalled server is charged for the delay it causes), so it includes the booking itself and is quantised by the poll interval. The polls add {:.1} requests per booking to the load.\n",
             e.outcome.target_per_s.unwrap_or(0.0),
             r.duration_s,
-            e.poll_ms,
+            match e.poll_max_ms {
+                Some(max) => format!(
+                    "every {} ms for the first {} ms after the booking is accepted (the goal's window), then backing off (doubling, at most {max} ms apart) as a customer's page would",
+                    e.poll_ms,
+                    crate::scenarios::PRECISE_FOR.as_millis()
+                ),
+                None => format!("every {} ms", e.poll_ms),
+            },
             e.polls_per_booking
         );
         out!(

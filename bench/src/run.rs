@@ -45,6 +45,9 @@ pub struct E2e {
     pub backlog: scenarios::Backlog,
     pub polls_per_booking: f64,
     pub poll_ms: u64,
+    /// The back-off cap; `None` in runs before the back-off (a fixed `poll_ms` then).
+    #[serde(default)]
+    pub poll_max_ms: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -280,15 +283,26 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
             fixture.clone(),
             e2e_tokens,
             Duration::from_millis(args.poll_ms),
+            Duration::from_millis(args.poll_max_ms),
             polls.clone(),
         );
         let outcome = fixed_rate(job, rate, duration, Duration::from_secs(15)).await;
         let backlog = sampler.map(BacklogSampler::finish).unwrap_or_default();
+        eprintln!(
+            "  {} confirmed (p50 {:.1} ms, p99 {:.1} ms), {} failed {:?}; {:.1} polls per booking",
+            outcome.ok,
+            outcome.p50_ms,
+            outcome.p99_ms,
+            outcome.failed,
+            outcome.failures,
+            polls.get() as f64 / (outcome.ok + outcome.failed).max(1) as f64
+        );
         result.e2e = Some(E2e {
             polls_per_booking: polls.get() as f64 / (outcome.ok + outcome.failed).max(1) as f64,
             outcome,
             backlog,
             poll_ms: args.poll_ms,
+            poll_max_ms: Some(args.poll_max_ms),
         });
         result.load.push(("after e2e".into(), uptime()));
     }

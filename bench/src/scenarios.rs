@@ -58,14 +58,22 @@ async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<String,
     }
 }
 
-/// A booking and then `GET /api/my/reservations` every `poll` until it shows `CONFIRMED`: the
-/// latency a customer sees from pressing "book" to the confirmed ticket on their page. Each job
-/// has its own customer (tokens are used once), so the polled list stays one entry long.
+/// Polls are `poll` apart for the first [`PRECISE_FOR`] after the booking was accepted (the goal's
+/// window, measured to the poll interval), then back off, doubling up to `poll_max`: as a
+/// customer's page would, and so that slow confirmations do not multiply the load they wait on
+/// (at a fixed 10 ms, every 100 ms of delay added ten requests per booking).
+pub const PRECISE_FOR: Duration = Duration::from_millis(50);
+
+/// A booking and then `GET /api/my/reservations` until it shows `CONFIRMED` (see
+/// [`PRECISE_FOR`]): the latency a customer sees from pressing "book" to the confirmed ticket on
+/// their page. Each job has its own customer (tokens are used once), so the polled list stays
+/// one entry long.
 pub fn booking_confirmed(
     client: &Client,
     fixture: Rc<Fixture>,
     tokens: Rc<Vec<String>>,
     poll: Duration,
+    poll_max: Duration,
     polls: Rc<std::cell::Cell<u64>>,
 ) -> Job {
     let client = client.clone();
@@ -79,7 +87,9 @@ pub fn booking_confirmed(
         Box::pin(async move {
             let token = &tokens[i as usize % tokens.len()];
             let id = book(&client, &fixture, token).await?;
-            let deadline = Instant::now() + Duration::from_secs(10);
+            let accepted = Instant::now();
+            let deadline = accepted + Duration::from_secs(10);
+            let mut interval = poll;
             loop {
                 polls.set(polls.get() + 1);
                 let r = client
@@ -96,7 +106,10 @@ pub fn booking_confirmed(
                 if Instant::now() > deadline {
                     return Err("not CONFIRMED after 10 s".into());
                 }
-                tokio::time::sleep(poll).await;
+                tokio::time::sleep(interval).await;
+                if accepted.elapsed() >= PRECISE_FOR {
+                    interval = (interval * 2).min(poll_max.max(poll));
+                }
             }
         })
     })

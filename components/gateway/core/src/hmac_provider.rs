@@ -1,19 +1,20 @@
-//! The `jsonwebtoken` crypto provider the gateway installs: the HMAC family only (RustCrypto's
-//! `hmac` + `sha2`), through the crate's documented [`CryptoProvider`] extension point.
+//! The `jsonwebtoken` crypto provider the gateway installs: HS256 only (RustCrypto's `hmac` +
+//! `sha2`), through the crate's documented [`CryptoProvider`] extension point.
 //!
 //! The crate's `rust_crypto` feature links RSA, ECDSA and EdDSA as well (signature checks are
 //! dispatched on the token's algorithm at run time, so the linker cannot drop them): 900 KB of
-//! wasm for algorithms the gateway refuses anyway. With this provider any other algorithm is an
-//! `InvalidAlgorithm` error, and [`TokenService`](crate::token::TokenService) accepts HS256 only.
+//! wasm for algorithms the gateway refuses anyway. With this provider any other algorithm
+//! (HS384 and HS512 included: SHA-512 alone is ~10 KB of wasm) is an `InvalidAlgorithm` error;
+//! [`TokenService`](crate::token::TokenService) accepts and issues HS256 only.
 
 use hmac::{Hmac, Mac};
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, Result};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
-use sha2::{Sha256, Sha384, Sha512};
+use sha2::Sha256;
 use signature::{Signer, Verifier};
 
-/// HS256/HS384/HS512 only.
+/// HS256 only.
 pub static HMAC_ONLY: CryptoProvider = CryptoProvider {
     signer_factory: signer,
     verifier_factory: verifier,
@@ -26,54 +27,32 @@ pub fn install() {
     let _ = HMAC_ONLY.install_default();
 }
 
-enum Key {
-    Hs256(Hmac<Sha256>),
-    Hs384(Hmac<Sha384>),
-    Hs512(Hmac<Sha512>),
-}
-
 struct HmacKey {
     algorithm: Algorithm,
-    key: Key,
+    key: Hmac<Sha256>,
 }
 
 impl HmacKey {
     fn new(algorithm: Algorithm, secret: &[u8]) -> Result<Self> {
-        let bad = |_| jsonwebtoken::errors::Error::from(ErrorKind::InvalidKeyFormat);
-        let key = match algorithm {
-            Algorithm::HS256 => Key::Hs256(Hmac::new_from_slice(secret).map_err(bad)?),
-            Algorithm::HS384 => Key::Hs384(Hmac::new_from_slice(secret).map_err(bad)?),
-            Algorithm::HS512 => Key::Hs512(Hmac::new_from_slice(secret).map_err(bad)?),
-            _ => return Err(ErrorKind::InvalidAlgorithm.into()),
-        };
+        if algorithm != Algorithm::HS256 {
+            return Err(ErrorKind::InvalidAlgorithm.into());
+        }
+        let key = Hmac::new_from_slice(secret)
+            .map_err(|_| jsonwebtoken::errors::Error::from(ErrorKind::InvalidKeyFormat))?;
         Ok(Self { algorithm, key })
     }
 
     fn mac(&self, msg: &[u8]) -> Vec<u8> {
-        fn run<M: Mac + Clone>(mac: &M, msg: &[u8]) -> Vec<u8> {
-            let mut mac = mac.clone();
-            mac.update(msg);
-            mac.finalize().into_bytes().to_vec()
-        }
-        match &self.key {
-            Key::Hs256(m) => run(m, msg),
-            Key::Hs384(m) => run(m, msg),
-            Key::Hs512(m) => run(m, msg),
-        }
+        let mut mac = self.key.clone();
+        mac.update(msg);
+        mac.finalize().into_bytes().to_vec()
     }
 
     fn check(&self, msg: &[u8], tag: &[u8]) -> bool {
-        fn run<M: Mac + Clone>(mac: &M, msg: &[u8], tag: &[u8]) -> bool {
-            let mut mac = mac.clone();
-            mac.update(msg);
-            // Constant-time comparison (`subtle`, inside `hmac`).
-            mac.verify_slice(tag).is_ok()
-        }
-        match &self.key {
-            Key::Hs256(m) => run(m, msg, tag),
-            Key::Hs384(m) => run(m, msg, tag),
-            Key::Hs512(m) => run(m, msg, tag),
-        }
+        let mut mac = self.key.clone();
+        mac.update(msg);
+        // Constant-time comparison (`subtle`, inside `hmac`).
+        mac.verify_slice(tag).is_ok()
     }
 }
 
@@ -138,8 +117,14 @@ mod tests {
     }
 
     #[test]
-    fn asymmetric_algorithms_are_refused() {
-        for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+    fn every_algorithm_but_hs256_is_refused() {
+        for alg in [
+            Algorithm::HS384,
+            Algorithm::HS512,
+            Algorithm::RS256,
+            Algorithm::ES256,
+            Algorithm::EdDSA,
+        ] {
             let e = HmacKey::new(alg, b"0123456789abcdef0123456789abcdef").err();
             assert_eq!(e.map(|e| e.into_kind()), Some(ErrorKind::InvalidAlgorithm));
         }

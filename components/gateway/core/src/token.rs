@@ -292,13 +292,11 @@ mod tests {
         // {"alg":"none","typ":"JWT"} . claims . (no signature)
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZSJ9.";
         assert!(service().verify(none, NOW).is_err());
-        crate::hmac_provider::install();
-        let hs512 = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS512),
-            &alice(&["customer"]),
-            &EncodingKey::from_secret(SECRET),
-        )
-        .unwrap();
+        // An HS256 token relabelled {"alg":"HS512","typ":"JWT"}: refused for its algorithm
+        // before any signature is checked.
+        let hs256 = sign(&alice(&["customer"]), SECRET);
+        let (_, rest) = hs256.split_once('.').unwrap();
+        let hs512 = format!("eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.{rest}");
         assert_eq!(
             service().verify(&hs512, NOW),
             Err(AuthError::WrongAlgorithm)
