@@ -411,3 +411,36 @@ fn an_invalid_redis_url_fails_startup_naming_the_label() {
         "no url: {stderr}"
     );
 }
+
+/// Regression: with Redis stalled, hundreds of requests blocked in key-value calls at once (more
+/// than tokio's 512 blocking threads) used to freeze the whole host for good — the blocked calls
+/// waited for I/O that only the starved runtime could drive. Redis is paused (`CLIENT PAUSE`)
+/// while 600 increments arrive; once it resumes, every one must be answered and counted.
+#[test]
+fn six_hundred_requests_blocked_on_a_stalled_redis_all_complete() {
+    const REQUESTS: usize = 600;
+    let s = start();
+    assert_eq!(s.cli(1, &["CLIENT", "PAUSE", "2000", "ALL"]), "OK");
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..REQUESTS)
+            .map(|_| {
+                scope.spawn(|| {
+                    s.host
+                        .post("/kv/wkv/default/incr/stalled?delta=1", "")
+                        .status
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a client thread"))
+            .collect()
+    });
+    let failed: Vec<&u16> = statuses.iter().filter(|&&status| status != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {REQUESTS} failed: {failed:?}",
+        failed.len()
+    );
+    assert_eq!(s.cli(1, &["GET", "stalled"]), REQUESTS.to_string());
+}
