@@ -62,6 +62,32 @@ pub struct ScreeningDoc {
     /// Reservations whose seats were released. The theater never allocates a released
     /// reservation again, so this also absorbs an allocation that arrives after its release.
     pub released: BTreeSet<String>,
+    /// Bumped by every change, so the [`ScreeningSummary`] written after it can tell a newer
+    /// summary from an older one (0 in documents of earlier versions).
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// What a listing shows of a screening, kept in its own small document: reading the screening
+/// document itself would parse every allocation, so a listing would slow down as seats sell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningSummary {
+    pub screening_id: String,
+    /// The [`ScreeningDoc::version`] it was derived from.
+    pub version: u64,
+    pub details: Option<ScreeningDetails>,
+    pub seats_left: Option<u32>,
+}
+
+impl From<&ScreeningDoc> for ScreeningSummary {
+    fn from(doc: &ScreeningDoc) -> Self {
+        Self {
+            screening_id: doc.screening_id.clone(),
+            version: doc.version,
+            details: doc.details.clone(),
+            seats_left: doc.seats_left(),
+        }
+    }
 }
 
 impl ScreeningDoc {
@@ -71,6 +97,7 @@ impl ScreeningDoc {
             details: None,
             allocations: BTreeMap::new(),
             released: BTreeSet::new(),
+            version: 0,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Ports of the catalog: reading documents, updating them atomically, and the inbox.
 
 use crate::StoreError;
-use crate::documents::{MovieDoc, MovieIndex, ScreeningDoc};
+use crate::documents::{MovieDoc, MovieIndex, ScreeningDoc, ScreeningSummary};
 
 pub trait CatalogReader {
     /// # Errors
@@ -13,6 +13,18 @@ pub trait CatalogReader {
     /// # Errors
     /// Storage failure or an unreadable document.
     fn screening(&self, screening_id: &str) -> Result<Option<ScreeningDoc>, StoreError>;
+    /// What a listing needs of a screening; by default derived from the whole document.
+    ///
+    /// # Errors
+    /// Storage failure or an unreadable document.
+    fn screening_summary(
+        &self,
+        screening_id: &str,
+    ) -> Result<Option<ScreeningSummary>, StoreError> {
+        Ok(self
+            .screening(screening_id)?
+            .map(|doc| ScreeningSummary::from(&doc)))
+    }
 }
 
 /// Read-modify-write of one document, atomic against concurrent writers: the adapter retries

@@ -101,8 +101,8 @@ impl CatalogQueries<'_> {
         };
         let mut screenings = Vec::with_capacity(movie.screening_ids.len());
         for id in &movie.screening_ids {
-            if let Some(doc) = self.reader.screening(id)? {
-                screenings.push(doc);
+            if let Some(summary) = self.reader.screening_summary(id)? {
+                screenings.push(summary);
             }
         }
         Ok(Some(movie_view(&movie, &screenings)))

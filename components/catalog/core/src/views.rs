@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::documents::{MovieDoc, Price, ScreeningDoc};
+use crate::documents::{MovieDoc, Price, ScreeningSummary};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScreeningView {
@@ -26,7 +26,7 @@ pub struct MovieView {
 
 /// A movie with its screenings in start order. Screenings whose `ScreeningScheduled` has not
 /// been projected yet (only seat events seen) are left out.
-pub fn movie_view(movie: &MovieDoc, screenings: &[ScreeningDoc]) -> MovieView {
+pub fn movie_view(movie: &MovieDoc, screenings: &[ScreeningSummary]) -> MovieView {
     let mut views: Vec<(Option<DateTime<Utc>>, ScreeningView)> = screenings
         .iter()
         .filter(|s| movie.screening_ids.contains(&s.screening_id))
@@ -38,7 +38,7 @@ pub fn movie_view(movie: &MovieDoc, screenings: &[ScreeningDoc]) -> MovieView {
                 hall_name: details.hall_name.clone(),
                 starts_at: details.starts_at.clone(),
                 seats_total: details.seats_total,
-                seats_left: s.seats_left()?,
+                seats_left: s.seats_left?,
                 price: details.price.clone(),
             };
             Some((instant(&details.starts_at), view))
@@ -77,7 +77,7 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
-    use crate::documents::ScreeningDetails;
+    use crate::documents::{ScreeningDetails, ScreeningDoc};
 
     fn movie(id: &str, title: &str, screenings: &[&str]) -> MovieDoc {
         MovieDoc {
@@ -90,8 +90,8 @@ mod tests {
         }
     }
 
-    fn screening(id: &str, starts_at: &str) -> ScreeningDoc {
-        ScreeningDoc {
+    fn screening(id: &str, starts_at: &str) -> ScreeningSummary {
+        ScreeningSummary::from(&ScreeningDoc {
             screening_id: id.into(),
             details: Some(ScreeningDetails {
                 movie_id: "m1".into(),
@@ -106,7 +106,8 @@ mod tests {
             }),
             allocations: BTreeMap::from([("r1".to_string(), BTreeSet::from(["A1".to_string()]))]),
             released: BTreeSet::new(),
-        }
+            version: 1,
+        })
     }
 
     #[test]

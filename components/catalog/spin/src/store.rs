@@ -1,12 +1,14 @@
 //! The read model in key-value store `catalog`: `movie:{id}`, `screening:{id}` and
-//! `index:movies` hold JSON documents; `inbox:{event_id}` marks projected events.
+//! `index:movies` hold JSON documents, `summary:{id}` what a listing shows of screening `id`
+//! (written after each change of the screening, newer versions only); `inbox:{event_id}` marks
+//! projected events.
 //!
 //! Every write goes through [`cinema_eventing::kv::Documents::update_json`]: a compare-and-swap
 //! loop, retried (and logged) on conflict, that also creates absent documents safely — projector
 //! replicas may run in parallel.
 
 use catalog_core::StoreError;
-use catalog_core::documents::{MovieDoc, MovieIndex, ScreeningDoc};
+use catalog_core::documents::{MovieDoc, MovieIndex, ScreeningDoc, ScreeningSummary};
 use catalog_core::ports::{CatalogReader, CatalogWriter, Inbox};
 use cinema_eventing::{inbox, kv::Documents};
 
@@ -19,6 +21,10 @@ fn movie_key(id: &str) -> String {
 
 fn screening_key(id: &str) -> String {
     format!("screening:{id}")
+}
+
+fn summary_key(id: &str) -> String {
+    format!("summary:{id}")
 }
 
 pub struct KvCatalog {
@@ -51,6 +57,24 @@ impl CatalogReader for KvCatalog {
             .get_json(&screening_key(screening_id))
             .map_err(StoreError::new)
     }
+
+    /// The summary document; derived from the screening document when there is none yet (a
+    /// store written by an earlier version, or a crash between the two writes).
+    fn screening_summary(
+        &self,
+        screening_id: &str,
+    ) -> Result<Option<ScreeningSummary>, StoreError> {
+        match self
+            .documents
+            .get_json(&summary_key(screening_id))
+            .map_err(StoreError::new)?
+        {
+            Some(summary) => Ok(Some(summary)),
+            None => Ok(self
+                .screening(screening_id)?
+                .map(|doc| ScreeningSummary::from(&doc))),
+        }
+    }
 }
 
 impl CatalogWriter for KvCatalog {
@@ -80,8 +104,23 @@ impl CatalogWriter for KvCatalog {
         screening_id: &str,
         change: &dyn Fn(Option<ScreeningDoc>) -> Option<ScreeningDoc>,
     ) -> Result<(), StoreError> {
-        self.documents
+        let Some(stored) = self
+            .documents
             .update_json(&screening_key(screening_id), change)
+            .map_err(StoreError::new)?
+        else {
+            return Ok(());
+        };
+        // Also when this event changed nothing: a summary missed by a crash is written now.
+        let summary = ScreeningSummary::from(&stored);
+        self.documents
+            .update_json(
+                &summary_key(screening_id),
+                |current: Option<ScreeningSummary>| match current {
+                    Some(current) if current.version >= summary.version => None,
+                    _ => Some(summary.clone()),
+                },
+            )
             .map(drop)
             .map_err(StoreError::new)
     }
