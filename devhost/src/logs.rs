@@ -7,8 +7,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Stream {
@@ -97,19 +99,24 @@ impl Drop for LineWriter {
     }
 }
 
+impl LineWriter {
+    fn push(&mut self, buf: &[u8]) {
+        self.pending.extend_from_slice(buf);
+        if let Some(last_newline) = self.pending.iter().rposition(|b| *b == b'\n') {
+            let rest = self.pending.split_off(last_newline + 1);
+            let complete = std::mem::replace(&mut self.pending, rest);
+            self.log.write_all(&complete);
+        }
+    }
+}
+
 impl AsyncWrite for LineWriter {
     fn poll_write(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let this = self.get_mut();
-        this.pending.extend_from_slice(buf);
-        if let Some(last_newline) = this.pending.iter().rposition(|b| *b == b'\n') {
-            let rest = this.pending.split_off(last_newline + 1);
-            let complete = std::mem::replace(&mut this.pending, rest);
-            this.log.write_all(&complete);
-        }
+        self.get_mut().push(buf);
         Poll::Ready(Ok(buf.len()))
     }
 
@@ -128,11 +135,46 @@ impl IsTerminal for ComponentLog {
     }
 }
 
-impl StdoutStream for ComponentLog {
-    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
-        Box::new(LineWriter {
+/// The guest's WASI output stream, written synchronously: a line costs one file write on the
+/// guest's own thread. (wasmtime-wasi's default adapter over an `AsyncWrite` hands each write to a
+/// background task, and the guest's `blocking-write-and-flush` waits until the runtime schedules
+/// it: ~2.5 ms per log line measured when the runtime was busy.)
+impl OutputStream for LineWriter {
+    fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
+        self.push(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(64 * 1024)
+    }
+}
+
+#[async_trait::async_trait]
+impl Pollable for LineWriter {
+    /// Always ready: writes complete when they are made.
+    async fn ready(&mut self) {}
+}
+
+impl ComponentLog {
+    fn writer(&self) -> LineWriter {
+        LineWriter {
             log: self.clone(),
             pending: Vec::new(),
-        })
+        }
+    }
+}
+
+impl StdoutStream for ComponentLog {
+    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        Box::new(self.writer())
+    }
+
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.writer())
     }
 }

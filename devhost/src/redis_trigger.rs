@@ -76,7 +76,14 @@ async fn listen(
         let runs = components.iter().map(|id| {
             let payload = payload.clone();
             async move {
-                if let Err(err) = dispatch(app, id, payload).await {
+                let started = std::time::Instant::now();
+                let result = dispatch(app, id, payload).await;
+                tracing::debug!(
+                    component = %id,
+                    elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "redis message handled"
+                );
+                if let Err(err) = result {
                     tracing::info!(component = %id, "Component {id} handler failed: {err:#}");
                 }
             }
