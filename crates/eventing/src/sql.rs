@@ -1,5 +1,7 @@
 //! SQLite helpers: connection set-up and transactions that always end (commit or roll back).
 
+use std::cell::Cell;
+
 use spin_sdk::sqlite3::{Connection, QueryResult, Value};
 
 use crate::Error;
@@ -38,6 +40,100 @@ pub fn transaction<T, E: From<Error>>(
         Err(e) => {
             rollback(conn);
             Err(e)
+        }
+    }
+}
+
+/// One transaction spanning a consumer's batch, each event in a savepoint of it: one commit (one
+/// WAL append, one round of locks) per batch instead of one per event, while an event that fails
+/// is still undone alone. With [`crate::consumer::Consumer::drain_batched`]: [`Self::event`] in
+/// the handler, [`Self::commit`] in the `before_ack` hook — so nothing is acknowledged before it
+/// is committed, and a crash or a failed commit leaves the whole batch to be delivered again
+/// (inbox claims roll back with the effects). Dropped uncommitted, it rolls back.
+pub struct BatchTransaction<'a> {
+    conn: &'a Connection,
+    open: Cell<bool>,
+    /// The transaction ended under us (SQLite rolls back by itself on some errors): what the
+    /// batch did so far is gone, so the batch must not be acknowledged.
+    aborted: Cell<bool>,
+}
+
+impl<'a> BatchTransaction<'a> {
+    pub fn new(conn: &'a Connection) -> Self {
+        Self {
+            conn,
+            open: Cell::new(false),
+            aborted: Cell::new(false),
+        }
+    }
+
+    /// Runs `f` in a savepoint of the batch's transaction (the first event begins it with
+    /// `BEGIN IMMEDIATE`); `f`'s error undoes `f`'s writes only.
+    ///
+    /// # Errors
+    /// `f`'s error, or the database's; every event after an aborted transaction fails.
+    pub fn event<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if self.aborted.get() {
+            return Err(Error::Sqlite("the batch's transaction was rolled back".into()).into());
+        }
+        if !self.open.get() {
+            self.conn
+                .execute("BEGIN IMMEDIATE", &[])
+                .map_err(Error::from)?;
+            self.open.set(true);
+        }
+        self.conn
+            .execute("SAVEPOINT event", &[])
+            .map_err(Error::from)?;
+        let result = f(self.conn);
+        if result.is_ok() && self.conn.execute("RELEASE event", &[]).is_ok() {
+            return result;
+        }
+        let undone = self.conn.execute("ROLLBACK TO event", &[]).is_ok()
+            && self.conn.execute("RELEASE event", &[]).is_ok();
+        if !undone {
+            self.aborted.set(true);
+        }
+        match result {
+            Ok(_) => Err(Error::Sqlite("savepoint release failed".into()).into()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Commits what the batch's events did (nothing to do if none began the transaction).
+    ///
+    /// # Errors
+    /// The transaction was aborted, or the commit failed (then it is rolled back).
+    pub fn commit(&self) -> Result<(), Error> {
+        let was_open = self.open.replace(false);
+        if self.aborted.replace(false) {
+            if was_open {
+                rollback(self.conn);
+            }
+            return Err(Error::Sqlite(
+                "the batch's transaction was rolled back".into(),
+            ));
+        }
+        if !was_open {
+            return Ok(());
+        }
+        match self.conn.execute("COMMIT", &[]) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                rollback(self.conn);
+                Err(e.into())
+            }
+        }
+    }
+}
+
+impl Drop for BatchTransaction<'_> {
+    fn drop(&mut self) {
+        if self.open.get() {
+            rollback(self.conn);
         }
     }
 }

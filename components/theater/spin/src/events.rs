@@ -13,7 +13,6 @@ use cinema_eventing::sql;
 use cinema_eventing::{Meta, inbox, outbox};
 use cinema_events::{Envelope, EventData};
 use cinema_http::Level;
-use spin_sdk::sqlite3::Connection;
 use theater_core::services::reservations::{
     AllocationError, CancellationOutcome, PlacementOutcome, SeatAllocation,
 };
@@ -35,16 +34,20 @@ cinema_events::payload_set!(Consumed: ReservationPlaced, ReservationCancelled);
 pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
-    // Set when a handled event wrote outbox rows; relayed once per batch, not once per event.
+    // One transaction per fetched batch (a savepoint per event), committed before the batch is
+    // acknowledged; its outbox rows are relayed once it is committed.
+    let batch = sql::BatchTransaction::new(&conn);
+    // Set when a handled event wrote outbox rows.
     let published = Cell::new(false);
     let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
         CONTEXT,
-        |event| handle(&conn, event, &published),
+        |event| handle(&batch, event, &published),
         || {
-            if published.replace(false) {
+            let committed = batch.commit();
+            if published.replace(false) && committed.is_ok() {
                 outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "theater-events");
             }
-            Ok(())
+            committed.map_err(|e| e.to_string())
         },
     )?;
     if report.failed > 0 || report.dead_lettered > 0 {
@@ -108,12 +111,16 @@ impl Outcome {
 
 /// Applies one event. `Err` only for failures worth retrying (storage); the entry then stays
 /// pending in the group.
-fn handle(conn: &Connection, event: &Envelope, published: &Cell<bool>) -> Result<(), String> {
+fn handle(
+    batch: &sql::BatchTransaction<'_>,
+    event: &Envelope,
+    published: &Cell<bool>,
+) -> Result<(), String> {
     let outcome = match &event.data {
-        EventData::ReservationPlaced(placed) => apply(conn, event, |allocation| {
+        EventData::ReservationPlaced(placed) => apply(batch, event, |allocation| {
             allocation.place(placed).map(Outcome::Placement)
         }),
-        EventData::ReservationCancelled(cancelled) => apply(conn, event, |allocation| {
+        EventData::ReservationCancelled(cancelled) => apply(batch, event, |allocation| {
             allocation.cancel(cancelled).map(Outcome::Cancellation)
         }),
         // Not consumed by the theater.
@@ -162,14 +169,14 @@ fn handle(conn: &Connection, event: &Envelope, published: &Cell<bool>) -> Result
     }
 }
 
-/// Runs the use case in one transaction with the inbox claim; `None` when the event was
-/// already processed.
+/// Runs the use case in the batch's transaction (its own savepoint) with the inbox claim; `None`
+/// when the event was already processed.
 fn apply(
-    conn: &Connection,
+    batch: &sql::BatchTransaction<'_>,
     event: &Envelope,
     use_case: impl FnOnce(&SeatAllocation<'_>) -> Result<Outcome, AllocationError>,
 ) -> Result<Option<Outcome>, TxError<AllocationError>> {
-    sql::transaction(conn, |tx| {
+    batch.event(|tx| {
         if !inbox::claim(tx, &event.event_id)? {
             return Ok(None);
         }
