@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use cinema_e2e::{
     ASYNC, CONSUMERS, ChatSink, Options, TestApp, assert_notified_exactly, count_of_type,
-    eventually, of_reservation,
+    eventually, of_reservation, state_dir,
 };
 use serde_json::Value;
 
@@ -78,6 +78,61 @@ fn bookings_are_accepted_while_the_theater_is_down_and_all_reconcile_when_it_ret
     }
     assert_eq!(app.reservations(&alice).len(), 3);
     assert_eq!(app.my_reservations(&bob).len(), 2);
+}
+
+/// A storage fault in the theater's consumer (its batch transaction, `sql::BatchTransaction`):
+/// another connection holds the theater database's write lock for longer than the busy timeout,
+/// so the booking's `ReservationPlaced` fails there and stays pending. Once the lock is gone the
+/// redelivery allocates the seats exactly once and the booking is confirmed; nothing the failed
+/// batch did is left behind.
+#[test]
+fn a_booking_whose_allocation_hit_a_locked_theater_database_is_confirmed_once_it_is_free() {
+    let app = TestApp::start();
+    let Some(state) = state_dir(&app) else {
+        app.skip_unless_local("to lock the theater's database file");
+        return;
+    };
+    let (movie, screening) = app.bookable_screening();
+    let left = app.seats_left(&movie, &screening).expect("seats left");
+    let alice = app.customer("alice");
+
+    // Python's sqlite3 holds the write lock for 8 s (the theater waits 5 s, then fails).
+    let mut locker = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN IMMEDIATE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(8)\n\
+             c.execute('ROLLBACK')",
+        ])
+        .arg(state.join("theater.db"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(locker.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("the locker's first line");
+    assert_eq!(line.trim(), "locked");
+
+    let r = app.book(&alice, &screening, &["B2", "B3"], "tok_visa", None);
+    assert_eq!(r.body["status"], "PAID", "{:?}", r.body);
+    let id = r.reservation_id();
+    assert!(locker.wait().expect("the locker ends").success());
+    // The failed entry is still pending: nothing was allocated meanwhile.
+    assert_eq!(app.reservation(&alice, &id).body["status"], "PAID");
+    assert_eq!(app.taken_seats(&screening), Vec::<String>::new());
+
+    app.wait_for_abandoned_entries();
+    app.wait_status(&alice, &id, "CONFIRMED", Some("APPROVED"));
+    app.wait_seats_left(&movie, &screening, left - 2);
+    app.settle();
+    assert_eq!(app.taken_seats(&screening), ["B2", "B3"]);
+    assert_confirmed_once(&app.events().expect("local stream"), &id);
 }
 
 #[test]
