@@ -132,28 +132,21 @@ impl Documents {
     {
         for attempt in 0..MAX_ATTEMPTS {
             let cas = Cas::new(&self.bucket, key).map_err(|e| kv_error("cas", e))?;
-            let current: Option<T> = match cas.current().map_err(|e| kv_error("cas current", e))? {
-                Some(bytes) => decode(key, &bytes)?,
-                None => {
-                    let Some(first) = change(None) else {
-                        return Ok(None);
-                    };
-                    if !self.may_create(key, attempt)? {
-                        continue;
-                    }
-                    // Absent: this swap is the creating write (an upsert on Spin's store).
-                    match atomics::swap(cas, &encode(key, &first)?) {
-                        Ok(()) => return Ok(Some(first)),
-                        Err(CasError::CasFailed(_)) => continue,
-                        Err(CasError::StoreError(e)) => return Err(kv_error("swap", e)),
-                    }
-                }
+            let stored = cas.current().map_err(|e| kv_error("cas current", e))?;
+            let current: Option<T> = match &stored {
+                Some(bytes) => decode(key, bytes)?,
+                None => None,
             };
             let Some(next) = change(current.clone()) else {
                 return Ok(current);
             };
             if current.as_ref() == Some(&next) {
                 return Ok(current);
+            }
+            // Absent: only the elected creator writes, and its swap is the creating write (an
+            // upsert on Spin's store).
+            if stored.is_none() && !self.may_create(key, attempt)? {
+                continue;
             }
             match atomics::swap(cas, &encode(key, &next)?) {
                 Ok(()) => return Ok(Some(next)),

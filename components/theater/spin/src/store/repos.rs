@@ -206,6 +206,19 @@ impl ScreeningRepository for SqliteTheater<'_> {
     }
 }
 
+/// The `seat` column of `result` as labels of `layout`. Inserted one by one: `collect` into a
+/// set would sort first, linking a stable sort into the component.
+fn seat_set(result: &QueryResult, layout: &Layout) -> Result<BTreeSet<SeatLabel>, StoreError> {
+    let mut taken = BTreeSet::new();
+    for row in result.rows() {
+        let label = row
+            .get::<&str>("seat")
+            .ok_or_else(|| corrupt("seat allocation"))?;
+        taken.insert(SeatLabel::parse(label, layout).map_err(StoreError::new)?);
+    }
+    Ok(taken)
+}
+
 impl SeatInventory for SqliteTheater<'_> {
     fn taken_seats(
         &self,
@@ -216,15 +229,7 @@ impl SeatInventory for SqliteTheater<'_> {
             "SELECT seat FROM seat_allocations WHERE screening_id = ?",
             &[text(screening.as_str())],
         )?;
-        // Inserted one by one: `collect` into a set would sort first, linking a stable sort.
-        let mut taken = BTreeSet::new();
-        for row in result.rows() {
-            let label = row
-                .get::<&str>("seat")
-                .ok_or_else(|| corrupt("seat allocation"))?;
-            taken.insert(SeatLabel::parse(label, layout).map_err(StoreError::new)?);
-        }
-        Ok(taken)
+        seat_set(&result, layout)
     }
 
     fn taken_among(
@@ -233,9 +238,8 @@ impl SeatInventory for SqliteTheater<'_> {
         layout: &Layout,
         seats: &[SeatLabel],
     ) -> Result<BTreeSet<SeatLabel>, StoreError> {
-        let mut taken = BTreeSet::new();
         if seats.is_empty() {
-            return Ok(taken);
+            return Ok(BTreeSet::new());
         }
         let placeholders = vec!["?"; seats.len()].join(", ");
         let mut params = vec![text(screening.as_str())];
@@ -246,13 +250,7 @@ impl SeatInventory for SqliteTheater<'_> {
             ),
             &params,
         )?;
-        for row in result.rows() {
-            let label = row
-                .get::<&str>("seat")
-                .ok_or_else(|| corrupt("seat allocation"))?;
-            taken.insert(SeatLabel::parse(label, layout).map_err(StoreError::new)?);
-        }
-        Ok(taken)
+        seat_set(&result, layout)
     }
 
     fn hold(
