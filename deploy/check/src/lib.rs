@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub mod netpol;
+
 pub use serde_yaml_ng::Value as Yaml;
 
 /// The repository root (this crate lives in `deploy/check`).
@@ -163,6 +165,8 @@ pub struct SpinApp {
     pub components: BTreeMap<String, Component>,
     /// Application variable → `secret = true`.
     pub variables: BTreeMap<String, bool>,
+    /// The variables in `[application.trigger.redis] address` (the Redis the events use).
+    pub redis_address_variables: BTreeSet<String>,
 }
 
 /// `{{ name }}` references in a template string.
@@ -235,6 +239,7 @@ pub fn spin_manifest(path: &Path) -> Result<SpinApp, String> {
         .and_then(|r| r.get("address"))
         .and_then(toml::Value::as_str)
         .unwrap_or("");
+    app.redis_address_variables = template_names(redis_address).into_iter().collect();
     let triggers = doc.get("trigger").and_then(toml::Value::as_table);
     for (kind, list) in triggers.into_iter().flatten() {
         for trigger in list.as_array().into_iter().flatten() {
@@ -255,7 +260,12 @@ pub fn spin_manifest(path: &Path) -> Result<SpinApp, String> {
                 ),
                 "redis" => {
                     c.redis_triggered = true;
-                    c.uses_variables.extend(template_names(redis_address));
+                    // A trigger may name its own address; otherwise the application's.
+                    let address = trigger
+                        .get("address")
+                        .and_then(toml::Value::as_str)
+                        .unwrap_or(redis_address);
+                    c.uses_variables.extend(template_names(address));
                     let channel = trigger.get("channel").and_then(toml::Value::as_str);
                     c.uses_variables
                         .extend(template_names(channel.unwrap_or_default()));
@@ -279,4 +289,280 @@ pub fn env_file_keys(path: &Path) -> Result<BTreeSet<String>, String> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
         .collect())
+}
+
+/// `KEY=VALUE` lines of an env file as a map (comments and blank lines skipped; the last
+/// assignment of a key wins).
+///
+/// # Errors
+/// The file cannot be read.
+pub fn env_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect())
+}
+
+/// The files under `paths` (relative to the repository root) that git tracks or would track:
+/// git-ignored files (the credentials `make-secrets.sh` writes) are left out. Without git, every
+/// file except those named in a `.gitignore` beside them.
+pub fn unignored_files(paths: &[&str]) -> Vec<PathBuf> {
+    let root = repo_root();
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args([
+            "ls-files",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "-z",
+            "--",
+        ])
+        .args(paths)
+        .output();
+    if let Ok(out) = out
+        && out.status.success()
+    {
+        let mut files: Vec<PathBuf> = out
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| root.join(String::from_utf8_lossy(p).as_ref()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        files.dedup();
+        return files;
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        let path = root.join(path);
+        let candidates = if path.is_dir() {
+            files_with(&path, &[""])
+        } else {
+            vec![path]
+        };
+        for file in candidates.into_iter().filter(|f| f.is_file()) {
+            let ignored = file.parent().is_some_and(|dir| {
+                let name = file.file_name().map(|n| n.to_string_lossy().to_string());
+                std::fs::read_to_string(dir.join(".gitignore"))
+                    .unwrap_or_default()
+                    .lines()
+                    .any(|l| Some(l.trim().trim_start_matches('/').to_string()) == name)
+            });
+            if !ignored {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Assignments of the names in `names` (case-insensitive: `jwt_secret=`, `JWT_SECRET: `,
+/// `jwt_secret = { default = "…" }`, `--variable jwt_secret=…`, `SPIN_VARIABLE_JWT_SECRET=…`) in
+/// one line of text, as `(name, value)`. References are not values and are skipped: `$VAR`,
+/// `${…}`, `$(…)`, `{{ … }}`, `<…>`, `%s`.
+pub fn assignments_in_line(line: &str, names: &[&str]) -> Vec<(String, String)> {
+    let lower = line.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for name in names {
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(name) {
+            let start = from + found;
+            let end = start + name.len();
+            from = end;
+            let before_ok = start == 0 || !lower.as_bytes()[start - 1].is_ascii_alphanumeric();
+            let after_ok = lower
+                .as_bytes()
+                .get(end)
+                .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_');
+            if !before_ok || !after_ok {
+                continue;
+            }
+            let rest = line[end..].trim_start_matches(['"', '\'', ' ', '\t']);
+            let Some(rest) = rest.strip_prefix(['=', ':']) else {
+                continue;
+            };
+            if rest.starts_with('=') {
+                continue; // `==`: a comparison
+            }
+            let rest = rest.trim_start();
+            let value = if rest.starts_with('{') && !rest.starts_with("{{") {
+                // TOML inline table: `{ default = "…", secret = true }`
+                rest.find("default")
+                    .map(|i| rest[i + "default".len()..].trim_start())
+                    .and_then(|r| r.strip_prefix('='))
+                    .map(str::trim_start)
+                    .and_then(|r| r.strip_prefix('"'))
+                    .and_then(|r| r.split('"').next())
+                    .unwrap_or("")
+                    .to_string()
+            } else if let Some(quoted) = rest.strip_prefix(['"', '\'']) {
+                let q = rest.as_bytes()[0] as char;
+                quoted.split(q).next().unwrap_or("").to_string()
+            } else {
+                rest.split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let reference = value.starts_with('$')
+                || value.starts_with("{{")
+                || value.starts_with('<')
+                || value.starts_with('%');
+            if !value.is_empty() && !reference {
+                out.push(((*name).to_string(), value));
+            }
+        }
+    }
+    out
+}
+
+/// Every `secretKeyRef` (`name`, `key`, `optional`) and KEDA `secretTargetRef` (`name`, `key`)
+/// anywhere in a document.
+pub fn secret_refs(doc: &Yaml) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    let mut stack = vec![doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            Yaml::Mapping(map) => {
+                for (k, child) in map {
+                    match k.as_str() {
+                        Some("secretKeyRef") => out.push((
+                            str_at(child, "name").unwrap_or_default().to_string(),
+                            str_at(child, "key").unwrap_or_default().to_string(),
+                            child
+                                .get("optional")
+                                .and_then(Yaml::as_bool)
+                                .unwrap_or(false),
+                        )),
+                        Some("secretTargetRef") => {
+                            for r in child.as_sequence().into_iter().flatten() {
+                                out.push((
+                                    str_at(r, "name").unwrap_or_default().to_string(),
+                                    str_at(r, "key").unwrap_or_default().to_string(),
+                                    false,
+                                ));
+                            }
+                        }
+                        _ => stack.push(child),
+                    }
+                }
+            }
+            Yaml::Sequence(items) => stack.extend(items),
+            Yaml::Tagged(t) => stack.push(&t.value),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The host of a URL (`scheme://[user[:password]@]host[:port][/path]`), without credentials and
+/// port.
+pub fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    hostport.split(':').next().unwrap_or("")
+}
+
+/// A runtime config's stores: `(section, label)` → `(type, url, token)`.
+pub type Stores = BTreeMap<(String, String), (String, String, Option<String>)>;
+
+/// The stores of a runtime config.
+///
+/// # Errors
+/// The file cannot be read or is not TOML.
+pub fn runtime_config_stores(path: &Path) -> Result<Stores, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: toml::Value = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = BTreeMap::new();
+    for section in ["key_value_store", "sqlite_database"] {
+        for (label, store) in doc
+            .get(section)
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flatten()
+        {
+            let s = |k: &str| {
+                store
+                    .get(k)
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_string)
+            };
+            out.insert(
+                (section.to_string(), label.clone()),
+                (
+                    s("type").unwrap_or_default(),
+                    s("url").unwrap_or_default(),
+                    s("token"),
+                ),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// JSON-patch `add` / `replace` (RFC 6902, the subset Kustomize overlays here use) applied to a
+/// YAML value.
+///
+/// # Errors
+/// An operation other than add / replace, or a path that does not resolve.
+pub fn json_patch(doc: &mut Yaml, ops: &Yaml) -> Result<(), String> {
+    for op in ops.as_sequence().into_iter().flatten() {
+        let kind = str_at(op, "op").unwrap_or_default();
+        let path = str_at(op, "path").unwrap_or_default();
+        let value = op.get("value").cloned().unwrap_or(Yaml::Null);
+        if kind != "add" && kind != "replace" {
+            return Err(format!("unsupported patch op {kind}"));
+        }
+        let steps: Vec<String> = path
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let (last, parents) = steps.split_last().ok_or("empty patch path")?;
+        let mut target = &mut *doc;
+        for step in parents {
+            target = match target {
+                Yaml::Mapping(m) => m
+                    .get_mut(step.as_str())
+                    .ok_or_else(|| format!("{path}: no {step}"))?,
+                Yaml::Sequence(s) => step
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| s.get_mut(i))
+                    .ok_or_else(|| format!("{path}: no element {step}"))?,
+                _ => return Err(format!("{path}: cannot step into {step}")),
+            };
+        }
+        match target {
+            Yaml::Mapping(m) => {
+                m.insert(Yaml::String(last.clone()), value);
+            }
+            Yaml::Sequence(s) if last == "-" => s.push(value),
+            Yaml::Sequence(s) => {
+                let i: usize = last.parse().map_err(|_| format!("{path}: bad index"))?;
+                if kind == "replace" && i < s.len() {
+                    s[i] = value;
+                } else if i <= s.len() {
+                    s.insert(i, value);
+                } else {
+                    return Err(format!("{path}: index out of range"));
+                }
+            }
+            _ => return Err(format!("{path}: not a container")),
+        }
+    }
+    Ok(())
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use deploy_check::{
     Object, SpinApp, Yaml, deploy_objects, env_file_keys, files_with, lookup, repo_root,
-    spin_manifest, str_at, strings_at, yaml_documents,
+    secret_refs, spin_manifest, str_at, strings_at, yaml_documents,
 };
 
 fn spin_toml_path() -> PathBuf {
@@ -486,6 +486,13 @@ fn overlays_provide_every_configmap_and_secret_key_and_shared_stores() {
         }
         runtime_secrets
             .extend(str_at(&app.doc, "spec.runtimeConfig.loadFromSecret").map(str::to_string));
+    }
+    // Every other object's Secret keys too: the stores' credentials, the CronJob's token, KEDA's
+    // TriggerAuthentication.
+    for obj in &objects {
+        for (name, key, _) in secret_refs(&obj.doc) {
+            secret_keys.insert(("secret", name, key));
+        }
     }
     let labels: BTreeSet<(&str, &String)> = spin
         .components
