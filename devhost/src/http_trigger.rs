@@ -1,7 +1,6 @@
 //! The HTTP trigger: a hyper server that routes each request to a component with Spin's rules,
 //! sets Spin's request headers, and runs a fresh instance of the component per request.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -45,7 +44,10 @@ pub async fn serve(app: Arc<App>, listener: TcpListener) -> anyhow::Result<()> {
                         b.map_err(wasmtime_wasi_http::p2::hyper_response_error)
                             .boxed_unsync()
                     });
-                    Ok::<_, Infallible>(handle(app, req, client).await)
+                    // An error goes to hyper, which closes the connection without a response.
+                    handle(app, req, client).await.inspect_err(|err| {
+                        tracing::info!("request from {client} refused: {err:#}");
+                    })
                 }
             });
             if let Err(err) = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
@@ -79,11 +81,20 @@ fn plain(
 }
 
 /// Handles one request from the network.
+///
+/// # Errors
+/// As in Spin 4.0.2 (`HttpServer::handle_trigger_route` returns `set_req_uri`'s error to hyper
+/// rather than a response): a request that matches a route but whose URI cannot be rebuilt — no
+/// `Host` header (also when it named a service-chaining host, `<id>.spin.internal`, and was
+/// removed), a `Host` that is not a valid authority, or one that differs from an absolute-form
+/// request target. The caller hands the error to hyper, which closes the connection without
+/// writing a response (the client sees the connection end; with a reused keep-alive
+/// connection, hyper's client reports `IncompleteMessage`).
 pub async fn handle(
     app: Arc<App>,
     mut req: Request<HyperIncomingBody>,
     client: SocketAddr,
-) -> Response<HyperOutgoingBody> {
+) -> anyhow::Result<Response<HyperOutgoingBody>> {
     // A request from outside may not pretend to be a chained one.
     if req
         .headers()
@@ -95,26 +106,23 @@ pub async fn handle(
     }
     let path = req.uri().path().to_string();
     if let Some(well_known) = path.strip_prefix(WELL_KNOWN_PREFIX) {
-        return match well_known {
+        return Ok(match well_known {
             "health" => plain(StatusCode::OK, b"OK", None),
             "info" => info(&app),
             _ => plain(StatusCode::NOT_FOUND, b"", None),
-        };
+        });
     }
     let Some(route) = app.router.route(&path) else {
-        return plain(StatusCode::NOT_FOUND, b"", None);
+        return Ok(plain(StatusCode::NOT_FOUND, b"", None));
     };
-    if let Err(err) = set_uri(&mut req) {
-        tracing::info!("bad request for {path}: {err:#}");
-        return plain(StatusCode::BAD_REQUEST, b"", None);
-    }
-    match execute(&app, &route, req, client).await {
+    set_uri(&mut req).with_context(|| format!("request for {path}"))?;
+    Ok(match execute(&app, &route, req, client).await {
         Ok(resp) => resp,
         Err(err) => {
             tracing::error!(component = %route.component, "Error processing request: {err:#}");
             plain(StatusCode::INTERNAL_SERVER_ERROR, b"", None)
         }
-    }
+    })
 }
 
 /// Handles a service-chaining request from another component, in-process.

@@ -284,6 +284,75 @@ fn private_component_is_not_reachable_from_outside() {
     assert_eq!(resp.status, 404);
 }
 
+/// Sends `request` as raw bytes on a fresh connection; returns the status line, or `None` when
+/// the server closed the connection without writing anything.
+fn raw_status_line(host: &Host, request: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(host.addr()).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&buf[..n]);
+                if answer.windows(2).any(|w| w == b"\r\n") {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("no answer and no close within 10 s: {e}"),
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    text.lines().next().map(str::to_string)
+}
+
+/// Spin 4.0.2 removes a service-chaining `Host` (`headers::strip_forbidden_headers`), then
+/// rebuilds the URI of a routed request from `Host` (`server::set_req_uri`); when that fails its
+/// `HttpServer::handle` returns the error to hyper, which closes the connection without a
+/// response (checked on `spin up`: "Empty reply from server"). Not a 400.
+#[test]
+fn routed_request_without_a_usable_host_gets_no_response() {
+    let host = common::start(routing_manifest());
+    let refused = [
+        // A component's internal name from outside: removed, and then no Host is left.
+        "POST /hidden/headers HTTP/1.1\r\nHost: hidden.spin.internal\r\nContent-Length: 2\r\n\r\n{}",
+        "GET /one/headers HTTP/1.1\r\nHost: catchall.spin.internal:80\r\n\r\n",
+        "GET /one/headers HTTP/1.1\r\n\r\n",
+        "GET /one/headers HTTP/1.0\r\n\r\n",
+        "GET /one/headers HTTP/1.1\r\nHost: a b\r\n\r\n",
+        "GET http://a.example/one/headers HTTP/1.1\r\nHost: b.example\r\n\r\n",
+    ];
+    for request in refused {
+        assert_eq!(
+            raw_status_line(&host, request),
+            None,
+            "{request:?} was answered"
+        );
+    }
+    // Before routing, the well-known paths answer whatever the Host.
+    let health = "GET /.well-known/spin/health HTTP/1.1\r\nHost: hidden.spin.internal\r\n\r\n";
+    assert_eq!(
+        raw_status_line(&host, health).as_deref(),
+        Some("HTTP/1.1 200 OK")
+    );
+    // An absolute-form target keeps its authority when the Host header is removed; routing is by
+    // path, so the public catch-all serves it.
+    let absolute =
+        "GET http://hidden.spin.internal/x/headers HTTP/1.1\r\nHost: hidden.spin.internal\r\n\r\n";
+    assert_eq!(
+        raw_status_line(&host, absolute).as_deref(),
+        Some("HTTP/1.1 200 OK")
+    );
+    // The server keeps serving: the refusals closed only their own connections.
+    assert_eq!(probe(&dump(&host, "/one/headers")), "one-wild");
+}
+
 #[test]
 fn health_endpoint_answers_ok() {
     let host = common::start(narrow_manifest());
