@@ -151,6 +151,8 @@ pub struct Component {
     /// Routes of its HTTP triggers: `Some(route)`, or `None` for `{ private = true }`.
     pub http_routes: Vec<Option<String>>,
     pub redis_triggered: bool,
+    /// Channels of its Redis triggers.
+    pub redis_channels: Vec<String>,
     pub allowed_outbound_hosts: Vec<String>,
     /// Application variables its configuration refers to (`{{ name }}`), including the Redis
     /// trigger's address and channel for a Redis-triggered component.
@@ -267,6 +269,7 @@ pub fn spin_manifest(path: &Path) -> Result<SpinApp, String> {
                         .unwrap_or(redis_address);
                     c.uses_variables.extend(template_names(address));
                     let channel = trigger.get("channel").and_then(toml::Value::as_str);
+                    c.redis_channels.extend(channel.map(str::to_string));
                     c.uses_variables
                         .extend(template_names(channel.unwrap_or_default()));
                 }

@@ -396,21 +396,38 @@ fn autoscalers_target_the_spinapps_and_consumer_groups_of_the_contexts() {
         .collect();
     let mut p = Problems::default();
 
+    let doorbell = events
+        .get("doorbell")
+        .and_then(toml::Value::as_str)
+        .expect("events.doorbell");
     let redis_components: BTreeSet<String> = spin
         .components
         .iter()
-        .filter(|(_, c)| c.redis_triggered)
+        .filter(|(_, c)| c.redis_channels.iter().any(|ch| ch == doorbell))
         .map(|(id, _)| id.clone())
         .collect();
     let expected: BTreeSet<String> = groups.iter().map(|g| format!("{g}-events")).collect();
-    p.check(redis_components == expected, || format!("spin.toml's Redis-triggered components {redis_components:?} are not the consumer groups' {expected:?}"));
+    p.check(redis_components == expected, || format!("spin.toml's components on the doorbell {doorbell} {redis_components:?} are not the consumer groups' {expected:?}"));
+    // A SpinApp of bell components only (Redis-triggered on another channel): no lag to scale on,
+    // so an HPA on CPU like the HTTP ones.
+    let bell_only = |app: &Object| {
+        let ids = strings_at(&app.doc, "spec.components");
+        !ids.is_empty()
+            && ids.iter().all(|id| {
+                spin.components.get(id).is_some_and(|c| {
+                    c.http_routes.is_empty()
+                        && !c.redis_channels.is_empty()
+                        && c.redis_channels.iter().all(|ch| ch != doorbell)
+                })
+            })
+    };
 
     let mut scaled: BTreeMap<&str, usize> = BTreeMap::new();
     for hpa in of_kind(&objects, "HorizontalPodAutoscaler") {
         let target = str_at(&hpa.doc, "spec.scaleTargetRef.name").unwrap_or_default();
         *scaled.entry(target).or_default() += 1;
         match apps.get(target) {
-            Some(app) => p.check(has_http(&spin, app), || {
+            Some(app) => p.check(has_http(&spin, app) || bell_only(app), || {
                 format!(
                     "{}: targets {target}, which has no HTTP component (scale consumers on lag)",
                     hpa.label()
@@ -450,7 +467,7 @@ fn autoscalers_target_the_spinapps_and_consumer_groups_of_the_contexts() {
         }
     }
     for (name, app) in &apps {
-        p.check(scaled.get(name) == Some(&1), || format!("{}: needs exactly one autoscaler (HPA for HTTP, ScaledObject for consumers), has {}", app.label(), scaled.get(name).unwrap_or(&0)));
+        p.check(scaled.get(name) == Some(&1), || format!("{}: needs exactly one autoscaler (HPA for HTTP and bells, ScaledObject for consumers), has {}", app.label(), scaled.get(name).unwrap_or(&0)));
     }
     p.assert_none();
 }
