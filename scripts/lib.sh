@@ -49,3 +49,8 @@ for p in sys.stdin.read().split():
     echo "note: key-value stores left in SQLite's default journal mode (no devhost build, no python3)" >&2
   fi
 }
+
+# Prints a fresh random 256-bit secret as 64 hex characters (jwt_secret, ops_token).
+random_secret() {
+  od -An -N32 -tx1 /dev/urandom | tr -d ' \n'
+}

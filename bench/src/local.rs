@@ -144,6 +144,8 @@ impl Cinema {
             format!("redis_address={}", redis.url()),
             "--variable".into(),
             "dev_auth=true".into(),
+            "--variable".into(),
+            format!("jwt_secret={}", cinema_testkit::random_secret()),
         ];
         for (k, v) in variables {
             args.push("--variable".into());

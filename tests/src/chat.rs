@@ -13,6 +13,7 @@ pub struct ChatSink {
     port: u16,
     received: Arc<Mutex<Vec<Value>>>,
     stop: Arc<AtomicBool>,
+    hanging: Arc<AtomicBool>,
 }
 
 impl ChatSink {
@@ -22,10 +23,22 @@ impl ChatSink {
         listener.set_nonblocking(true).expect("nonblocking");
         let received = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (r, s) = (received.clone(), stop.clone());
+        let hanging = Arc::new(AtomicBool::new(false));
+        let (r, s, h) = (received.clone(), stop.clone(), hanging.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
+                    Ok((stream, _)) if h.load(Ordering::Relaxed) => {
+                        // Accepts the connection and never answers: holds it until the sink
+                        // recovers (or stops), then drops it unanswered. Nothing is recorded.
+                        let (h, s) = (h.clone(), s.clone());
+                        std::thread::spawn(move || {
+                            while h.load(Ordering::Relaxed) && !s.load(Ordering::Relaxed) {
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                            drop(stream);
+                        });
+                    }
                     Ok((stream, _)) => {
                         let r = r.clone();
                         std::thread::spawn(move || serve(stream, &r));
@@ -38,7 +51,13 @@ impl ChatSink {
             port,
             received,
             stop,
+            hanging,
         }
+    }
+
+    /// While `true`, the endpoint accepts connections and never answers them (a hung provider).
+    pub fn hang(&self, hanging: bool) {
+        self.hanging.store(hanging, Ordering::Relaxed);
     }
 
     /// The Spin variables that point the notification context at this sink.
@@ -62,7 +81,8 @@ impl Drop for ChatSink {
     }
 }
 
-/// Reads one HTTP/1.1 request, records its JSON body, answers 200.
+/// Reads one HTTP/1.1 request, records its JSON body, answers 200 (a message counts as delivered
+/// only once it is answered).
 fn serve(stream: TcpStream, received: &Mutex<Vec<Value>>) {
     stream.set_nonblocking(false).ok();
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();

@@ -21,6 +21,7 @@ mod chat;
 mod checks;
 mod events;
 mod local;
+mod tokens;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub use checks::{assert_notified_exactly, no_trace, statuses_by_reservation};
 pub use cinema_testkit::eventually;
 pub use events::{count_of_type, of_reservation, of_type};
 pub use local::state_dir;
+pub use tokens::{claims, sign_hs256};
 
 use local::{Local, build_once, manifest_default};
 
@@ -93,6 +95,9 @@ pub struct Options {
     /// production set-up for more than one replica (`runtime-config.toml`). Two processes
     /// writing one SQLite-backed store fail with `database is locked`, as on Spin.
     pub kv_on_redis: bool,
+    /// Redis with its append-only file on (`appendfsync everysec`, as deployed), so that
+    /// [`TestApp::kill_redis`] and [`TestApp::start_redis`] are a crash and a restart on its files.
+    pub redis_aof: bool,
 }
 
 impl Options {
@@ -113,6 +118,11 @@ impl Options {
 
     pub fn kv_on_redis(mut self) -> Self {
         self.kv_on_redis = true;
+        self
+    }
+
+    pub fn redis_aof(mut self) -> Self {
+        self.redis_aof = true;
         self
     }
 }
@@ -158,7 +168,12 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let redis_dir = dir.path().join("redis");
         std::fs::create_dir_all(&redis_dir).expect("redis dir");
-        let redis = Redis::start_in(cinema_testkit::free_port(), &redis_dir);
+        let port = cinema_testkit::free_port();
+        let redis = if options.redis_aof {
+            Redis::start_with_aof(port, &redis_dir)
+        } else {
+            Redis::start_in(port, &redis_dir)
+        };
         let mut local = Local {
             workers: Vec::new(),
             worker_components: Vec::new(),
@@ -167,6 +182,7 @@ impl TestApp {
             redis: Some(redis),
             options,
             dir,
+            jwt_secret: cinema_testkit::random_secret(),
         };
         local.launch();
         let base = local.host.as_ref().expect("launched").base_url();

@@ -19,6 +19,9 @@ pub(crate) struct Local {
     pub(crate) redis_port: u16,
     pub(crate) options: Options,
     pub(crate) dir: tempfile::TempDir,
+    /// This app's `jwt_secret` (there is no default): one per app, so tokens outlive restarts
+    /// and workers accept them.
+    pub(crate) jwt_secret: String,
 }
 
 impl TestApp {
@@ -75,6 +78,16 @@ impl TestApp {
         });
     }
 
+    /// Kills the app's Redis server (`SIGKILL`, no chance to save) and keeps its files: with
+    /// [`Options::redis_aof`], [`TestApp::start_redis`] then restarts it on its AOF.
+    pub fn kill_redis(&mut self) {
+        let local = self
+            .local
+            .as_mut()
+            .expect("killing Redis needs a local app");
+        local.redis.take().expect("Redis is running").stop();
+    }
+
     /// Kills the app's Redis server without saving and throws away what it saved before: it
     /// comes back empty, as after a crash of a Redis without persistence.
     pub fn crash_redis(&mut self) {
@@ -105,7 +118,11 @@ impl TestApp {
             );
             old.stop();
         }
-        let redis = Redis::start_in(local.redis_port, &local.redis_dir());
+        let redis = if local.options.redis_aof {
+            Redis::start_with_aof(local.redis_port, &local.redis_dir())
+        } else {
+            Redis::start_in(local.redis_port, &local.redis_dir())
+        };
         // One subscription per devhost process that runs a Redis-triggered component.
         let main_subscribes = component_ids()
             .iter()
@@ -192,6 +209,15 @@ impl Local {
             "--variable".into(),
             "dev_auth=true".into(),
         ];
+        if !self
+            .options
+            .variables
+            .iter()
+            .any(|(k, _)| k == "jwt_secret")
+        {
+            args.push("--variable".into());
+            args.push(format!("jwt_secret={}", self.jwt_secret));
+        }
         for (k, v) in &self.options.variables {
             args.push("--variable".into());
             args.push(format!("{k}={v}"));

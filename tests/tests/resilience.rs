@@ -7,7 +7,7 @@ use cinema_e2e::{
     ASYNC, CONSUMERS, ChatSink, Options, TestApp, assert_notified_exactly, count_of_type,
     eventually, of_reservation, state_dir,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Asserts each step of a confirmed booking's saga is in the stream exactly once.
 fn assert_confirmed_once(events: &[Value], id: &str) {
@@ -242,7 +242,6 @@ fn bookings_made_while_redis_is_down_are_relayed_when_it_returns() {
 /// booking: it stays PAID for ever (charged, no seats, no refund). Made deterministic by keeping
 /// the theater's consumer down until after the loss.
 #[test]
-#[ignore = "gap in cinema-eventing's outbox: events Redis acknowledged and then lost are never re-sent"]
 fn a_redis_that_loses_its_data_loses_no_booking() {
     let mut app = TestApp::start_with(Options::default().without("theater-events"));
     if app.skip_unless_local("to crash Redis") {
@@ -377,4 +376,236 @@ fn tally(messages: &[Value]) -> BTreeMap<(String, String), usize> {
         *counts.entry(key).or_insert(0) += 1;
     }
     counts
+}
+
+/// A chat provider that accepts connections and never answers holds up only the deliveries:
+/// bookings keep being confirmed at their usual pace, and once the provider recovers every
+/// message is delivered exactly once.
+#[test]
+fn a_hung_chat_endpoint_does_not_hold_up_confirmations_and_each_message_is_delivered_once() {
+    let chat = ChatSink::start();
+    chat.hang(true);
+    let mut variables = chat.variables();
+    // Longer than a healthy saga by far: a chat call made on the shared doorbell would show.
+    variables.push(("kakao_timeout_ms".into(), "8000".into()));
+    let app = TestApp::start_with(Options {
+        variables,
+        ..Options::default()
+    });
+    if app.skip_unless_local("its own chat endpoint") {
+        return;
+    }
+    let (_, screening) = app.bookable_screening();
+    let alice = app.customer("alice");
+    let mut booked = Vec::new();
+    for seat in ["A1", "A2", "A3", "A4", "A5"] {
+        let started = std::time::Instant::now();
+        let id = app
+            .book(&alice, &screening, &[seat], "tok_visa", None)
+            .reservation_id();
+        app.wait_status(&alice, &id, "CONFIRMED", None);
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(4),
+            "booking {seat} took {took:?} to be confirmed while the chat endpoint hangs \
+             (each chat call may take 8 s)"
+        );
+        booked.push(id);
+    }
+    // Nothing was delivered while it hung.
+    assert!(chat.messages().is_empty(), "{:?}", chat.messages());
+
+    chat.hang(false);
+    let admin = app.admin();
+    // Failed deliveries back off; the operator's relay (the CronJob in a cluster) rings again.
+    eventually(
+        std::time::Duration::from_secs(90),
+        "every message delivered",
+        || {
+            app.relay_events(&admin);
+            let delivered: std::collections::BTreeSet<String> = chat
+                .messages()
+                .iter()
+                .filter_map(|m| m["reservation_id"].as_str().map(str::to_string))
+                .collect();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            booked.iter().all(|id| delivered.contains(id)).then_some(())
+        },
+    );
+    app.settle();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let messages = chat.messages();
+    for id in &booked {
+        let n = messages
+            .iter()
+            .filter(|m| m["reservation_id"] == id.as_str() && m["status"] == "CONFIRMED")
+            .count();
+        assert_eq!(n, 1, "{id}: delivered {n} times: {messages:#?}");
+    }
+    let page = app.my_notifications(&alice);
+    for id in &booked {
+        assert!(
+            page.iter()
+                .any(|n| n["reservation_id"] == id.as_str() && n["delivery"] == "SENT"),
+            "{id} shown as sent: {page:#?}"
+        );
+    }
+}
+
+/// A burst of bookings, then `kill -9` of a Redis running with its append-only file
+/// (`appendfsync everysec`, as deployed), then a restart on its files: every booking accepted
+/// before the crash, and during the outage, ends CONFIRMED (events the crash lost are sent again
+/// from the outboxes; entries a consumer had read but not acknowledged are reclaimed).
+#[test]
+fn every_booking_accepted_around_a_redis_crash_is_confirmed_after_it_restarts_on_its_files() {
+    let mut app = TestApp::start_with(Options::default().redis_aof());
+    if app.skip_unless_local("to kill Redis") {
+        return;
+    }
+    let (_, screening) = app.bookable_screening();
+    let customers: Vec<String> = (0..4).map(|i| app.customer(&format!("burst{i}"))).collect();
+    let seats: Vec<String> = (1..=10)
+        .flat_map(|n| ["A", "B", "C"].map(|row| format!("{row}{n}")))
+        .collect();
+    let book = |app: &TestApp, range: std::ops::Range<usize>| -> Vec<(usize, String)> {
+        std::thread::scope(|s| {
+            let threads: Vec<_> = range
+                .map(|i| {
+                    let (app, seats, customers, screening) = (app, &seats, &customers, &screening);
+                    s.spawn(move || {
+                        let r =
+                            app.book(&customers[i % 4], screening, &[&seats[i]], "tok_visa", None);
+                        assert_eq!(r.status, 202, "booking {i}: {:?}", r.body);
+                        (i, r.reservation_id())
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().expect("booking"))
+                .collect()
+        })
+    };
+    let mut accepted = book(&app, 0..16);
+    // Killed right after the burst: what the last second appended may not be on disk yet.
+    app.kill_redis();
+    // Bookings are still accepted while Redis is down (their events wait in the outbox).
+    accepted.extend(book(&app, 16..22));
+    app.start_redis();
+    accepted.extend(book(&app, 22..30));
+    let admin = app.admin();
+    for (i, id) in &accepted {
+        let token = &customers[i % 4];
+        eventually(
+            std::time::Duration::from_secs(120),
+            &format!("booking {i} ({id}) to be confirmed"),
+            || {
+                let r = app.reservation(token, id);
+                if r.body["status"] == "CONFIRMED" {
+                    return Some(());
+                }
+                // The operator's relay tick (the CronJob, once a minute in a cluster).
+                app.relay_events(&admin);
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                None
+            },
+        );
+    }
+    let taken = app.taken_seats(&screening);
+    assert_eq!(
+        taken.len(),
+        30,
+        "every accepted seat allocated once: {taken:?}"
+    );
+}
+
+/// An event whose handler keeps failing (the theater's database stays locked) is retried with
+/// back-off up to `event_max_attempts` times, then dead-lettered: listed for operators with its
+/// context, type, error and attempts, and replayed on request once the cause is gone.
+#[test]
+fn an_event_whose_handler_keeps_failing_is_dead_lettered_listed_and_replayed() {
+    let app = TestApp::start_with(
+        Options::default()
+            .variable("event_max_attempts", 2)
+            .variable("event_retry_backoff_ms", 300),
+    );
+    let Some(state) = state_dir(&app) else {
+        app.skip_unless_local("to lock the theater's database file");
+        return;
+    };
+    let (_, screening) = app.bookable_screening();
+    let alice = app.customer("alice");
+    let admin = app.admin();
+    let mut locker = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN IMMEDIATE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(600)",
+        ])
+        .arg(state.join("theater.db"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(locker.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("the locker's first line");
+    assert_eq!(line.trim(), "locked");
+
+    let id = app
+        .book(&alice, &screening, &["C4"], "tok_visa", None)
+        .reservation_id();
+    let letter = eventually(
+        std::time::Duration::from_secs(90),
+        "the theater's ReservationPlaced to be dead-lettered",
+        || {
+            app.relay_events(&admin);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let r = app.get("/api/admin/events/dead-letters", Some(&admin));
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            r.body.as_array()?.iter().find_map(|l| {
+                (l["context"] == "theater"
+                    && l["type"] == "ReservationPlaced"
+                    && l["reservation_id"] == id.as_str())
+                .then(|| l.clone())
+            })
+        },
+    );
+    assert_eq!(letter["attempts"], 2, "{letter}");
+    assert!(
+        letter["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{letter}"
+    );
+    assert!(letter["first_failure"].as_str() <= letter["last_failure"].as_str());
+    assert_eq!(app.reservation(&alice, &id).body["status"], "PAID");
+
+    // A customer may not see or replay them.
+    let event_id = letter["event_id"].as_str().expect("event id").to_string();
+    let retry = format!("/api/admin/events/dead-letters/theater/{event_id}/retry");
+    assert_eq!(
+        app.get("/api/admin/events/dead-letters", Some(&alice))
+            .status,
+        403
+    );
+    assert_eq!(app.post(&retry, Some(&alice), &json!({})).status, 403);
+
+    locker.kill().ok();
+    locker.wait().ok();
+    let replayed = app.post(&retry, Some(&admin), &json!({}));
+    assert_eq!(replayed.status, 200, "{:?}", replayed.body);
+    app.wait_status(&alice, &id, "CONFIRMED", Some("APPROVED"));
+    assert_eq!(app.taken_seats(&screening), ["C4"]);
+    let again = app.post(&retry, Some(&admin), &json!({}));
+    assert_eq!(again.status, 404, "{:?}", again.body);
+    let left = app.get("/api/admin/events/dead-letters", Some(&admin));
+    assert!(
+        !left.body.to_string().contains(&event_id),
+        "{:?}",
+        left.body
+    );
 }

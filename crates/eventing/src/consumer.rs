@@ -3,27 +3,41 @@
 use cinema_events::{Envelope, PayloadSet};
 use spin_sdk::redis::{Connection as Redis, RedisParameter, RedisResult};
 
-use crate::{DEAD_LETTERS, DOORBELL_PENDING, Error, STREAM, bin};
+use crate::dead_letters::{self, Failure, Failures};
+use crate::{DOORBELL_PENDING, Error, STREAM, bin};
 
 /// Clears the doorbell's pending flag `KEYS[2]` (every event appended from now on rings again,
-/// see `outbox::relay`), claims entries another delivery left pending for `ARGV[4]` ms (a
-/// crashed or timed-out consumer), then reads new ones, and returns `[[id, json], ...]` as one
-/// JSON string.
+/// see `outbox::relay`), claims entries left pending whose back-off has passed (an entry that
+/// failed, or whose consumer crashed, after `n` deliveries waits `ARGV[4]` ms × 2^(n-1), at most
+/// `ARGV[5]` ms), then reads new ones, and returns `[[id, json, deliveries], ...]` as one JSON
+/// string (`deliveries` counts this one).
 const FETCH: &str = r#"
 local stream = KEYS[1]
-local group, consumer, count, idle = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local group, consumer, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local base, cap = tonumber(ARGV[4]), tonumber(ARGV[5])
 redis.call('DEL', KEYS[2])
 pcall(redis.call, 'XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
 local out = {}
-local claimed = redis.call('XAUTOCLAIM', stream, group, consumer, idle, '0-0', 'COUNT', count)
-for _, entry in ipairs(claimed[2]) do
-  if entry and entry[2] then table.insert(out, {entry[1], entry[2][2]}) end
+-- Look further than `count`: entries still backing off must not hide the due ones behind them.
+local pending = redis.call('XPENDING', stream, group, 'IDLE', base, '-', '+', count * 4)
+for _, p in ipairs(pending) do
+  if #out >= count then break end
+  local id, idle, n = p[1], tonumber(p[3]), tonumber(p[4])
+  if idle >= math.min(base * 2 ^ (n - 1), cap) then
+    local claimed = redis.call('XCLAIM', stream, group, consumer, 0, id)
+    if claimed[1] and claimed[1][2] then
+      table.insert(out, {id, claimed[1][2][2], n + 1})
+    else
+      -- Trimmed from the stream meanwhile: nothing left to deliver.
+      redis.call('XACK', stream, group, id)
+    end
+  end
 end
 if #out < count then
   local fresh = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count - #out, 'STREAMS', stream, '>')
   if fresh then
     for _, entry in ipairs(fresh[1][2]) do
-      if entry[2] then table.insert(out, {entry[1], entry[2][2]}) end
+      if entry[2] then table.insert(out, {entry[1], entry[2][2], 1}) end
     end
   end
 end
@@ -31,13 +45,25 @@ if #out == 0 then return '[]' end
 return cjson.encode(out)
 "#;
 
+/// The Spin variable bounding deliveries of a failing entry (default 10).
+pub const MAX_ATTEMPTS_VARIABLE: &str = "event_max_attempts";
+/// The Spin variable for the first retry's wait, and how long an unacknowledged entry waits
+/// before another consumer takes it over (default 30000 ms).
+pub const RETRY_BACKOFF_VARIABLE: &str = "event_retry_backoff_ms";
+/// The longest wait between two tries of a failing entry.
+pub const MAX_BACKOFF_MS: u64 = 300_000;
+
 /// One context's consumer group.
 pub struct Consumer<'a> {
     pub redis_address: &'a str,
     /// The consumer group: one per context (`theater`, `mypage`…); replicas share it.
     pub group: &'a str,
-    /// Entries left unacknowledged this long are taken over by the next drain.
+    /// Entries left unacknowledged this long are taken over by the next drain; a failed entry
+    /// waits this long times 2^(deliveries-1), at most [`MAX_BACKOFF_MS`], before its next try.
     pub reclaim_idle_ms: u64,
+    /// Deliveries before an entry whose handler keeps failing is dead-lettered
+    /// (`event_max_attempts`).
+    pub max_attempts: u32,
     pub batch: u32,
     /// Upper bound on batches per wake-up, so one invocation cannot run forever.
     pub max_batches: u32,
@@ -52,10 +78,19 @@ pub struct DrainReport {
 
 impl<'a> Consumer<'a> {
     pub fn new(redis_address: &'a str, group: &'a str) -> Self {
+        let setting = |name: &str, default: u64| {
+            cinema_http::variable_or(name, "")
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .unwrap_or(default)
+        };
         Self {
             redis_address,
             group,
-            reclaim_idle_ms: 30_000,
+            reclaim_idle_ms: setting(RETRY_BACKOFF_VARIABLE, 30_000),
+            max_attempts: u32::try_from(setting(MAX_ATTEMPTS_VARIABLE, 10)).unwrap_or(10),
             batch: 100,
             max_batches: 50,
         }
@@ -92,6 +127,7 @@ impl<'a> Consumer<'a> {
         mut before_ack: impl FnMut() -> Result<(), E>,
     ) -> Result<DrainReport, Error> {
         let redis = Redis::open(self.redis_address)?;
+        let failures = Failures::of(self.group);
         let mut report = DrainReport::default();
         for round in 0..self.max_batches {
             let entries = self.fetch(&redis)?;
@@ -108,30 +144,59 @@ impl<'a> Consumer<'a> {
             let mut settled = Vec::new();
             let mut handled = Vec::new();
             let mut any_failed = false;
-            for (id, json) in entries {
+            for (id, json, deliveries) in entries {
                 match Envelope::from_json_in::<P>(&json) {
                     Ok(None) => {
                         report.handled += 1;
                         settled.push(id);
                     }
                     Ok(Some(event)) => match handle(&event) {
-                        Ok(()) => handled.push(id),
+                        Ok(()) => {
+                            if deliveries > 1 {
+                                failures.forget(&redis, &id)?;
+                            }
+                            handled.push(id);
+                        }
                         Err(e) => {
-                            report.failed += 1;
-                            any_failed = true;
-                            cinema_http::log(
-                                context,
-                                cinema_http::Level::Warn,
-                                &format!("event {} will be retried: {e}", event.event_id),
-                                &[
-                                    ("correlation_id", &event.correlation_id),
-                                    ("event_type", &event.type_),
-                                ],
-                            );
+                            let failure = failures.record(&redis, &id, &e.to_string())?;
+                            let fields = [
+                                ("correlation_id", event.correlation_id.as_str()),
+                                ("event_type", event.type_.as_str()),
+                            ];
+                            if deliveries >= self.max_attempts {
+                                dead_letters::park(
+                                    &redis, self.group, &id, &json, &failure, deliveries,
+                                )?;
+                                failures.forget(&redis, &id)?;
+                                report.dead_lettered += 1;
+                                settled.push(id);
+                                cinema_http::log(
+                                    context,
+                                    cinema_http::Level::Error,
+                                    &format!(
+                                        "event {} dead-lettered after {deliveries} attempts: {e}",
+                                        event.event_id
+                                    ),
+                                    &fields,
+                                );
+                            } else {
+                                report.failed += 1;
+                                any_failed = true;
+                                cinema_http::log(
+                                    context,
+                                    cinema_http::Level::Warn,
+                                    &format!(
+                                        "event {} will be retried (attempt {deliveries} of {}): {e}",
+                                        event.event_id, self.max_attempts
+                                    ),
+                                    &fields,
+                                );
+                            }
                         }
                     },
                     Err(e) => {
-                        self.dead_letter(&redis, &id, &json, &e.to_string())?;
+                        let failure = Failure::now(&e.to_string());
+                        dead_letters::park(&redis, self.group, &id, &json, &failure, deliveries)?;
                         report.dead_lettered += 1;
                         settled.push(id);
                     }
@@ -162,7 +227,7 @@ impl<'a> Consumer<'a> {
         Ok(report)
     }
 
-    fn fetch(&self, redis: &Redis) -> Result<Vec<(String, String)>, Error> {
+    fn fetch(&self, redis: &Redis) -> Result<Vec<(String, String, u32)>, Error> {
         let reply = redis.execute(
             "EVAL",
             &[
@@ -173,7 +238,8 @@ impl<'a> Consumer<'a> {
                 bin(self.group),
                 bin(self.group),
                 RedisParameter::Int64(i64::from(self.batch)),
-                RedisParameter::Int64(self.reclaim_idle_ms as i64),
+                RedisParameter::Int64(i64::try_from(self.reclaim_idle_ms).unwrap_or(i64::MAX)),
+                RedisParameter::Int64(MAX_BACKOFF_MS as i64),
             ],
         )?;
         let text = match reply.first() {
@@ -185,7 +251,7 @@ impl<'a> Consumer<'a> {
         if text == "[]" || text == "{}" {
             return Ok(Vec::new());
         }
-        serde_json::from_slice::<Vec<(String, String)>>(text.as_bytes())
+        serde_json::from_slice::<Vec<(String, String, u32)>>(text.as_bytes())
             .map_err(|e| Error::Redis(format!("bad EVAL reply: {e}")))
     }
 
@@ -196,25 +262,6 @@ impl<'a> Consumer<'a> {
         let mut args = vec![bin(STREAM), bin(self.group)];
         args.extend(ids.iter().map(|id| bin(id)));
         redis.execute("XACK", &args)?;
-        Ok(())
-    }
-
-    fn dead_letter(&self, redis: &Redis, id: &str, json: &str, reason: &str) -> Result<(), Error> {
-        redis.execute(
-            "XADD",
-            &[
-                bin(DEAD_LETTERS),
-                bin("*"),
-                bin("id"),
-                bin(id),
-                bin("group"),
-                bin(self.group),
-                bin("e"),
-                bin(json),
-                bin("reason"),
-                bin(reason),
-            ],
-        )?;
         Ok(())
     }
 }

@@ -12,6 +12,8 @@
 //!   consumer that was down catches up on its next wake-up (the group remembers its position);
 //!   replicas share the group, so each entry is delivered to one of them. Where no Redis
 //!   trigger runs, [`drain_endpoint`] serves the same drain as `POST /admin/events/drain`.
+//! - **Dead letters** ([`dead_letters`]): an entry whose handler keeps failing is retried with
+//!   back-off up to `event_max_attempts` times, then parked where an operator lists and replays it.
 //! - **Inbox** ([`inbox`]): processed event ids, recorded in the same transaction as the
 //!   consumer's state change (SQLite) or after an idempotent update (key-value).
 //! - **Key-value documents** ([`kv`]): JSON read-model documents in `wasi:keyvalue`, updated
@@ -19,6 +21,7 @@
 //!   create absent documents safely, so replicas may project in parallel.
 
 pub mod consumer;
+pub mod dead_letters;
 pub mod drain_endpoint;
 pub mod inbox;
 pub mod kv;
@@ -33,7 +36,15 @@ pub const STREAM: &str = "cinema:events";
 pub const DOORBELL: &str = "cinema.events";
 /// Set while a doorbell is on its way; consumers clear it before reading (doorbell coalescing).
 pub const DOORBELL_PENDING: &str = "cinema:events:doorbell";
-/// Where events no consumer can parse are parked.
+/// Where Redis is when the `redis_address` variable is not set.
+pub const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
+
+/// The event stream's Redis (`redis_address`).
+pub fn redis_address() -> String {
+    cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS)
+}
+
+/// Where events no consumer could process are parked ([`dead_letters`]).
 pub const DEAD_LETTERS: &str = "cinema:events:dead";
 
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,16 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A fresh random 256-bit secret as 64 hex characters (for `jwt_secret` / `ops_token`): the app
+/// has no default credential, and no fixed test secret may be published in the repository.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .expect("read /dev/urandom");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The workspace root (this crate lives in `crates/testkit`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,9 +80,31 @@ impl Redis {
     /// write `dump.rdb`, and where start-up loads it from) is `dir`: a server started again in
     /// the same directory after `SHUTDOWN SAVE` has the same data.
     pub fn start_in(port: u16, dir: &Path) -> Self {
+        Self::launch(port, dir, &["--save", "", "--appendonly", "no"])
+    }
+
+    /// Starts a server on `port` with the append-only file on (`appendfsync everysec`, the
+    /// deploy's setting) in `dir`: killed and started again in the same directory, it comes
+    /// back with what its AOF holds.
+    pub fn start_with_aof(port: u16, dir: &Path) -> Self {
+        Self::launch(
+            port,
+            dir,
+            &[
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+            ],
+        )
+    }
+
+    fn launch(port: u16, dir: &Path, persistence: &[&str]) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(persistence)
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -2,7 +2,7 @@
 //! `POST /admin/events/drain` (admin, only with `http_drain=true`).
 
 use catalog_core::services::{CatalogQueries, GetMovieError};
-use cinema_eventing::drain_endpoint;
+use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext, json};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -18,6 +18,9 @@ pub fn handle(req: &Request) -> Response {
         (["movies"] | ["movies", _], _) => Ok(method_not_allowed("GET")),
         (["admin", "events", "drain"], method) => {
             drain_endpoint::serve(crate::CONTEXT, method, &ctx, crate::events::drain)
+        }
+        (["admin", "events", "dead-letters", rest @ ..], method) => {
+            dead_letters::serve(crate::CONTEXT, method, &rest.join("/"), &ctx)
         }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     };

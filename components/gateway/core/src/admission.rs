@@ -3,13 +3,14 @@
 //! Order: per-address limit (every request, so floods of 404s and bad tokens count too) →
 //! route → (public: done) → token → role → per-customer limit.
 
+use crate::credentials::{CredentialProblem, Credentials};
 use crate::identity::{Identity, Role};
 use crate::ports::{Clock, CounterError, WindowCounters};
 use crate::rate_limit::{ClientAddress, Housekeeping, Limit, RateLimiter, Subject, Verdict};
 use crate::routes::{
     Access, Authorization, Method, Route, RouteMatch, authorize, match_route, strip_api_prefix,
 };
-use crate::token::{AuthError, TokenService, WeakSecret};
+use crate::token::{AuthError, bearer};
 
 /// The parts of a request admission looks at.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +47,9 @@ pub enum Rejection {
     Forbidden(Role),
     #[error("too many requests")]
     RateLimited { retry_after_s: u64 },
+    /// No usable `jwt_secret`: protected routes are closed (503 `auth_not_configured`).
+    #[error("jwt_secret {0}")]
+    NotConfigured(CredentialProblem),
     #[error("gateway misconfigured: {0}")]
     Unexpected(String),
 }
@@ -67,7 +71,7 @@ pub struct Admission {
 }
 
 pub struct Gatekeeper<'a, C: Clock, W: WindowCounters> {
-    tokens: Result<&'a TokenService, &'a WeakSecret>,
+    credentials: &'a Credentials,
     clock: &'a C,
     limiter: RateLimiter<'a, W>,
     limits: Limits,
@@ -75,13 +79,13 @@ pub struct Gatekeeper<'a, C: Clock, W: WindowCounters> {
 
 impl<'a, C: Clock, W: WindowCounters> Gatekeeper<'a, C, W> {
     pub fn new(
-        tokens: Result<&'a TokenService, &'a WeakSecret>,
+        credentials: &'a Credentials,
         clock: &'a C,
         counters: &'a W,
         limits: Limits,
     ) -> Self {
         Self {
-            tokens,
+            credentials,
             clock,
             limiter: RateLimiter::new(counters),
             limits,
@@ -125,12 +129,7 @@ impl<'a, C: Clock, W: WindowCounters> Gatekeeper<'a, C, W> {
         if route.access == Access::Public {
             return Ok(route);
         }
-        let tokens = self
-            .tokens
-            .map_err(|e| Rejection::Unexpected(e.to_string()))?;
-        let identity = tokens
-            .authenticate(head.authorization, now)
-            .map_err(Rejection::Unauthorized)?;
+        let identity = self.identify(route, head.authorization, now)?;
         let authorization = authorize(route, Some(&identity.roles));
         let customer = Subject::Customer(identity.customer.clone());
         admission.identity = Some(identity);
@@ -144,6 +143,30 @@ impl<'a, C: Clock, W: WindowCounters> Gatekeeper<'a, C, W> {
             &mut admission.notes,
         )?;
         Ok(route)
+    }
+
+    /// Who the bearer is: the operations token on an operations route, else a verified JWT.
+    fn identify(
+        &self,
+        route: &Route,
+        authorization: Option<&str>,
+        now: i64,
+    ) -> Result<Identity, Rejection> {
+        if route.operations
+            && let Some(ops) = bearer(authorization)
+                .ok()
+                .and_then(|b| self.credentials.operations_identity(b))
+        {
+            return Ok(ops);
+        }
+        let tokens = self
+            .credentials
+            .tokens
+            .as_ref()
+            .map_err(|problem| Rejection::NotConfigured(*problem))?;
+        tokens
+            .authenticate(authorization, now)
+            .map_err(Rejection::Unauthorized)
     }
 
     /// Counts one request; a store failure lets the request through and is noted.
@@ -175,15 +198,20 @@ impl<'a, C: Clock, W: WindowCounters> Gatekeeper<'a, C, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::Settings;
     use crate::identity::{CustomerId, Roles};
     use crate::routes::Target;
-    use crate::testing::{FixedClock, MemoryCounters};
+    use crate::testing::{FixedClock, MemoryCounters, generated_secret};
+    use crate::token::TokenService;
 
     const NOW: i64 = 1_800_000_000;
-    const SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256!";
+
+    fn ops() -> String {
+        generated_secret("operations")
+    }
 
     struct World {
-        tokens: TokenService,
+        credentials: Credentials,
         clock: FixedClock,
         counters: MemoryCounters,
         limits: Limits,
@@ -192,7 +220,11 @@ mod tests {
     impl World {
         fn new() -> Self {
             Self {
-                tokens: TokenService::hs256(SECRET).unwrap(),
+                credentials: Credentials::configure(&Settings {
+                    jwt_secret: generated_secret("jwt"),
+                    ops_token: ops(),
+                    ..Settings::default()
+                }),
                 clock: FixedClock(NOW),
                 counters: MemoryCounters::default(),
                 limits: Limits {
@@ -209,12 +241,16 @@ mod tests {
             };
             format!(
                 "Bearer {}",
-                self.tokens.issue(&who, NOW, 3600).unwrap().token
+                self.tokens().issue(&who, NOW, 3600).unwrap().token
             )
         }
 
+        fn tokens(&self) -> &TokenService {
+            self.credentials.tokens.as_ref().unwrap()
+        }
+
         fn admit(&self, method: Method, path: &str, authorization: Option<&str>) -> Admission {
-            let gate = Gatekeeper::new(Ok(&self.tokens), &self.clock, &self.counters, self.limits);
+            let gate = Gatekeeper::new(&self.credentials, &self.clock, &self.counters, self.limits);
             gate.admit(&RequestHead {
                 method,
                 path,
@@ -338,20 +374,99 @@ mod tests {
     }
 
     #[test]
-    fn a_weak_secret_breaks_protected_routes_only() {
+    fn without_a_usable_secret_protected_routes_are_not_configured_and_public_ones_work() {
         let world = World::new();
-        let weak = WeakSecret;
-        let gate = Gatekeeper::new(Err(&weak), &world.clock, &world.counters, world.limits);
-        let head = |path| RequestHead {
-            method: Method::Get,
-            path,
-            authorization: None,
-            client_address: None,
+        for (secret, dev_auth, problem) in [
+            ("", false, CredentialProblem::Unset),
+            ("", true, CredentialProblem::Unset),
+            ("short", false, CredentialProblem::TooShort),
+            (
+                "dev-only-secret-change-me-in-production-0123456789",
+                false,
+                CredentialProblem::Published,
+            ),
+        ] {
+            let credentials = Credentials::configure(&Settings {
+                jwt_secret: secret.into(),
+                dev_auth,
+                ..Settings::default()
+            });
+            let gate = Gatekeeper::new(&credentials, &world.clock, &world.counters, world.limits);
+            let head = |path, authorization| RequestHead {
+                method: Method::Get,
+                path,
+                authorization,
+                client_address: None,
+            };
+            assert!(gate.admit(&head("/api/movies", None)).decision.is_ok());
+            let forged = world.token(&[Role::Customer, Role::Admin]);
+            assert_eq!(
+                gate.admit(&head("/api/reservations", Some(&forged)))
+                    .decision,
+                Err(Rejection::NotConfigured(problem)),
+                "{secret:?} dev_auth={dev_auth}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_published_secret_is_accepted_while_dev_auth_is_on() {
+        let world = World::new();
+        let published = "dev-only-secret-change-me-in-production-0123456789";
+        let credentials = Credentials::configure(&Settings {
+            jwt_secret: published.into(),
+            dev_auth: true,
+            ..Settings::default()
+        });
+        let gate = Gatekeeper::new(&credentials, &world.clock, &world.counters, world.limits);
+        let who = Identity {
+            customer: CustomerId::parse("alice").unwrap(),
+            roles: Roles::new([Role::Customer]),
         };
-        assert!(gate.admit(&head("/api/movies")).decision.is_ok());
-        assert!(matches!(
-            gate.admit(&head("/api/reservations")).decision,
-            Err(Rejection::Unexpected(_))
-        ));
+        let token = format!(
+            "Bearer {}",
+            credentials
+                .tokens
+                .as_ref()
+                .unwrap()
+                .issue(&who, NOW, 600)
+                .unwrap()
+                .token
+        );
+        let admission = gate.admit(&RequestHead {
+            method: Method::Get,
+            path: "/api/reservations",
+            authorization: Some(&token),
+            client_address: None,
+        });
+        assert!(admission.decision.is_ok());
+    }
+
+    #[test]
+    fn the_operations_token_opens_operations_routes_only() {
+        let world = World::new();
+        let ops = format!("Bearer {}", ops());
+        let relay = world.admit(Method::Post, "/api/admin/events/relay", Some(&ops));
+        assert_eq!(relay.decision.unwrap().target, Target::Relay);
+        assert_eq!(relay.identity.unwrap().customer.as_str(), "ops");
+        for (method, path) in [
+            (Method::Post, "/api/halls"),
+            (Method::Put, "/api/admin/payment-simulator"),
+            (Method::Get, "/api/reservations"),
+        ] {
+            assert_eq!(
+                world.admit(method, path, Some(&ops)).decision,
+                Err(Rejection::Unauthorized(AuthError::Malformed)),
+                "{path}"
+            );
+        }
+        // An admin's JWT still works on the operations route.
+        let admin = world.token(&[Role::Admin]);
+        assert!(
+            world
+                .admit(Method::Post, "/api/admin/events/relay", Some(&admin))
+                .decision
+                .is_ok()
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The gateway bounded context's domain core: the rules of the single public entry point.
 //!
 //! - [`identity`]: customer ids, roles, the authenticated [`identity::Identity`];
+//! - [`credentials`]: the signing secret and the operations token, refused when unset or published;
 //! - [`token`]: HS256 bearer tokens (verification with the cinema's claim rules, issuing);
 //! - [`dev_token`]: validation of `POST /api/auth/dev-token` requests;
 //! - [`routes`]: the public route table as data and the role policy;
@@ -13,6 +14,7 @@
 
 pub mod admission;
 pub mod correlation;
+pub mod credentials;
 pub mod dev_token;
 pub mod drain;
 pub mod forwarding;

@@ -124,6 +124,10 @@ pub enum Target {
     Relay,
     /// Fanned out to every context in [`DRAINING_CONTEXTS`], in rounds.
     Drain,
+    /// Every consuming context's dead letters, listed together.
+    DeadLetters,
+    /// One dead letter replayed by the context named in the path.
+    DeadLetterRetry,
 }
 
 /// Who may call a route.
@@ -141,6 +145,8 @@ pub struct Route {
     pub access: Access,
     /// Whether the client's `Idempotency-Key` header travels with the request.
     pub forwards_idempotency_key: bool,
+    /// Whether the operations token (`ops_token`) is accepted here besides an admin's JWT.
+    pub operations: bool,
 }
 
 const fn route(method: Method, pattern: &'static str, target: Target, access: Access) -> Route {
@@ -150,6 +156,19 @@ const fn route(method: Method, pattern: &'static str, target: Target, access: Ac
         target,
         access,
         forwards_idempotency_key: false,
+        operations: false,
+    }
+}
+
+/// An operations route: an admin's JWT or the operations token.
+const fn operations(method: Method, pattern: &'static str, target: Target) -> Route {
+    Route {
+        method,
+        pattern,
+        target,
+        access: Access::Role(Role::Admin),
+        forwards_idempotency_key: false,
+        operations: true,
     }
 }
 
@@ -160,6 +179,7 @@ const fn reservation(method: Method, pattern: &'static str) -> Route {
         target: Target::Forward(Context::Reservation),
         access: Access::Role(Role::Customer),
         forwards_idempotency_key: true,
+        operations: false,
     }
 }
 
@@ -171,7 +191,7 @@ mod table {
     use super::Context::*;
     use super::Method::{Delete, Get, Post, Put};
     use super::Target::Forward;
-    use super::{Access, Role, Route, Target, reservation, route};
+    use super::{Access, Role, Route, Target, operations, reservation, route};
 
     const ADMIN: Access = Access::Role(Role::Admin);
     const CUSTOMER: Access = Access::Role(Role::Customer);
@@ -202,8 +222,14 @@ mod table {
         route(Get, "/admin/payment-simulator", Forward(Payment), ADMIN),
         route(Get, "/payments/{id}", Forward(Payment), ADMIN),
         // operations
-        route(Post, "/admin/events/relay", Target::Relay, ADMIN),
-        route(Post, "/admin/events/drain", Target::Drain, ADMIN),
+        operations(Post, "/admin/events/relay", Target::Relay),
+        operations(Get, "/admin/events/dead-letters", Target::DeadLetters),
+        operations(
+            Post,
+            "/admin/events/dead-letters/{context}/{id}/retry",
+            Target::DeadLetterRetry,
+        ),
+        operations(Post, "/admin/events/drain", Target::Drain),
     ];
 }
 

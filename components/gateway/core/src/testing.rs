@@ -5,6 +5,16 @@ use std::collections::BTreeMap;
 
 use crate::ports::{Clock, CounterError, WindowCounters};
 
+/// A secret derived from `seed` at run time (64 hex characters): tests use these so that no
+/// credential a deployment would accept is written in the repository.
+pub fn generated_secret(seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(seed.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A clock stopped at a given Unix second.
 #[derive(Debug, Clone, Copy)]
 pub struct FixedClock(pub i64);

@@ -4,7 +4,8 @@
 //! The signature and the token's structure are the crate's job; this module adds the cinema's
 //! claim rules on top: `sub` is a [`CustomerId`], `roles` is an array of role names, `exp` is
 //! required and checked against the injected clock with a small leeway, `nbf` is honoured when
-//! present.
+//! present, a token may not live longer than [`TokenRules::max_lifetime_s`] (from `iat`, or from
+//! now when it has none), and `iss` / `aud` must match when the deployment names them.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -35,6 +36,38 @@ pub enum AuthError {
     InvalidSubject,
     #[error("the token's 'roles' claim must be an array of role names")]
     InvalidRoles,
+    #[error("the token was not issued by the expected issuer")]
+    WrongIssuer,
+    #[error("the token is not meant for this audience")]
+    WrongAudience,
+    #[error("the token's lifetime exceeds {0} seconds")]
+    LifetimeTooLong(i64),
+}
+
+/// The deployment's rules for the tokens it accepts (`jwt_issuer`, `jwt_audience`,
+/// `jwt_max_lifetime_s`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRules {
+    /// `iss` must equal this when set; issued tokens carry it.
+    pub issuer: Option<String>,
+    /// `aud` must contain this when set; issued tokens carry it.
+    pub audience: Option<String>,
+    /// The longest accepted `exp - iat` (or `exp - now` without `iat`).
+    pub max_lifetime_s: i64,
+}
+
+impl TokenRules {
+    pub const DEFAULT_MAX_LIFETIME_S: i64 = 86_400;
+}
+
+impl Default for TokenRules {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            audience: None,
+            max_lifetime_s: Self::DEFAULT_MAX_LIFETIME_S,
+        }
+    }
 }
 
 /// The signing secret is unusable.
@@ -60,6 +93,7 @@ pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    rules: TokenRules,
 }
 
 impl TokenService {
@@ -75,17 +109,38 @@ impl TokenService {
         if secret.len() < Self::MIN_SECRET_LEN {
             return Err(WeakSecret);
         }
+        Ok(Self::hs256_with(secret, TokenRules::default()))
+    }
+
+    /// A service for a secret already checked by [`crate::credentials::check`].
+    pub fn hs256_with(secret: &[u8], rules: TokenRules) -> Self {
         crate::hmac_provider::install();
         let mut validation = Validation::new(Algorithm::HS256);
         // Time claims are checked below against the injected clock, not the crate's wall clock.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        validation.set_required_spec_claims(&["exp"]);
-        Ok(Self {
+        let mut required = vec!["exp"];
+        match &rules.issuer {
+            Some(issuer) => {
+                validation.set_issuer(&[issuer]);
+                required.push("iss");
+            }
+            None => validation.iss = None,
+        }
+        match &rules.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-        })
+            rules,
+        }
     }
 
     /// Authenticates the value of an `Authorization` header.
@@ -97,19 +152,7 @@ impl TokenService {
         authorization: Option<&str>,
         now: i64,
     ) -> Result<Identity, AuthError> {
-        let header = authorization
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .ok_or(AuthError::MissingToken)?;
-        let (scheme, token) = header.split_once(' ').ok_or(AuthError::NotBearer)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AuthError::NotBearer);
-        }
-        let token = token.trim();
-        if token.is_empty() {
-            return Err(AuthError::MissingToken);
-        }
-        self.verify(token, now)
+        self.verify(bearer(authorization)?, now)
     }
 
     /// Verifies a compact JWT and returns who it identifies.
@@ -124,12 +167,18 @@ impl TokenService {
                     ErrorKind::InvalidAlgorithm
                     | ErrorKind::InvalidAlgorithmName
                     | ErrorKind::MissingAlgorithm => AuthError::WrongAlgorithm,
-                    ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) => {
-                        AuthError::MissingClaim("exp")
-                    }
+                    ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+                    ErrorKind::InvalidAudience => AuthError::WrongAudience,
+                    ErrorKind::MissingRequiredClaim(claim) => AuthError::MissingClaim(
+                        ["exp", "iss", "aud"]
+                            .into_iter()
+                            .find(|c| c == claim)
+                            .unwrap_or("exp"),
+                    ),
+                    ErrorKind::InvalidClaimFormat(_) => AuthError::MissingClaim("exp"),
                     _ => AuthError::Malformed,
                 })?;
-        identity_from_claims(&data.claims, now)
+        identity_from_claims(&data.claims, now, self.rules.max_lifetime_s)
     }
 
     /// Signs a token for `identity`, valid for `ttl_s` seconds from `now`.
@@ -143,23 +192,66 @@ impl TokenService {
         ttl_s: i64,
     ) -> Result<IssuedToken, IssueError> {
         let expires_at = now + ttl_s;
-        let claims = serde_json::json!({
+        let mut claims = serde_json::json!({
             "sub": identity.customer.as_str(),
             "roles": identity.roles.names(),
             "iat": now,
             "exp": expires_at,
         });
+        if let Some(issuer) = &self.rules.issuer {
+            claims["iss"] = issuer.as_str().into();
+        }
+        if let Some(audience) = &self.rules.audience {
+            claims["aud"] = audience.as_str().into();
+        }
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| IssueError(e.to_string()))?;
         Ok(IssuedToken { token, expires_at })
     }
 }
 
+/// The value of a `Bearer` authorization header.
+///
+/// # Errors
+/// [`AuthError::MissingToken`] or [`AuthError::NotBearer`].
+pub fn bearer(authorization: Option<&str>) -> Result<&str, AuthError> {
+    let header = authorization
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or(AuthError::MissingToken)?;
+    let (scheme, token) = header.split_once(' ').ok_or(AuthError::NotBearer)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::NotBearer);
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(AuthError::MissingToken);
+    }
+    Ok(token)
+}
+
 /// The cinema's claim rules, applied after the signature is verified.
-fn identity_from_claims(claims: &Map<String, Value>, now: i64) -> Result<Identity, AuthError> {
+fn identity_from_claims(
+    claims: &Map<String, Value>,
+    now: i64,
+    max_lifetime_s: i64,
+) -> Result<Identity, AuthError> {
     let exp = numeric(claims.get("exp")).ok_or(AuthError::MissingClaim("exp"))?;
     if now > exp.saturating_add(TokenService::LEEWAY_S) {
         return Err(AuthError::Expired);
+    }
+    let lifetime_from = match claims.get("iat") {
+        None | Some(Value::Null) => now,
+        Some(iat) => {
+            let iat = numeric(Some(iat)).ok_or(AuthError::Malformed)?;
+            if iat > now.saturating_add(TokenService::LEEWAY_S) {
+                return Err(AuthError::NotYetValid);
+            }
+            iat
+        }
+    };
+    if exp.saturating_sub(lifetime_from) > max_lifetime_s.saturating_add(TokenService::LEEWAY_S) {
+        return Err(AuthError::LifetimeTooLong(max_lifetime_s));
     }
     if let Some(nbf) = claims.get("nbf") {
         let nbf = numeric(Some(nbf)).ok_or(AuthError::Malformed)?;
@@ -385,6 +477,94 @@ mod tests {
             svc.authenticate(Some("Bearer not.a.jwt"), NOW),
             Err(AuthError::Malformed)
         );
+    }
+
+    fn ruled(issuer: Option<&str>, audience: Option<&str>) -> TokenService {
+        TokenService::hs256_with(
+            SECRET,
+            TokenRules {
+                issuer: issuer.map(Into::into),
+                audience: audience.map(Into::into),
+                max_lifetime_s: 3600,
+            },
+        )
+    }
+
+    #[test]
+    fn a_token_living_longer_than_the_maximum_is_refused() {
+        let long = sign(
+            &json!({"sub": "a", "roles": ["admin"], "iat": NOW, "exp": NOW + 3600 * 24 * 365}),
+            SECRET,
+        );
+        assert_eq!(
+            ruled(None, None).verify(&long, NOW + 10),
+            Err(AuthError::LifetimeTooLong(3600))
+        );
+        // Without `iat` the lifetime counts from now.
+        let no_iat = sign(
+            &json!({"sub": "a", "roles": ["admin"], "exp": NOW + 7200}),
+            SECRET,
+        );
+        assert_eq!(
+            ruled(None, None).verify(&no_iat, NOW),
+            Err(AuthError::LifetimeTooLong(3600))
+        );
+        assert!(ruled(None, None).verify(&no_iat, NOW + 3600).is_ok());
+        // The default maximum is one day.
+        let day = sign(
+            &json!({"sub": "a", "roles": ["admin"], "iat": NOW, "exp": NOW + 86_400}),
+            SECRET,
+        );
+        let year = sign(
+            &json!({"sub": "a", "roles": ["admin"], "iat": NOW, "exp": NOW + 86_400 * 365}),
+            SECRET,
+        );
+        assert!(service().verify(&day, NOW).is_ok());
+        assert_eq!(
+            service().verify(&year, NOW),
+            Err(AuthError::LifetimeTooLong(86_400))
+        );
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() {
+        let token = sign(
+            &json!({"sub": "a", "roles": ["admin"], "iat": NOW + 600, "exp": NOW + 900}),
+            SECRET,
+        );
+        assert_eq!(service().verify(&token, NOW), Err(AuthError::NotYetValid));
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_when_configured() {
+        let svc = ruled(Some("https://auth.cinema.example"), Some("cinema-api"));
+        let base = |extra: Value| {
+            let mut claims = alice(&["customer"]);
+            for (k, v) in extra.as_object().unwrap() {
+                claims[k] = v.clone();
+            }
+            sign(&claims, SECRET)
+        };
+        let good = base(json!({"iss": "https://auth.cinema.example", "aud": "cinema-api"}));
+        assert!(svc.verify(&good, NOW).is_ok());
+        let wrong_iss = base(json!({"iss": "https://evil.example", "aud": "cinema-api"}));
+        assert_eq!(svc.verify(&wrong_iss, NOW), Err(AuthError::WrongIssuer));
+        let wrong_aud = base(json!({"iss": "https://auth.cinema.example", "aud": "other"}));
+        assert_eq!(svc.verify(&wrong_aud, NOW), Err(AuthError::WrongAudience));
+        let none = base(json!({}));
+        assert!(matches!(
+            svc.verify(&none, NOW),
+            Err(AuthError::MissingClaim(_))
+        ));
+        // Issued tokens carry both, and verify.
+        let who = Identity {
+            customer: CustomerId::parse("bob").unwrap(),
+            roles: Roles::new([Role::Customer]),
+        };
+        let issued = svc.issue(&who, NOW, 600).unwrap();
+        assert_eq!(svc.verify(&issued.token, NOW).unwrap(), who);
+        // Unconfigured: the claims are not required, and an `aud` is not held against a token.
+        assert!(service().verify(&good, NOW).is_ok());
     }
 
     #[test]

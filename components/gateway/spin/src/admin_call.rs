@@ -1,5 +1,5 @@
 //! The gateway's own calls to the contexts' admin routes (`POST /admin/events/relay`,
-//! `POST /admin/events/drain`), made on behalf of the admin who called the fan-out.
+//! `POST /admin/events/drain`, the dead letters), made on behalf of the admin who called.
 
 use gateway_core::correlation::CorrelationId;
 use gateway_core::identity::Identity;
@@ -19,11 +19,25 @@ pub async fn post(
     admin: &Identity,
     correlation: &CorrelationId,
 ) -> Result<(u16, serde_json::Value), String> {
+    call(Method::Post, context, path, admin, correlation).await
+}
+
+/// [`post`] with any method.
+///
+/// # Errors
+/// As [`post`].
+pub async fn call(
+    method: Method,
+    context: Context,
+    path: &str,
+    admin: &Identity,
+    correlation: &CorrelationId,
+) -> Result<(u16, serde_json::Value), String> {
     let Some(base) = context_url(context) else {
         return Err("not deployed".into());
     };
     let request = Request::builder()
-        .method(Method::Post)
+        .method(method)
         .uri(format!("{}{path}", base.trim_end_matches('/')))
         .header("x-customer-id", admin.customer.as_str())
         .header("x-roles", admin.roles.header_value())

@@ -2,22 +2,37 @@
 //! (variables are served from the host's memory; reading them is cheap).
 
 use gateway_core::admission::Limits;
+use gateway_core::credentials::Settings;
 use gateway_core::rate_limit::Limit;
 use gateway_core::routes::Context;
+use gateway_core::token::TokenRules;
 
 pub struct Config {
-    pub jwt_secret: String,
-    pub dev_auth: bool,
+    pub auth: Settings,
     pub limits: Limits,
 }
 
 impl Config {
     pub fn load() -> Self {
+        let optional = |name: &str| {
+            Some(cinema_http::variable_or(name, "").trim().to_string()).filter(|v| !v.is_empty())
+        };
         Self {
-            jwt_secret: spin_sdk::variables::get("jwt_secret").unwrap_or_default(),
-            dev_auth: cinema_http::variable_or("dev_auth", "false")
-                .trim()
-                .eq_ignore_ascii_case("true"),
+            auth: Settings {
+                jwt_secret: spin_sdk::variables::get("jwt_secret").unwrap_or_default(),
+                dev_auth: cinema_http::variable_or("dev_auth", "false")
+                    .trim()
+                    .eq_ignore_ascii_case("true"),
+                rules: TokenRules {
+                    issuer: optional("jwt_issuer"),
+                    audience: optional("jwt_audience"),
+                    max_lifetime_s: optional("jwt_max_lifetime_s")
+                        .and_then(|v| v.parse().ok())
+                        .filter(|s: &i64| *s > 0)
+                        .unwrap_or(TokenRules::DEFAULT_MAX_LIFETIME_S),
+                },
+                ops_token: spin_sdk::variables::get("ops_token").unwrap_or_default(),
+            },
             limits: Limits {
                 per_customer: Limit::parse(
                     &cinema_http::variable_or("rate_limit_customer_per_s", ""),

@@ -1,6 +1,7 @@
 //! `POST /api/auth/dev-token`: development tokens, only when the `dev_auth` variable is `true`.
 
 use cinema_http::ApiError;
+use gateway_core::credentials::Credentials;
 use gateway_core::dev_token::DevTokenRequest;
 use gateway_core::token::TokenService;
 use serde::Serialize;
@@ -15,7 +16,7 @@ struct IssuedBody {
     expires_in: i64,
 }
 
-pub fn issue(enabled: bool, tokens: Option<&TokenService>, body: &[u8], now: i64) -> Response {
+pub fn issue(enabled: bool, credentials: &Credentials, body: &[u8], now: i64) -> Response {
     if !enabled {
         // Indistinguishable from an unknown endpoint: production does not advertise it.
         return ApiError::not_found("no such endpoint").into_response();
@@ -28,8 +29,9 @@ pub fn issue(enabled: bool, tokens: Option<&TokenService>, body: &[u8], now: i64
         Ok(identity) => identity,
         Err(e) => return ApiError::validation(e.to_string()).into_response(),
     };
-    let Some(tokens) = tokens else {
-        return crate::errors::internal("jwt_secret is shorter than 32 bytes");
+    let tokens = match &credentials.tokens {
+        Ok(tokens) => tokens,
+        Err(problem) => return crate::errors::not_configured(*problem),
     };
     match tokens.issue(&identity, now, TokenService::DEV_TOKEN_TTL_S) {
         Ok(issued) => cinema_http::json(

@@ -3,6 +3,7 @@
 use cinema_http::{ApiError, Level};
 use gateway_core::admission::Rejection;
 use gateway_core::correlation::CorrelationId;
+use gateway_core::credentials::{CredentialProblem, remedy};
 use gateway_core::routes::Context;
 use spin_sdk::http::{ErrorCode, Response, SendError};
 
@@ -39,8 +40,20 @@ pub fn rejection(rejection: Rejection) -> Response {
                 .with_retry_after(retry_after_s)
                 .into_response()
         }
+        Rejection::NotConfigured(problem) => not_configured(problem),
         Rejection::Unexpected(cause) => internal(&cause),
     }
+}
+
+/// 503 `auth_not_configured`; the log line says what the operator must set.
+pub fn not_configured(problem: CredentialProblem) -> Response {
+    cinema_http::log(CONTEXT, Level::Error, &remedy("jwt_secret", problem), &[]);
+    ApiError::unavailable(
+        "auth_not_configured",
+        "authentication is not configured on this server; the operator must set jwt_secret",
+        30,
+    )
+    .into_response()
 }
 
 pub fn payload_too_large() -> Response {

@@ -6,12 +6,12 @@ use std::time::Instant;
 use futures::StreamExt;
 use gateway_core::admission::{Admission, Gatekeeper, Note, RequestHead};
 use gateway_core::correlation::CorrelationId;
+use gateway_core::credentials::{Credentials, remedy};
 use gateway_core::forwarding::{MAX_BODY_BYTES, declared_length_too_large};
 use gateway_core::identity::Identity;
 use gateway_core::ports::Clock;
 use gateway_core::rate_limit::Housekeeping;
 use gateway_core::routes::{Method, Route, Target};
-use gateway_core::token::TokenService;
 use spin_sdk::http::{IncomingRequest, Response};
 
 use crate::access_log::AccessLog;
@@ -90,9 +90,9 @@ async fn serve(
     log: &mut AccessLog,
 ) -> Response {
     let config = Config::load();
-    let tokens = TokenService::hs256(config.jwt_secret.as_bytes());
+    let credentials = Credentials::configure(&config.auth);
     let counters = KvCounters::default();
-    let gate = Gatekeeper::new(tokens.as_ref(), &SystemClock, &counters, config.limits);
+    let gate = Gatekeeper::new(&credentials, &SystemClock, &counters, config.limits);
     let Admission {
         identity,
         decision,
@@ -110,7 +110,12 @@ async fn serve(
     }
     let route = match decision {
         Ok(route) => route,
-        Err(rejection) => return errors::rejection(rejection),
+        Err(rejection) => {
+            if let Some(problem) = credentials.ops_problem {
+                log.note(&remedy("ops_token", problem), true);
+            }
+            return errors::rejection(rejection);
+        }
     };
     let body = match read_body(req, incoming).await {
         Ok(body) => body,
@@ -123,7 +128,7 @@ async fn serve(
         identity.as_ref(),
         correlation,
         &config,
-        tokens.as_ref().ok(),
+        &credentials,
     )
     .await
 }
@@ -135,15 +140,18 @@ async fn dispatch(
     identity: Option<&Identity>,
     correlation: &CorrelationId,
     config: &Config,
-    tokens: Option<&TokenService>,
+    credentials: &Credentials,
 ) -> Response {
     match route.target {
         Target::Forward(context) => {
             crate::forward::forward(context, route, incoming, body, identity, correlation).await
         }
-        Target::DevToken => {
-            crate::dev_token::issue(config.dev_auth, tokens, &body, SystemClock.now_unix_s())
-        }
+        Target::DevToken => crate::dev_token::issue(
+            config.auth.dev_auth,
+            credentials,
+            &body,
+            SystemClock.now_unix_s(),
+        ),
         Target::Health => cinema_http::json(200, &serde_json::json!({"status": "ok"})),
         Target::Relay => match identity {
             Some(admin) => crate::relay::fan_out(admin, correlation).await,
@@ -152,6 +160,14 @@ async fn dispatch(
         Target::Drain => match identity {
             Some(admin) => crate::drain::fan_out(admin, correlation).await,
             None => errors::internal("drain admitted without an identity"),
+        },
+        Target::DeadLetters => match identity {
+            Some(admin) => crate::dead_letters::list(admin, correlation).await,
+            None => errors::internal("dead letters admitted without an identity"),
+        },
+        Target::DeadLetterRetry => match identity {
+            Some(admin) => crate::dead_letters::retry(&incoming.path, admin, correlation).await,
+            None => errors::internal("dead-letter retry admitted without an identity"),
         },
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! - [`http`]: the request pipeline; [`errors`]: every error response, in one place;
 //! - [`forward`]: the call to a private context and the copy of its answer;
-//! - [`dev_token`], [`relay`], [`drain`]: the endpoints the gateway serves itself
+//! - [`dev_token`], [`relay`], [`drain`], [`dead_letters`]: the endpoints the gateway serves itself
 //!   ([`admin_call`]: their calls to the contexts);
 //! - [`counters`]: the rate-limit counters on `wasi:keyvalue` (store `gateway`);
 //! - [`config`]: Spin variables; [`access_log`]: the per-request log line.
@@ -17,6 +17,7 @@ mod access_log;
 mod admin_call;
 mod config;
 mod counters;
+mod dead_letters;
 mod dev_token;
 mod drain;
 mod errors;

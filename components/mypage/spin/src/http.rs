@@ -1,7 +1,7 @@
 //! `GET /my/reservations` (the gateway has stripped `/api` and set `x-customer-id`), and
 //! `POST /admin/events/drain` (admin, only with `http_drain=true`).
 
-use cinema_eventing::drain_endpoint;
+use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext};
 use mypage_core::queries::{ListError, MyReservations};
 use spin_sdk::http::{Method, Request, Response};
@@ -23,6 +23,9 @@ pub fn handle(req: &Request) -> Response {
 fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     if req.path() == drain_endpoint::PATH {
         return drain_endpoint::serve(crate::CONTEXT, req.method(), ctx, crate::events::drain);
+    }
+    if let Some(rest) = req.path().strip_prefix(dead_letters::PATH) {
+        return dead_letters::serve(crate::CONTEXT, req.method(), rest, ctx);
     }
     if req.path() != PATH {
         return Err(ApiError::not_found("no such endpoint"));

@@ -1,5 +1,11 @@
-//! The events side (component `notification-events`, consumer group `notification`): every
-//! booking status change becomes one notification; then every due delivery is attempted.
+//! The events side. `notification-events` (the shared doorbell, consumer group `notification`)
+//! turns every booking status change into one notification and rings the delivery bell;
+//! `notification-delivery` (the bell, on a Redis address of its own) makes the chat calls.
+//!
+//! Spin runs the messages of one Redis address one at a time for every component subscribed
+//! there, so a chat call made on the doorbell would hold up every other context's consumer (a
+//! hung endpoint would delay CONFIRMED for everyone). On its own address the delivery side only
+//! holds itself up.
 
 use std::time::Duration;
 
@@ -11,7 +17,7 @@ use notification_core::deliver::DeliverPending;
 use notification_core::delivery::RetryPolicy;
 use notification_core::model::{ScreeningInfo, StatusChange};
 use notification_core::notification::ChannelKind;
-use notification_core::ports::{ChatChannel, Clock, StoreError};
+use notification_core::ports::{ChatChannel, Clock, PendingDeliveries, StoreError};
 use notification_core::record::{RecordError, RecordStatusChange, Recorded, remember_screening};
 
 use crate::CONTEXT;
@@ -21,6 +27,8 @@ use crate::store::{Kv, STORE};
 /// Attempts per wake-up and the time after which a pass starts no new attempt.
 const DELIVERIES_PER_WAKE_UP: usize = 100;
 const DELIVERY_TIME_BUDGET: Duration = Duration::from_secs(10);
+/// The channel `notification-delivery` listens on (through its own Redis address).
+pub const DELIVERY_BELL: &str = "cinema.deliveries";
 
 struct SystemClock;
 
@@ -50,23 +58,55 @@ cinema_events::payload_set!(
     PaymentRefunded,
 );
 
-/// Drains the group, then attempts every due delivery. Called by the Redis doorbell and by
-/// `POST /admin/events/drain`.
+/// The doorbell (`notification-events`): drains the group, then rings the delivery bell when
+/// deliveries are waiting. No chat call is made here.
+///
+/// # Errors
+/// Redis or the store unreachable: unhandled entries stay pending for a later wake-up.
+pub fn on_doorbell() -> anyhow::Result<()> {
+    let config = Config::load();
+    let kv = Kv::open()?;
+    drain_into(&config, &kv)?;
+    if !PendingDeliveries::ids(&kv)?.is_empty() {
+        spin_sdk::redis::Connection::open(&config.redis_address)?
+            .publish(DELIVERY_BELL, b"deliver".as_ref())?;
+    }
+    Ok(())
+}
+
+/// The delivery bell (`notification-delivery`): attempts every due delivery.
+///
+/// # Errors
+/// The store unreachable.
+pub fn on_delivery_bell() -> anyhow::Result<()> {
+    let config = Config::load();
+    deliver(&Kv::open()?, config.channel().as_ref())?;
+    Ok(())
+}
+
+/// `POST /admin/events/drain` (platforms without the Redis trigger): drains the group, then
+/// delivers in the same call — there is no bell to hand the deliveries to.
 ///
 /// # Errors
 /// Redis or the store unreachable: unhandled entries stay pending for a later wake-up.
 pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let kv = Kv::open()?;
-    let inbox = KvInbox::open(STORE)?;
-    let channel = config.channel();
-    let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
-        CONTEXT,
-        |event| handle(&kv, &inbox, channel.kind(), event),
-        || inbox.flush().map_err(HandleError::from),
-    )?;
-    deliver(&kv, channel.as_ref())?;
+    let report = drain_into(&config, &kv)?;
+    deliver(&kv, config.channel().as_ref())?;
     Ok(report)
+}
+
+fn drain_into(config: &Config, kv: &Kv) -> anyhow::Result<DrainReport> {
+    let inbox = KvInbox::open(STORE)?;
+    let kind = config.channel_kind();
+    Ok(
+        Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
+            CONTEXT,
+            |event| handle(kv, &inbox, kind, event),
+            || inbox.flush().map_err(HandleError::from),
+        )?,
+    )
 }
 
 fn handle(

@@ -5,7 +5,7 @@
 //! - `POST /admin/events/drain` (admin, only with `http_drain=true`) → the events side's drain.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use cinema_eventing::drain_endpoint;
+use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext, json};
 use notification_core::model::NotificationId;
 use notification_core::notification::Notification;
@@ -29,6 +29,9 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
         (["notifications", id], Method::Get) => one(ctx, id),
         (["admin", "events", "drain"], method) => {
             drain_endpoint::serve(CONTEXT, method, ctx, crate::events::drain)
+        }
+        (["admin", "events", "dead-letters", rest @ ..], method) => {
+            dead_letters::serve(CONTEXT, method, &rest.join("/"), ctx)
         }
         (["my", "notifications"] | ["notifications", _], _) => Err(ApiError::new(
             405,

@@ -2,8 +2,10 @@
 //! `notification-core`.
 //!
 //! - `notification-events` (Redis doorbell on `cinema.events`, consumer group `notification`):
-//!   [`events`] records one notification per (reservation, status), then delivers what is due
-//!   through the configured [`channels`] (KakaoTalk-style HTTP endpoint, or the log).
+//!   [`events`] records one notification per (reservation, status) and rings the delivery bell.
+//! - `notification-delivery` (Redis, `cinema.deliveries` on an address of its own, variable
+//!   `delivery_bell = "true"`): delivers what is due through the configured [`channels`]
+//!   (KakaoTalk-style HTTP endpoint, or the log).
 //! - `notification` (HTTP, private): [`http`] serves `GET /my/notifications` (read-only), and
 //!   `POST /admin/events/drain` (off unless `http_drain=true`): the events side's drain, for
 //!   platforms without the Redis trigger — then, and only then, this side writes the store.
@@ -26,8 +28,12 @@ mod entry {
     }
 
     #[spin_sdk::redis_component]
-    fn on_doorbell(_message: bytes::Bytes) -> anyhow::Result<()> {
-        crate::events::drain()?;
-        Ok(())
+    fn on_message(_message: bytes::Bytes) -> anyhow::Result<()> {
+        // The two Redis components share this wasm; the manifest tells them apart.
+        if cinema_http::variable_or("delivery_bell", "false") == "true" {
+            crate::events::on_delivery_bell()
+        } else {
+            crate::events::on_doorbell()
+        }
     }
 }

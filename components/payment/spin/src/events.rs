@@ -44,6 +44,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
         .drain::<Consumed, _>(CONTEXT, |event| handle(&conn, event))?;
     // Also publishes rows an earlier relay could not (Redis was down), whoever wrote them.
     outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "payment-events");
+    outbox::verify_now_and_then(&conn, &config.redis_address, CONTEXT);
     Ok(report)
 }
 

@@ -58,12 +58,16 @@ pub fn abandon(
     }
 }
 
+/// How long after it started a request is certainly gone (twice the payment deadline plus a
+/// margin): its pending attempt is abandoned by the sweep, its idempotency key may be taken over.
+pub fn stale_after(payment_timeout_ms: u64) -> chrono::Duration {
+    chrono::Duration::milliseconds(i64::try_from(payment_timeout_ms).unwrap_or(3000) * 2 + 10_000)
+}
+
 /// Abandons attempts whose instance died mid-call (still pending well after the payment deadline).
 pub fn sweep(conn: &Connection, redis_address: &str, payment_timeout_ms: u64) {
-    let grace = chrono::Duration::milliseconds(
-        i64::try_from(payment_timeout_ms).unwrap_or(3000) * 2 + 10_000,
-    );
-    let cutoff = (cinema_http::now() - grace).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let cutoff = (cinema_http::now() - stale_after(payment_timeout_ms))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     match store::stale_attempts(conn, &cutoff) {
         Ok(ids) => {
             for id in ids {

@@ -43,6 +43,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
         },
     )?;
     crate::abandon::sweep(&conn, &config.redis_address, config.payment_timeout_ms);
+    outbox::verify_now_and_then(&conn, &config.redis_address, CONTEXT);
     Ok(report)
 }
 

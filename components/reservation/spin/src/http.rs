@@ -1,7 +1,7 @@
 //! The private HTTP API (reached through the gateway, which strips `/api` and sets identity
 //! headers). Errors are mapped to the API's JSON errors here and in `place.rs` only.
 
-use cinema_eventing::{drain_endpoint, outbox, sql};
+use cinema_eventing::{dead_letters, drain_endpoint, outbox, sql};
 use cinema_http::{ApiError, RequestContext, json};
 use reservation_core::{CancelError, CustomerId, Reservation};
 use serde_json::json as j;
@@ -22,6 +22,9 @@ pub fn handle(req: Request) -> Response {
         (Method::Post, ["admin", "events", "relay"]) => relay(&ctx),
         (method, ["admin", "events", "drain"]) => {
             drain_endpoint::serve(CONTEXT, method, &ctx, crate::events::drain)
+        }
+        (method, ["admin", "events", "dead-letters", rest @ ..]) => {
+            dead_letters::serve(CONTEXT, method, &rest.join("/"), &ctx)
         }
         (_, ["reservations"] | ["reservations", _] | ["admin", "events", "relay"]) => Err(
             ApiError::new(405, "method_not_allowed", "this method is not allowed here"),

@@ -13,7 +13,7 @@ use reservation_core::{CustomerId, PlaceError, Reservation, ReservationId};
 use serde::Deserialize;
 use spin_sdk::http::{Request, Response};
 
-use crate::abandon::abandon;
+use crate::abandon::{abandon, stale_after};
 use crate::breaker_store::Breaker;
 use crate::config::Config;
 use crate::http::{unexpected, view};
@@ -78,7 +78,7 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
 
     // The reservation id is fixed before paying: it is payment's idempotency key, so a retried or
     // concurrent duplicate request (same Idempotency-Key) is charged once.
-    let mut reservation_id = cinema_http::new_id();
+    let reservation_id = cinema_http::new_id();
     if let Some(key) = &key {
         let fingerprint = Fingerprint {
             screening_id: body.screening_id.clone(),
@@ -117,14 +117,31 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
                 if let Some(r) = store::reservation(&conn, &existing).map_err(unexpected)? {
                     return Ok(accepted(&existing, view(&r).to_string()));
                 }
-                // The first request is still paying: continue under its id (payment is idempotent).
-                reservation_id = existing;
+                // The first request is still at work (or died without a trace long ago: then
+                // this one takes the key over under its own id). Never continue under the
+                // first's id: its attempt may be abandoned while this one is approved.
+                let cutoff = cinema_http::now() - stale_after(config.payment_timeout_ms);
+                let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                let taken_over = store::take_over_stale_key(
+                    &conn,
+                    customer.as_str(),
+                    key,
+                    &existing,
+                    &reservation_id,
+                    &cutoff,
+                )
+                .map_err(unexpected)?;
+                if !taken_over {
+                    return Err(in_progress(config.payment_timeout_ms));
+                }
             }
         }
     }
+    // Only the key row this request claimed (under its own reservation id) is ever released.
+    let customer_id = customer.as_str().to_string();
     let forget_key = || {
         if let Some(key) = &key
-            && let Err(e) = store::release_key(&conn, customer.as_str(), key, &reservation_id)
+            && let Err(e) = store::release_key(&conn, &customer_id, key, &reservation_id)
         {
             cinema_http::log(
                 CONTEXT,
@@ -225,24 +242,34 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
         payment_id,
         now,
     );
-    let stored = sql::transaction(&conn, |c| -> Result<Reservation, cinema_eventing::Error> {
-        if !store::insert(c, &reservation)? {
-            // A concurrent duplicate (same key) stored it first: answer with that one.
-            return store::reservation(c, reservation.id.as_str())?
-                .ok_or_else(|| cinema_eventing::Error::Other("reservation vanished".into()));
-        }
-        store::attempt_placed(c, reservation.id.as_str())?;
-        if let Some(key) = &key {
-            let reply = view(&reservation).to_string();
-            store::remember_response(c, reservation.customer_id.as_str(), key, &reply)?;
-        }
-        let meta = Meta::new(&ctx.correlation_id)
-            .reservation(reservation.id.as_str(), Some(reservation.version));
-        outbox::append::<crate::Published>(c, &envelope(CONTEXT, &meta, event))?;
-        Ok(reservation.clone())
-    });
+    // `None`: a sweep abandoned this attempt meanwhile (its refund is under way): store nothing.
+    let stored = sql::transaction(
+        &conn,
+        |c| -> Result<Option<Reservation>, cinema_eventing::Error> {
+            if !store::attempt_placed(c, reservation.id.as_str())? {
+                return Ok(None);
+            }
+            if !store::insert(c, &reservation)? {
+                return Err(cinema_eventing::Error::Other(
+                    "reservation id already used".into(),
+                ));
+            }
+            if let Some(key) = &key {
+                let reply = view(&reservation).to_string();
+                store::remember_response(c, reservation.customer_id.as_str(), key, &reply)?;
+            }
+            let meta = Meta::new(&ctx.correlation_id)
+                .reservation(reservation.id.as_str(), Some(reservation.version));
+            outbox::append::<crate::Published>(c, &envelope(CONTEXT, &meta, event))?;
+            Ok(Some(reservation.clone()))
+        },
+    );
     let stored = match stored {
-        Ok(r) => r,
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            forget_key();
+            return Err(unavailable(1));
+        }
         Err(e) => {
             // Paid but not stored: give the money back.
             abandon(
@@ -261,6 +288,7 @@ pub fn handle(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
                     ("reservation_id", &reservation_id),
                 ],
             );
+            forget_key();
             return Err(unexpected(e));
         }
     };
@@ -286,6 +314,17 @@ fn forget_attempt(conn: &spin_sdk::sqlite3::Connection, reservation_id: &str) {
             &[],
         );
     }
+}
+
+/// 409 `request_in_progress`: the first request with this key is still being processed.
+fn in_progress(payment_timeout_ms: u64) -> ApiError {
+    let retry_after_s = payment_timeout_ms.div_ceil(1000).max(1);
+    ApiError::new(
+        409,
+        "request_in_progress",
+        "a request with this Idempotency-Key is still being processed; retry shortly for its answer",
+    )
+    .with_retry_after(retry_after_s)
 }
 
 fn unavailable(retry_after_s: u64) -> ApiError {

@@ -6,7 +6,9 @@ use cinema_eventing::{Error, inbox, outbox};
 use reservation_core::{Reservation, Screening};
 use spin_sdk::sqlite3::Connection;
 
-const SCHEMA_VERSION: i64 = 2;
+/// v3: the outbox keeps relayed rows until every consumer group has them (`stream_last`,
+/// `confirmed_at`, added by `outbox::ensure_schema`).
+const SCHEMA_VERSION: i64 = 3;
 
 /// Opens the database, creating the schema on first use (one `PRAGMA user_version` read after).
 ///
@@ -307,6 +309,44 @@ pub fn release_key(
     Ok(())
 }
 
+/// Takes over a key row left behind by a request that died before it stored a booking or
+/// released its key: no booking and no pending or placed payment attempt under the old id, and
+/// claimed before `cutoff`. The row then maps to `reservation_id`; `true` if it was taken over.
+/// A row a live request still owns is never touched.
+///
+/// # Errors
+/// The database's.
+pub fn take_over_stale_key(
+    conn: &Connection,
+    customer_id: &str,
+    key: &str,
+    stale_reservation_id: &str,
+    reservation_id: &str,
+    cutoff: &str,
+) -> Result<bool, Error> {
+    let changed = exec(
+        conn,
+        "UPDATE idempotency_keys SET reservation_id = ?, created_at = ?
+         WHERE customer_id = ? AND key = ? AND reservation_id = ? AND response IS NULL
+           AND created_at < ?
+           AND NOT EXISTS (SELECT 1 FROM reservations WHERE reservation_id = ?)
+           AND NOT EXISTS (SELECT 1 FROM payment_attempts WHERE reservation_id = ?
+                           AND state IN ('PENDING', 'PLACED'))
+         RETURNING key",
+        &[
+            text(reservation_id),
+            text(cinema_http::now_rfc3339()),
+            text(customer_id),
+            text(key),
+            text(stale_reservation_id),
+            text(cutoff),
+            text(stale_reservation_id),
+            text(stale_reservation_id),
+        ],
+    )?;
+    Ok(changed.rows().next().is_some())
+}
+
 /// Remembers the accepted reply for a key (inside the transaction that stores the booking).
 ///
 /// # Errors
@@ -360,17 +400,20 @@ pub fn forget_attempt(conn: &Connection, reservation_id: &str) -> Result<(), Err
     Ok(())
 }
 
-/// The booking was stored: the charge belongs to it.
+/// The booking is being stored: the charge belongs to it. `false` when the attempt is no
+/// longer pending (abandoned by a sweep: its refund is under way), so the booking must not be
+/// stored.
 ///
 /// # Errors
 /// The database's.
-pub fn attempt_placed(conn: &Connection, reservation_id: &str) -> Result<(), Error> {
-    exec(
+pub fn attempt_placed(conn: &Connection, reservation_id: &str) -> Result<bool, Error> {
+    let changed = exec(
         conn,
-        "UPDATE payment_attempts SET state = 'PLACED' WHERE reservation_id = ?",
+        "UPDATE payment_attempts SET state = 'PLACED' WHERE reservation_id = ? AND state = 'PENDING'
+         RETURNING reservation_id",
         &[text(reservation_id)],
     )?;
-    Ok(())
+    Ok(changed.rows().next().is_some())
 }
 
 /// Marks a pending attempt abandoned; `true` if it was pending (the caller then publishes

@@ -61,6 +61,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
             &[],
         );
     }
+    outbox::verify_now_and_then(&conn, &config.redis_address, CONTEXT);
     Ok(report)
 }
 

@@ -3,11 +3,11 @@
 //! `Authorization: Bearer <kakao_token>`. A 2xx answer means delivered.
 //!
 //! Written on `wasi:http/outgoing-handler` directly rather than `spin_sdk::http::send`, because
-//! only the raw interface takes request options: connect and first-byte timeouts keep a hung
-//! endpoint from holding the events consumer (the Redis trigger handles one message at a time).
-//! Everything here is blocking, which suits the synchronous Redis handler.
+//! the call needs one overall deadline (`kakao_timeout_ms`, from connect to the answer's last
+//! byte): every wait races a monotonic-clock pollable, and on timeout the request future is
+//! dropped, which aborts the call. Everything here is blocking, which suits the Redis handler.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cinema_http::{Level, log};
 use notification_core::notification::ChannelKind;
@@ -17,25 +17,28 @@ use spin_sdk::wit::wasi::http0_2_0::types::{
     ErrorCode, Fields, IncomingResponse, Method, OutgoingBody, OutgoingRequest, RequestOptions,
     Scheme,
 };
+use wasi::clocks::monotonic_clock;
+use wasi::io::poll::{self, Pollable};
+use wasi::io::streams::StreamError;
 
 use crate::CONTEXT;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(5);
-const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of an error answer's body goes into the delivery log.
 const ERROR_BODY_CHARS: usize = 200;
 
 pub struct Kakao {
     endpoint: String,
     token: String,
+    /// The whole call, connect to last byte.
+    timeout: Duration,
 }
 
 impl Kakao {
-    pub fn new(endpoint: &str, token: &str) -> Self {
+    pub fn new(endpoint: &str, token: &str, timeout: Duration) -> Self {
         Self {
             endpoint: endpoint.to_string(),
             token: token.to_string(),
+            timeout,
         }
     }
 }
@@ -54,11 +57,13 @@ impl ChatChannel for Kakao {
             "status": message.status,
         })
         .to_string();
+        let deadline = Instant::now() + self.timeout;
         let (status, answer) = post(
             &self.endpoint,
             &self.token,
             message.correlation_id,
             body.as_bytes(),
+            deadline,
         )?;
         if (200..300).contains(&status) {
             Ok(())
@@ -91,6 +96,7 @@ fn post(
     token: &str,
     correlation_id: &str,
     body: &[u8],
+    deadline: Instant,
 ) -> Result<(u16, String), DeliveryError> {
     let uri: http::Uri = endpoint
         .parse()
@@ -139,11 +145,13 @@ fn post(
         .map_err(|e| fail("path", e))?;
 
     let outgoing_body = request.body().map_err(|e| fail("request body", e))?;
-    let future = outgoing_handler::handle(request, Some(request_options())).map_err(describe)?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let future =
+        outgoing_handler::handle(request, Some(request_options(left))).map_err(describe)?;
     let written = write_body(outgoing_body, body);
     // Wait for the answer even if writing failed: a refused request (host not allowed, connection
     // refused) closes the body stream, and the answer says why.
-    future.subscribe().block();
+    wait(&future.subscribe(), deadline)?;
     let response = match future.get() {
         Some(Ok(Ok(response))) => response,
         Some(Ok(Err(code))) => return Err(describe(code)),
@@ -151,7 +159,24 @@ fn post(
     };
     written?;
     let status = response.status();
-    Ok((status, read_start(response)))
+    if (200..300).contains(&status) {
+        // Delivered: the answer's body says nothing more (and a slow one must not undo that).
+        return Ok((status, String::new()));
+    }
+    Ok((status, read_start(response, deadline)))
+}
+
+/// Blocks until `pollable` is ready; an error once the call's deadline has passed.
+fn wait(pollable: &Pollable, deadline: Instant) -> Result<(), DeliveryError> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let timer = monotonic_clock::subscribe_duration(nanos(left));
+    if poll::poll(&[pollable, &timer]).contains(&0) {
+        Ok(())
+    } else {
+        Err(DeliveryError(
+            "the endpoint did not answer within kakao_timeout_ms".into(),
+        ))
+    }
 }
 
 fn write_body(outgoing_body: OutgoingBody, body: &[u8]) -> Result<(), DeliveryError> {
@@ -169,42 +194,47 @@ fn write_body(outgoing_body: OutgoingBody, body: &[u8]) -> Result<(), DeliveryEr
     OutgoingBody::finish(outgoing_body, None).map_err(describe)
 }
 
-fn request_options() -> RequestOptions {
+/// The host's own timeouts, none longer than what is left of the deadline (the deadline above
+/// bounds the call either way; these let the host give up on its side too).
+fn request_options(left: Duration) -> RequestOptions {
     let options = RequestOptions::new();
     // A setter fails only when the host does not support that timeout; it then keeps its own.
     // `|` (not `||`) so every setter runs.
-    if options
-        .set_connect_timeout(Some(nanos(CONNECT_TIMEOUT)))
-        .is_err()
+    if options.set_connect_timeout(Some(nanos(left))).is_err()
+        | options.set_first_byte_timeout(Some(nanos(left))).is_err()
         | options
-            .set_first_byte_timeout(Some(nanos(FIRST_BYTE_TIMEOUT)))
-            .is_err()
-        | options
-            .set_between_bytes_timeout(Some(nanos(BETWEEN_BYTES_TIMEOUT)))
+            .set_between_bytes_timeout(Some(nanos(left)))
             .is_err()
     {
         log(
             CONTEXT,
-            Level::Warn,
-            "the host ignores some outbound HTTP timeouts",
+            Level::Info,
+            "the host keeps its own outbound HTTP timeouts; kakao_timeout_ms still bounds the call",
             &[],
         );
     }
     options
 }
 
-/// Up to a few hundred bytes of the answer (for the delivery log); the rest is dropped.
-fn read_start(response: IncomingResponse) -> String {
+/// Up to a few hundred bytes of an error answer (for the delivery log), as much as arrives
+/// before the deadline; the rest is dropped.
+fn read_start(response: IncomingResponse, deadline: Instant) -> String {
     let Ok(body) = response.consume() else {
         return String::new();
     };
+    let Ok(stream) = body.stream() else {
+        return String::new();
+    };
     let mut bytes = Vec::new();
-    if let Ok(stream) = body.stream() {
-        while bytes.len() < ERROR_BODY_CHARS * 4 {
-            match stream.blocking_read(1024) {
-                Ok(chunk) if !chunk.is_empty() => bytes.extend_from_slice(&chunk),
-                _ => break,
+    while bytes.len() < ERROR_BODY_CHARS * 4 {
+        match stream.read(1024) {
+            Ok(chunk) if chunk.is_empty() => {
+                if wait(&stream.subscribe(), deadline).is_err() {
+                    break;
+                }
             }
+            Ok(chunk) => bytes.extend_from_slice(&chunk),
+            Err(StreamError::Closed | StreamError::LastOperationFailed(_)) => break,
         }
     }
     String::from_utf8_lossy(&bytes).into_owned()

@@ -15,7 +15,7 @@ mod relay;
 mod simulator;
 mod views;
 
-use cinema_eventing::drain_endpoint;
+use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -47,6 +47,9 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
         },
         ["admin", "events", "drain"] => {
             drain_endpoint::serve(crate::CONTEXT, method, ctx, crate::events::drain)
+        }
+        ["admin", "events", "dead-letters", rest @ ..] => {
+            dead_letters::serve(crate::CONTEXT, method, &rest.join("/"), ctx)
         }
         _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
     }

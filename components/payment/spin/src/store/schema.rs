@@ -5,7 +5,8 @@ use cinema_eventing::sql::{exec, transaction};
 use cinema_eventing::{Error, inbox, outbox};
 use spin_sdk::sqlite3::Connection;
 
-const VERSION: i64 = 2;
+/// 3: the outbox's `stream_last` / `confirmed_at` (added by `outbox::ensure_schema`).
+const VERSION: i64 = 3;
 
 const TABLES: &[&str] = &[
     // One row per approved charge: a reservation is charged at most once (UNIQUE), so two

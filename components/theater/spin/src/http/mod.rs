@@ -15,7 +15,7 @@ mod movies;
 mod relay;
 mod seats;
 
-use cinema_eventing::drain_endpoint;
+use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::sqlite3::Connection;
@@ -57,6 +57,9 @@ pub fn handle(req: &Request) -> Response {
         },
         ["admin", "events", "drain"] => {
             drain_endpoint::serve(crate::CONTEXT, method, &ctx, crate::events::drain)
+        }
+        ["admin", "events", "dead-letters", rest @ ..] => {
+            dead_letters::serve(crate::CONTEXT, method, &rest.join("/"), &ctx)
         }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     };

@@ -15,7 +15,8 @@ pub use repos::SqliteTheater;
 
 const DATABASE: &str = "theater";
 /// Bump when adding a migration step below.
-const SCHEMA_VERSION: i64 = 1;
+/// v2: the outbox's `stream_last` / `confirmed_at` (added by `outbox::ensure_schema`).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS halls (
