@@ -180,9 +180,6 @@ fn runtime_config(state: &Path, redis_url: &str) -> String {
             state.join(format!("{label}.db"))
         ));
     }
-    text.push_str(&format!(
-        "[key_value_store.gateway]\ntype = \"redis\"\nurl = \"{redis_url}/1\"\n\n"
-    ));
     for label in ["reservation", "catalog", "mypage", "notification"] {
         text.push_str(&format!(
             "[key_value_store.{label}]\ntype = \"spin\"\npath = {:?}\n\n",

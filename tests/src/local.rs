@@ -304,9 +304,6 @@ fn runtime_config(state: &Path, redis_url: &str, kv_on_redis: bool) -> String {
         ));
     }
     // Redis-backed stores keep keys as they are: one database number per label.
-    text.push_str(&format!(
-        "[key_value_store.gateway]\ntype = \"redis\"\nurl = \"{redis_url}/1\"\n\n"
-    ));
     for (db, label) in ["reservation", "catalog", "mypage", "notification"]
         .into_iter()
         .enumerate()

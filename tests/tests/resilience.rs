@@ -609,3 +609,102 @@ fn an_event_whose_handler_keeps_failing_is_dead_lettered_listed_and_replayed() {
         left.body
     );
 }
+
+/// Counts rows of a SQLite file (of this app's state dir) matching `sql`'s `COUNT(*)`.
+fn count_rows(db: &std::path::Path, sql: &str) -> i64 {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys\nprint(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])",
+        ])
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// Bounded growth: with `retention_days=0` the relay tick prunes relayed outbox rows every
+/// consumer group confirmed, inbox entries, idempotency keys and settled payment attempts; the
+/// key-value inboxes are pruned by their consumers; rate-limit counters carry a time-to-live.
+#[test]
+fn the_relay_tick_prunes_what_is_only_kept_for_redelivery_and_counters_expire() {
+    let app = TestApp::start_with(Options::default().variable("retention_days", 0));
+    let Some(state) = state_dir(&app) else {
+        app.skip_unless_local("to read the stores' files");
+        return;
+    };
+    let (_, screening) = app.bookable_screening();
+    let alice = app.customer("alice");
+    let admin = app.admin();
+    let id = app
+        .book(&alice, &screening, &["D5"], "tok_visa", Some("prune-me"))
+        .reservation_id();
+    app.wait_status(&alice, &id, "CONFIRMED", Some("APPROVED"));
+    app.settle();
+    let reservation_db = state.join("reservation.db");
+    assert!(count_rows(&reservation_db, "SELECT COUNT(*) FROM outbox") > 0);
+    assert!(count_rows(&reservation_db, "SELECT COUNT(*) FROM idempotency_keys") > 0);
+    assert!(count_rows(&reservation_db, "SELECT COUNT(*) FROM inbox") > 0);
+
+    // The tick confirms what every group has handled, then prunes it.
+    eventually(ASYNC, "the reservation side's rows to be pruned", || {
+        let r = app.relay_events(&admin);
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let left = count_rows(&reservation_db, "SELECT COUNT(*) FROM outbox")
+            + count_rows(&reservation_db, "SELECT COUNT(*) FROM inbox")
+            + count_rows(&reservation_db, "SELECT COUNT(*) FROM idempotency_keys")
+            + count_rows(&reservation_db, "SELECT COUNT(*) FROM payment_attempts");
+        (left == 0).then_some(())
+    });
+    for db in ["theater.db", "payment.db"] {
+        let db = state.join(db);
+        assert_eq!(count_rows(&db, "SELECT COUNT(*) FROM outbox"), 0, "{db:?}");
+        assert_eq!(count_rows(&db, "SELECT COUNT(*) FROM inbox"), 0, "{db:?}");
+    }
+    // The booking itself stays; a key used again after the retention is a new request.
+    assert_eq!(app.reservation(&alice, &id).body["status"], "CONFIRMED");
+    // Key-value inboxes: pruned on the consumers' wake-ups (the first one does it at once).
+    let kv_inboxes = |file: &str| {
+        count_rows(
+            &state.join(file),
+            "SELECT COUNT(*) FROM spin_key_value WHERE key LIKE 'inbox:%'",
+        )
+    };
+    // Their hourly pass already ran on the first wake-up; make it due again, then ring.
+    let files = ["catalog-kv.db", "mypage-kv.db", "notification-kv.db"];
+    assert!(files.iter().any(|f| kv_inboxes(f) > 0));
+    for context in ["catalog", "mypage", "notification"] {
+        app.redis_cli(&["DEL", &format!("cinema:inbox:pruned:{context}")]);
+    }
+    eventually(ASYNC, "the key-value inboxes to be pruned", || {
+        app.relay_events(&admin);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        files.iter().all(|f| kv_inboxes(f) == 0).then_some(())
+    });
+
+    // Rate-limit counters expire by themselves.
+    let keys = app
+        .redis_cli(&["--scan", "--pattern", "rl:*"])
+        .expect("local Redis");
+    let keys: Vec<&str> = keys.lines().filter(|k| !k.is_empty()).collect();
+    assert!(!keys.is_empty(), "the gateway counted requests");
+    for key in keys {
+        let ttl: i64 = app
+            .redis_cli(&["PTTL", key])
+            .expect("local Redis")
+            .trim()
+            .parse()
+            .expect("a TTL");
+        // -2: already gone; otherwise at most the window and one more second.
+        assert!(ttl == -2 || (0..=2000).contains(&ttl), "{key}: PTTL {ttl}");
+    }
+}

@@ -103,3 +103,95 @@ impl KvInbox {
         Ok(())
     }
 }
+
+/// How often a key-value consumer prunes its inbox ([`KvInbox::prune_now_and_then`]).
+pub const KV_PRUNE_EVERY_MS: i64 = 3_600_000;
+/// Inbox keys deleted per pass.
+const KV_PRUNE_BATCH: usize = 1000;
+
+impl KvInbox {
+    /// At most once per [`KV_PRUNE_EVERY_MS`] per context (a Redis flag), deletes up to a batch of
+    /// inbox entries older than `retention_days`. Event ids are UUIDv7, so an entry's age is in
+    /// its key: nothing is read but the key list. Runs on a consumer's wake-up, never on a
+    /// request; problems are logged.
+    pub fn prune_now_and_then(&self, redis_address: &str, context: &str) {
+        if !crate::due(
+            redis_address,
+            &format!("cinema:inbox:pruned:{context}"),
+            KV_PRUNE_EVERY_MS,
+        ) {
+            return;
+        }
+        let days = crate::retention::days();
+        let cutoff_ms = cinema_http::now().timestamp_millis() - days * 86_400_000;
+        match self.prune_before(cutoff_ms) {
+            Ok(0) => {}
+            Ok(n) => cinema_http::log(
+                context,
+                cinema_http::Level::Info,
+                &format!("pruned {n} inbox entries older than {days} days"),
+                &[],
+            ),
+            Err(e) => cinema_http::log(
+                context,
+                cinema_http::Level::Warn,
+                &format!("inbox pruning deferred: {e}"),
+                &[],
+            ),
+        }
+    }
+
+    fn prune_before(&self, cutoff_ms: i64) -> Result<usize, Error> {
+        let mut old = Vec::new();
+        let mut cursor: Option<String> = None;
+        while old.len() < KV_PRUNE_BATCH {
+            let page = self
+                .bucket
+                .list_keys(cursor.as_deref())
+                .map_err(|e| Error::KeyValue(format!("list keys: {e:?}")))?;
+            old.extend(
+                page.keys
+                    .into_iter()
+                    .filter(|k| {
+                        k.strip_prefix("inbox:")
+                            .and_then(uuid_v7_millis)
+                            .is_some_and(|ms| ms < cutoff_ms)
+                    })
+                    .take(KV_PRUNE_BATCH - old.len()),
+            );
+            match page.cursor {
+                Some(next) if cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
+                _ => break,
+            }
+        }
+        if !old.is_empty() {
+            batch::delete_many(&self.bucket, &old)
+                .map_err(|e| Error::KeyValue(format!("delete-many: {e:?}")))?;
+        }
+        Ok(old.len())
+    }
+}
+
+/// The creation time (Unix ms) of a UUIDv7 in its text form; `None` for anything else.
+fn uuid_v7_millis(id: &str) -> Option<i64> {
+    let hex: String = id.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || hex.as_bytes()[12] != b'7' {
+        return None;
+    }
+    i64::from_str_radix(&hex[..12], 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uuid_v7_millis;
+
+    #[test]
+    fn the_time_of_a_v7_event_id_is_read_from_the_id() {
+        assert_eq!(
+            uuid_v7_millis("01a24252-8e56-7025-982c-e0fac5445bdb"),
+            Some(0x01a2_4252_8e56)
+        );
+        assert_eq!(uuid_v7_millis("01a24252-8e56-4025-982c-e0fac5445bdb"), None);
+        assert_eq!(uuid_v7_millis("not-an-id"), None);
+    }
+}

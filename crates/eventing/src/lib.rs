@@ -26,6 +26,7 @@ pub mod drain_endpoint;
 pub mod inbox;
 pub mod kv;
 pub mod outbox;
+pub mod retention;
 pub mod sql;
 
 use cinema_events::{Envelope, EventData, SCHEMA_VERSION};
@@ -42,6 +43,28 @@ pub const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
 /// The event stream's Redis (`redis_address`).
 pub fn redis_address() -> String {
     cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS)
+}
+
+/// Whether a periodic job is due: sets the Redis flag `key` for `every_ms` unless it is set
+/// (another wake-up did the job recently). `false` when Redis is unreachable.
+pub fn due(redis_address: &str, key: &str, every_ms: i64) -> bool {
+    let set = spin_sdk::redis::Connection::open(redis_address).and_then(|redis| {
+        redis.execute(
+            "SET",
+            &[
+                bin(key),
+                bin("1"),
+                bin("NX"),
+                bin("PX"),
+                spin_sdk::redis::RedisParameter::Int64(every_ms),
+            ],
+        )
+    });
+    // `SET … NX` answers OK when it set the flag, nil when it was set already.
+    matches!(
+        set.as_deref(),
+        Ok([spin_sdk::redis::RedisResult::Status(_), ..])
+    )
 }
 
 /// Where events no consumer could process are parked ([`dead_letters`]).

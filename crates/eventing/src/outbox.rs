@@ -83,11 +83,34 @@ pub fn append<P: PayloadSet>(conn: &Connection, event: &Envelope) -> Result<(), 
     Ok(())
 }
 
-/// The answer of an operator's `POST /admin/outbox/relay`: rows sent now, rows still waiting.
+/// The answer of an operator's `POST /admin/events/relay`: rows sent now, rows still waiting,
+/// old rows pruned.
 #[derive(Debug, serde::Serialize)]
 pub struct RelayAnswer {
     pub relayed: usize,
     pub pending: i64,
+    pub pruned: usize,
+}
+
+/// The operator's relay tick on one publishing context (`POST /admin/events/relay`, once a
+/// minute in a cluster): [`relay_all_and_ring`], then [`crate::retention::prune`] with the
+/// context's own rules besides the common ones.
+///
+/// # Errors
+/// As [`relay_all_and_ring`]; the database's.
+pub fn tick(
+    conn: &Connection,
+    redis_address: &str,
+    retention: &[crate::retention::Rule],
+) -> Result<RelayAnswer, Error> {
+    let relayed = relay_all_and_ring(conn, redis_address)?;
+    let cutoff = crate::retention::cutoff(crate::retention::days());
+    let pruned = crate::retention::prune(conn, &cutoff, retention)?;
+    Ok(RelayAnswer {
+        relayed,
+        pending: pending_count(conn)?,
+        pruned,
+    })
 }
 
 /// How many events are waiting to be relayed.
@@ -343,20 +366,11 @@ pub const VERIFY_EVERY_MS: i64 = 5_000;
 /// repaired by the traffic itself, without waiting for the operator's relay. Never fails the
 /// caller; problems are logged.
 pub fn verify_now_and_then(conn: &Connection, redis_address: &str, context: &str) {
-    let due = Redis::open(redis_address).and_then(|redis| {
-        redis.execute(
-            "SET",
-            &[
-                bin(&format!("cinema:outbox:verified:{context}")),
-                bin("1"),
-                bin("NX"),
-                bin("PX"),
-                RedisParameter::Int64(VERIFY_EVERY_MS),
-            ],
-        )
-    });
-    // `SET … NX` answers OK when it set the flag, nil when another wake-up did recently.
-    if !matches!(due.as_deref(), Ok([RedisResult::Status(_), ..])) {
+    if !crate::due(
+        redis_address,
+        &format!("cinema:outbox:verified:{context}"),
+        VERIFY_EVERY_MS,
+    ) {
         return;
     }
     match republish_lost(conn, redis_address) {

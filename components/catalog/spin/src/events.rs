@@ -84,5 +84,6 @@ pub fn drain() -> anyhow::Result<DrainReport> {
             &[],
         );
     }
+    inbox.prune_now_and_then(&redis_address);
     Ok(report)
 }

@@ -139,6 +139,11 @@ impl KvInbox {
             .map_err(StoreError::new)
     }
 
+    /// Prunes old entries now and then (see `cinema_eventing::inbox`).
+    pub fn prune_now_and_then(&self, redis_address: &str) {
+        self.0.prune_now_and_then(redis_address, crate::CONTEXT);
+    }
+
     /// # Errors
     /// The store's: the batch must not be acknowledged.
     pub fn flush(&self) -> Result<(), StoreError> {

@@ -6,7 +6,7 @@
 use crate::credentials::{CredentialProblem, Credentials};
 use crate::identity::{Identity, Role};
 use crate::ports::{Clock, CounterError, WindowCounters};
-use crate::rate_limit::{ClientAddress, Housekeeping, Limit, RateLimiter, Subject, Verdict};
+use crate::rate_limit::{ClientAddress, Limit, RateLimiter, Subject, Verdict};
 use crate::routes::{
     Access, Authorization, Method, Route, RouteMatch, authorize, match_route, strip_api_prefix,
 };
@@ -59,7 +59,6 @@ pub enum Rejection {
 pub enum Note {
     /// The limit could not be counted; the request was let through (fail open).
     LimiterUnavailable(CounterError),
-    Housekeeping(Housekeeping),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,15 +177,8 @@ impl<'a, C: Clock, W: WindowCounters> Gatekeeper<'a, C, W> {
         notes: &mut Vec<Note>,
     ) -> Result<(), Rejection> {
         match self.limiter.check(subject, limit, now) {
-            Ok(check) => {
-                notes.extend(check.housekeeping.map(Note::Housekeeping));
-                match check.verdict {
-                    Verdict::Allowed => Ok(()),
-                    Verdict::Limited { retry_after_s } => {
-                        Err(Rejection::RateLimited { retry_after_s })
-                    }
-                }
-            }
+            Ok(Verdict::Allowed) => Ok(()),
+            Ok(Verdict::Limited { retry_after_s }) => Err(Rejection::RateLimited { retry_after_s }),
             Err(e) => {
                 notes.push(Note::LimiterUnavailable(e));
                 Ok(())

@@ -11,23 +11,13 @@ pub trait Clock {
 #[error("rate-limit store: {0}")]
 pub struct CounterError(pub String);
 
-/// Counters shared by every gateway instance (a key-value store with atomic increment).
+/// Counters shared by every gateway instance (Redis: `INCR` + `EXPIRE`), which expire by
+/// themselves.
 pub trait WindowCounters {
-    /// Atomically adds one to `key` (absent = 0) and returns the new value.
+    /// Atomically adds one to `key` (absent = 0) and returns the new value; a key this creates
+    /// expires `ttl_s` seconds later.
     ///
     /// # Errors
     /// [`CounterError`] when the store is unavailable.
-    fn increment(&self, key: &str) -> Result<i64, CounterError>;
-
-    /// Every key in the store (the store holds rate-limit counters only).
-    ///
-    /// # Errors
-    /// [`CounterError`] when the store is unavailable.
-    fn keys(&self) -> Result<Vec<String>, CounterError>;
-
-    /// Deletes the keys (absent keys are fine).
-    ///
-    /// # Errors
-    /// [`CounterError`] when the store is unavailable.
-    fn delete(&self, keys: &[String]) -> Result<(), CounterError>;
+    fn increment(&self, key: &str, ttl_s: u32) -> Result<i64, CounterError>;
 }

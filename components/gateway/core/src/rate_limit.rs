@@ -2,28 +2,20 @@
 //!
 //! **Hot path: one atomic increment per enabled limit.** Each request increments
 //! `rl:{second}:{kind}:{client}`; the value is the client's count in that second, so there is no
-//! read-modify-write and no reset (a new second is a new key). `count == 1` tells, exactly and
-//! atomically, that this is the client's first request of the second.
+//! read-modify-write and no reset (a new second is a new key). The increment sets the key's
+//! time-to-live ([`COUNTER_TTL_S`]) when it creates it, so counters expire by themselves: nothing
+//! ever lists or sweeps the store.
 //!
-//! **Keys do not accumulate.** Window keys are dead one second after their window. A sweep lists
-//! the store and deletes, in one batch call, every key whose window is over; it runs at most once
-//! per [`SWEEP_PERIOD_S`]. The sweeper is elected off the hot path: only a request that opened a
-//! new window (`count == 1`) and whose key hashes into a 1-in-[`SWEEP_SAMPLING`] sample
-//! increments the period's election key `rl:{period start}:sweep`, and the one that gets `1`
-//! sweeps. Sampling by hash (rather than "the first request of second 0 of the period") means
-//! even traffic that always arrives at the same offset in the period (a 10-second poller) is
-//! eventually swept. So at any time the store holds roughly the client-seconds of the last
-//! period or two, never a growing history.
+//! **Clients:** a customer by id; an address by IPv4 address or IPv6 /64 (one subscriber's
+//! network: an IPv6 client that rotates through its prefix is still one client).
+
+use std::net::{IpAddr, Ipv6Addr};
 
 use crate::identity::CustomerId;
 use crate::ports::{CounterError, WindowCounters};
 
-/// Sweeps run at most once per this many seconds.
-pub const SWEEP_PERIOD_S: i64 = 10;
-/// One in this many window-opening requests takes part in the sweep election.
-pub const SWEEP_SAMPLING: u64 = 8;
-/// Upper bound on keys deleted by one sweep (the rest go next period).
-pub const SWEEP_MAX_KEYS: usize = 20_000;
+/// How long a window's counter lives: its second and one more (replicas' clocks differ a little).
+pub const COUNTER_TTL_S: u32 = 2;
 const PREFIX: &str = "rl";
 
 /// A per-second limit; `0` disables it.
@@ -64,26 +56,36 @@ impl Subject {
     }
 }
 
-/// A client's network address (IP without port), from Spin's `spin-client-addr` (`ip:port`).
+/// A client's network, from Spin's `spin-client-addr` (`ip:port`): the IPv4 address, or the
+/// IPv6 /64 it belongs to (an IPv4-mapped IPv6 address counts as the IPv4 address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddress(String);
 
 impl ClientAddress {
-    /// `203.0.113.7:50122` → `203.0.113.7`; `[2001:db8::1]:443` → `2001:db8::1`. Anything that
-    /// is not an address is kept only as far as it is key-safe (hex digits, `.`, `:`), so a
-    /// strange value can neither break a key nor grow it.
+    /// `203.0.113.7:50122` → `203.0.113.7`; `[2001:db8:1:2:a:b:c:d]:443` → `2001:db8:1:2::/64`.
+    /// Anything that is not an address is kept only as far as it is key-safe (hex digits, `.`,
+    /// `:`), so a strange value can neither break a key nor grow it.
     pub fn parse(value: &str) -> Self {
         let value = value.trim();
-        let host = if let Ok(socket) = value.parse::<std::net::SocketAddr>() {
-            socket.ip().to_string()
-        } else if let Ok(ip) = value.parse::<std::net::IpAddr>() {
-            ip.to_string()
-        } else {
-            value
+        let ip = value
+            .parse::<std::net::SocketAddr>()
+            .map(|s| s.ip())
+            .or_else(|_| value.parse::<IpAddr>());
+        let host = match ip {
+            Ok(IpAddr::V4(v4)) => v4.to_string(),
+            Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    let network = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                    format!("{network}/64")
+                }
+            },
+            Err(_) => value
                 .chars()
                 .filter(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':'))
                 .take(45)
-                .collect()
+                .collect(),
         };
         Self(if host.is_empty() {
             "unknown".into()
@@ -107,35 +109,6 @@ pub fn counter_key(subject: &Subject, t: i64) -> String {
     format!("{PREFIX}:{t}:{}:{}", subject.kind(), subject.id())
 }
 
-/// The election key of the sweep period containing `t`.
-pub fn election_key(t: i64) -> String {
-    format!("{PREFIX}:{}:sweep", t - t.rem_euclid(SWEEP_PERIOD_S))
-}
-
-/// The window a key belongs to (`None` for keys this module did not write).
-pub fn window_of_key(key: &str) -> Option<i64> {
-    let mut parts = key.splitn(3, ':');
-    (parts.next() == Some(PREFIX)).then_some(())?;
-    parts.next()?.parse().ok()
-}
-
-/// A key is stale once its window is over by more than one second (a little slack for replicas
-/// whose clocks differ slightly); stale keys are never incremented again.
-pub fn is_stale(key: &str, now_t: i64) -> bool {
-    window_of_key(key).is_some_and(|t| t < now_t - 1)
-}
-
-/// Whether a window-opening request takes part in the sweep election (a stable 1-in-N sample).
-fn sampled_for_election(key: &str) -> bool {
-    fnv1a(key.as_bytes()).is_multiple_of(SWEEP_SAMPLING)
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// Seconds a limited client should wait: until the current window ends (at least 1).
 pub fn retry_after_s() -> u64 {
     1
@@ -145,19 +118,6 @@ pub fn retry_after_s() -> u64 {
 pub enum Verdict {
     Allowed,
     Limited { retry_after_s: u64 },
-}
-
-/// What a sweep did, for the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Housekeeping {
-    Swept { deleted: usize },
-    SweepFailed(CounterError),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub verdict: Verdict,
-    pub housekeeping: Option<Housekeeping>,
 }
 
 /// Counts requests against limits in a [`WindowCounters`] store.
@@ -174,67 +134,25 @@ impl<'a, W: WindowCounters> RateLimiter<'a, W> {
     ///
     /// # Errors
     /// [`CounterError`] when the count could not be taken (the caller decides whether to fail
-    /// open); a failed sweep is reported in [`Check::housekeeping`], not as an error.
+    /// open).
     pub fn check(
         &self,
         subject: &Subject,
         limit: Limit,
         now_unix_s: i64,
-    ) -> Result<Check, CounterError> {
+    ) -> Result<Verdict, CounterError> {
         if !limit.is_enabled() {
-            return Ok(Check {
-                verdict: Verdict::Allowed,
-                housekeeping: None,
-            });
+            return Ok(Verdict::Allowed);
         }
-        let t = window(now_unix_s);
-        let key = counter_key(subject, t);
-        let count = self.counters.increment(&key)?;
-        let housekeeping = if count == 1 && sampled_for_election(&key) {
-            self.sweep_if_elected(t)
-        } else {
-            None
-        };
-        let verdict = if count > i64::from(limit.0) {
+        let key = counter_key(subject, window(now_unix_s));
+        let count = self.counters.increment(&key, COUNTER_TTL_S)?;
+        Ok(if count > i64::from(limit.0) {
             Verdict::Limited {
                 retry_after_s: retry_after_s(),
             }
         } else {
             Verdict::Allowed
-        };
-        Ok(Check {
-            verdict,
-            housekeeping,
         })
-    }
-
-    fn sweep_if_elected(&self, t: i64) -> Option<Housekeeping> {
-        match self.counters.increment(&election_key(t)) {
-            Ok(1) => Some(match self.sweep(t) {
-                Ok(deleted) => Housekeeping::Swept { deleted },
-                Err(e) => Housekeeping::SweepFailed(e),
-            }),
-            Ok(_) => None,
-            Err(e) => Some(Housekeeping::SweepFailed(e)),
-        }
-    }
-
-    /// Deletes every key whose window is over; returns how many.
-    ///
-    /// # Errors
-    /// [`CounterError`] from the store.
-    pub fn sweep(&self, now_t: i64) -> Result<usize, CounterError> {
-        let stale: Vec<String> = self
-            .counters
-            .keys()?
-            .into_iter()
-            .filter(|k| is_stale(k, now_t))
-            .take(SWEEP_MAX_KEYS)
-            .collect();
-        if !stale.is_empty() {
-            self.counters.delete(&stale)?;
-        }
-        Ok(stale.len())
     }
 }
 
@@ -255,16 +173,16 @@ mod tests {
         let limiter = RateLimiter::new(&store);
         for _ in 0..3 {
             assert_eq!(
-                limiter.check(&alice(), Limit(3), T0).unwrap().verdict,
+                limiter.check(&alice(), Limit(3), T0).unwrap(),
                 Verdict::Allowed
             );
         }
         assert_eq!(
-            limiter.check(&alice(), Limit(3), T0).unwrap().verdict,
+            limiter.check(&alice(), Limit(3), T0).unwrap(),
             Verdict::Limited { retry_after_s: 1 }
         );
         assert_eq!(
-            limiter.check(&alice(), Limit(3), T0 + 1).unwrap().verdict,
+            limiter.check(&alice(), Limit(3), T0 + 1).unwrap(),
             Verdict::Allowed
         );
     }
@@ -276,19 +194,16 @@ mod tests {
         let bob = Subject::Customer(CustomerId::parse("bob").unwrap());
         let address = Subject::Address(ClientAddress::parse("10.0.0.1:5000"));
         assert_eq!(
-            limiter.check(&alice(), Limit(1), T0).unwrap().verdict,
+            limiter.check(&alice(), Limit(1), T0).unwrap(),
             Verdict::Allowed
         );
+        assert_eq!(limiter.check(&bob, Limit(1), T0).unwrap(), Verdict::Allowed);
         assert_eq!(
-            limiter.check(&bob, Limit(1), T0).unwrap().verdict,
-            Verdict::Allowed
-        );
-        assert_eq!(
-            limiter.check(&address, Limit(1), T0).unwrap().verdict,
+            limiter.check(&address, Limit(1), T0).unwrap(),
             Verdict::Allowed
         );
         assert!(matches!(
-            limiter.check(&alice(), Limit(1), T0).unwrap().verdict,
+            limiter.check(&alice(), Limit(1), T0).unwrap(),
             Verdict::Limited { .. }
         ));
     }
@@ -299,7 +214,7 @@ mod tests {
         let limiter = RateLimiter::new(&store);
         for _ in 0..100 {
             assert_eq!(
-                limiter.check(&alice(), Limit(0), T0).unwrap().verdict,
+                limiter.check(&alice(), Limit(0), T0).unwrap(),
                 Verdict::Allowed
             );
         }
@@ -319,72 +234,17 @@ mod tests {
     }
 
     #[test]
-    fn keys_of_past_windows_are_swept_and_do_not_accumulate() {
+    fn every_counter_expires_by_itself_after_its_window() {
         let store = MemoryCounters::default();
         let limiter = RateLimiter::new(&store);
-        // Many clients, one request each, over ten minutes.
-        for second in 0..600 {
-            for client in 0..20 {
-                let subject =
-                    Subject::Address(ClientAddress::parse(&format!("10.0.{client}.{second}:1")));
-                limiter.check(&subject, Limit(10), T0 + second).unwrap();
-            }
+        for second in 0..5 {
+            let subject = Subject::Address(ClientAddress::parse(&format!("10.0.0.{second}:1")));
+            limiter.check(&subject, Limit(10), T0 + second).unwrap();
+            limiter.check(&alice(), Limit(10), T0 + second).unwrap();
         }
-        let live = store.keys().unwrap().len();
-        assert!(
-            live < 20 * 2 * SWEEP_PERIOD_S as usize + 10,
-            "{live} keys left"
-        );
-        assert!(
-            store
-                .keys()
-                .unwrap()
-                .iter()
-                .all(|k| window_of_key(k).is_some_and(|t| t > T0 + 600 - 3 * SWEEP_PERIOD_S))
-        );
-    }
-
-    #[test]
-    fn a_poller_at_a_fixed_offset_is_still_swept() {
-        let store = MemoryCounters::default();
-        let limiter = RateLimiter::new(&store);
-        for period in 0..500 {
-            let subject = Subject::Address(ClientAddress::parse("192.0.2.1:1"));
-            limiter
-                .check(&subject, Limit(10), T0 + period * SWEEP_PERIOD_S + 5)
-                .unwrap();
-        }
-        assert!(
-            store.keys().unwrap().len() < 100,
-            "{} keys left",
-            store.keys().unwrap().len()
-        );
-    }
-
-    #[test]
-    fn a_sweep_keeps_the_current_and_previous_window() {
-        let store = MemoryCounters::default();
-        let limiter = RateLimiter::new(&store);
-        for t in [T0 - 5, T0 - 2, T0 - 1, T0] {
-            limiter.check(&alice(), Limit(10), t).unwrap();
-        }
-        store.increment("not-a-rate-limit-key").unwrap();
-        limiter.sweep(T0).unwrap();
-        let mut windows: Vec<i64> = store
-            .keys()
-            .unwrap()
-            .iter()
-            .filter_map(|k| window_of_key(k))
-            .collect();
-        windows.sort();
-        windows.dedup();
-        assert!(windows.iter().all(|t| *t >= T0 - 1), "{windows:?}");
-        assert!(
-            store
-                .keys()
-                .unwrap()
-                .contains(&"not-a-rate-limit-key".to_string())
-        );
+        let ttls = store.ttls();
+        assert_eq!(ttls.len(), 10, "{ttls:?}");
+        assert!(ttls.values().all(|ttl| *ttl == COUNTER_TTL_S), "{ttls:?}");
     }
 
     #[test]
@@ -393,10 +253,7 @@ mod tests {
             &Subject::Address(ClientAddress::parse("[2001:db8::1]:443")),
             T0,
         );
-        assert_eq!(key, format!("rl:{T0}:a:2001:db8::1"));
-        assert_eq!(window_of_key(&key), Some(T0));
-        assert_eq!(window_of_key(&election_key(T0 + 7)), Some(T0));
-        assert_eq!(window_of_key("other:1:x"), None);
+        assert_eq!(key, format!("rl:{T0}:a:2001:db8::/64"));
     }
 
     #[test]
@@ -405,10 +262,34 @@ mod tests {
             ClientAddress::parse("127.0.0.1:54321").as_str(),
             "127.0.0.1"
         );
-        assert_eq!(ClientAddress::parse("[::1]:8080").as_str(), "::1");
+        assert_eq!(ClientAddress::parse("[::1]:8080").as_str(), "::/64");
+        assert_eq!(
+            ClientAddress::parse("[::ffff:192.0.2.9]:8080").as_str(),
+            "192.0.2.9"
+        );
         assert_eq!(ClientAddress::parse("10.1.2.3").as_str(), "10.1.2.3");
         assert_eq!(ClientAddress::parse("").as_str(), "unknown");
         assert_eq!(ClientAddress::parse("a b\r\nc").as_str(), "abc");
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64_network() {
+        let a = ClientAddress::parse("[2001:db8:aa:bb:1:2:3:4]:5000");
+        let b = ClientAddress::parse("[2001:db8:aa:bb:ffff::9]:6000");
+        let other = ClientAddress::parse("[2001:db8:aa:bc::1]:5000");
+        assert_eq!(a, b);
+        assert_eq!(a.as_str(), "2001:db8:aa:bb::/64");
+        assert_ne!(a, other);
+        let store = MemoryCounters::default();
+        let limiter = RateLimiter::new(&store);
+        assert_eq!(
+            limiter.check(&Subject::Address(a), Limit(1), T0).unwrap(),
+            Verdict::Allowed
+        );
+        assert!(matches!(
+            limiter.check(&Subject::Address(b), Limit(1), T0).unwrap(),
+            Verdict::Limited { .. }
+        ));
     }
 
     #[test]

@@ -25,10 +25,12 @@ impl Clock for FixedClock {
     }
 }
 
-/// Counters in a map; counts every store operation and can be made to fail.
+/// Counters in a map; counts every store operation, keeps the time-to-live each key was created
+/// with, and can be made to fail.
 #[derive(Debug, Default)]
 pub struct MemoryCounters {
     values: RefCell<BTreeMap<String, i64>>,
+    ttls: RefCell<BTreeMap<String, u32>>,
     operations: Cell<usize>,
     failing: Cell<bool>,
 }
@@ -36,6 +38,11 @@ pub struct MemoryCounters {
 impl MemoryCounters {
     pub fn fail(&self, failing: bool) {
         self.failing.set(failing);
+    }
+
+    /// The time-to-live every key was created with.
+    pub fn ttls(&self) -> BTreeMap<String, u32> {
+        self.ttls.borrow().clone()
     }
 
     /// How many store calls were made.
@@ -54,25 +61,14 @@ impl MemoryCounters {
 }
 
 impl WindowCounters for MemoryCounters {
-    fn increment(&self, key: &str) -> Result<i64, CounterError> {
+    fn increment(&self, key: &str, ttl_s: u32) -> Result<i64, CounterError> {
         self.call()?;
         let mut values = self.values.borrow_mut();
         let value = values.entry(key.to_string()).or_insert(0);
         *value += 1;
-        Ok(*value)
-    }
-
-    fn keys(&self) -> Result<Vec<String>, CounterError> {
-        self.call()?;
-        Ok(self.values.borrow().keys().cloned().collect())
-    }
-
-    fn delete(&self, keys: &[String]) -> Result<(), CounterError> {
-        self.call()?;
-        let mut values = self.values.borrow_mut();
-        for key in keys {
-            values.remove(key);
+        if *value == 1 {
+            self.ttls.borrow_mut().insert(key.to_string(), ttl_s);
         }
-        Ok(())
+        Ok(*value)
     }
 }

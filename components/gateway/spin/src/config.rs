@@ -9,6 +9,8 @@ use gateway_core::token::TokenRules;
 
 pub struct Config {
     pub auth: Settings,
+    /// Where the rate-limit counters live.
+    pub redis_address: String,
     pub limits: Limits,
 }
 
@@ -33,6 +35,7 @@ impl Config {
                 },
                 ops_token: spin_sdk::variables::get("ops_token").unwrap_or_default(),
             },
+            redis_address: cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379"),
             limits: Limits {
                 per_customer: Limit::parse(
                     &cinema_http::variable_or("rate_limit_customer_per_s", ""),

@@ -1,53 +1,59 @@
-//! The rate-limit counters: `wasi:keyvalue` store `gateway`, atomic increment (8-byte counters,
-//! never `set`, so increment always finds a counter), one batch delete per sweep.
+//! The rate-limit counters, in Redis (`redis_address`): `INCR` and, when that created the key,
+//! `EXPIRE`, in one script — so a counter lives for its window and a moment more, and nothing
+//! ever has to list or sweep them.
 
 use std::cell::OnceCell;
 
 use gateway_core::ports::{CounterError, WindowCounters};
-use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store};
+use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
 
-const STORE: &str = "gateway";
+const INCREMENT: &str = r#"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"#;
 
-/// Opens the store on first use only: a request with every limit disabled never touches it.
-#[derive(Default)]
-pub struct KvCounters {
-    bucket: OnceCell<Result<store::Bucket, CounterError>>,
+/// Connects on first use only: a request with every limit disabled never touches Redis.
+pub struct RedisCounters {
+    address: String,
+    connection: OnceCell<Result<Connection, CounterError>>,
 }
 
-impl KvCounters {
-    fn bucket(&self) -> Result<&store::Bucket, CounterError> {
-        self.bucket
+impl RedisCounters {
+    pub fn new(address: String) -> Self {
+        Self {
+            address,
+            connection: OnceCell::new(),
+        }
+    }
+
+    fn connection(&self) -> Result<&Connection, CounterError> {
+        self.connection
             .get_or_init(|| {
-                store::open(STORE).map_err(|e| CounterError(format!("open {STORE}: {e:?}")))
+                Connection::open(&self.address).map_err(|e| CounterError(format!("connect: {e:?}")))
             })
             .as_ref()
             .map_err(Clone::clone)
     }
 }
 
-impl WindowCounters for KvCounters {
-    fn increment(&self, key: &str) -> Result<i64, CounterError> {
-        atomics::increment(self.bucket()?, key, 1)
-            .map_err(|e| CounterError(format!("increment: {e:?}")))
-    }
-
-    fn keys(&self) -> Result<Vec<String>, CounterError> {
-        let bucket = self.bucket()?;
-        let mut keys = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = bucket
-                .list_keys(cursor.as_deref())
-                .map_err(|e| CounterError(format!("list keys: {e:?}")))?;
-            keys.extend(page.keys);
-            match page.cursor {
-                Some(next) if cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
-                _ => return Ok(keys),
-            }
+impl WindowCounters for RedisCounters {
+    fn increment(&self, key: &str, ttl_s: u32) -> Result<i64, CounterError> {
+        let reply = self
+            .connection()?
+            .execute(
+                "EVAL",
+                &[
+                    RedisParameter::Binary(INCREMENT.as_bytes().to_vec()),
+                    RedisParameter::Int64(1),
+                    RedisParameter::Binary(key.as_bytes().to_vec()),
+                    RedisParameter::Int64(i64::from(ttl_s)),
+                ],
+            )
+            .map_err(|e| CounterError(format!("increment: {e:?}")))?;
+        match reply.first() {
+            Some(RedisResult::Int64(n)) => Ok(*n),
+            other => Err(CounterError(format!("increment answered {other:?}"))),
         }
-    }
-
-    fn delete(&self, keys: &[String]) -> Result<(), CounterError> {
-        batch::delete_many(self.bucket()?, keys).map_err(|e| CounterError(format!("delete: {e:?}")))
     }
 }

@@ -10,13 +10,12 @@ use gateway_core::credentials::{Credentials, remedy};
 use gateway_core::forwarding::{MAX_BODY_BYTES, declared_length_too_large};
 use gateway_core::identity::Identity;
 use gateway_core::ports::Clock;
-use gateway_core::rate_limit::Housekeeping;
 use gateway_core::routes::{Method, Route, Target};
 use spin_sdk::http::{IncomingRequest, Response};
 
 use crate::access_log::AccessLog;
 use crate::config::Config;
-use crate::counters::KvCounters;
+use crate::counters::RedisCounters;
 use crate::errors;
 
 /// The parts of the incoming request the gateway keeps after taking the body stream.
@@ -91,7 +90,7 @@ async fn serve(
 ) -> Response {
     let config = Config::load();
     let credentials = Credentials::configure(&config.auth);
-    let counters = KvCounters::default();
+    let counters = RedisCounters::new(config.redis_address.clone());
     let gate = Gatekeeper::new(&credentials, &SystemClock, &counters, config.limits);
     let Admission {
         identity,
@@ -198,11 +197,5 @@ async fn read_body(req: IncomingRequest, incoming: &Incoming) -> Result<Vec<u8>,
 fn note_text(note: &Note) -> (String, bool) {
     match note {
         Note::LimiterUnavailable(e) => (format!("rate limit not counted (fail open): {e}"), true),
-        Note::Housekeeping(Housekeeping::Swept { deleted }) => {
-            (format!("rate-limit sweep deleted {deleted} keys"), false)
-        }
-        Note::Housekeeping(Housekeeping::SweepFailed(e)) => {
-            (format!("rate-limit sweep failed: {e}"), true)
-        }
     }
 }

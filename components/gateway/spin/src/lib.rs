@@ -10,7 +10,7 @@
 //! - [`forward`]: the call to a private context and the copy of its answer;
 //! - [`dev_token`], [`relay`], [`drain`], [`dead_letters`]: the endpoints the gateway serves itself
 //!   ([`admin_call`]: their calls to the contexts);
-//! - [`counters`]: the rate-limit counters on `wasi:keyvalue` (store `gateway`);
+//! - [`counters`]: the rate-limit counters in Redis (they expire by themselves);
 //! - [`config`]: Spin variables; [`access_log`]: the per-request log line.
 
 mod access_log;

@@ -50,6 +50,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
             &[],
         );
     }
+    store.prune_inbox_now_and_then(&redis_address);
     Ok(report)
 }
 

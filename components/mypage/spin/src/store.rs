@@ -42,6 +42,11 @@ impl KvStore {
         })
     }
 
+    /// Prunes old inbox entries now and then (see `cinema_eventing::inbox`).
+    pub fn prune_inbox_now_and_then(&self, redis_address: &str) {
+        self.inbox.prune_now_and_then(redis_address, crate::CONTEXT);
+    }
+
     /// Writes the inbox records of the batch; call before the batch is acknowledged.
     ///
     /// # Errors

@@ -100,13 +100,13 @@ pub fn drain() -> anyhow::Result<DrainReport> {
 fn drain_into(config: &Config, kv: &Kv) -> anyhow::Result<DrainReport> {
     let inbox = KvInbox::open(STORE)?;
     let kind = config.channel_kind();
-    Ok(
-        Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
-            CONTEXT,
-            |event| handle(kv, &inbox, kind, event),
-            || inbox.flush().map_err(HandleError::from),
-        )?,
-    )
+    let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
+        CONTEXT,
+        |event| handle(kv, &inbox, kind, event),
+        || inbox.flush().map_err(HandleError::from),
+    )?;
+    inbox.prune_now_and_then(&config.redis_address, CONTEXT);
+    Ok(report)
 }
 
 fn handle(

@@ -141,13 +141,14 @@ fn relay(ctx: &RequestContext) -> Result<Response, ApiError> {
     ctx.require_admin()?;
     let config = Config::load();
     let conn = store::open().map_err(unexpected)?;
-    let relayed = outbox::relay_all_and_ring(&conn, &config.redis_address).map_err(|e| {
-        ApiError::unavailable(
-            "events_unavailable",
-            format!("the event log is unreachable: {e}"),
-            1,
-        )
-    })?;
-    let pending = outbox::pending_count(&conn).map_err(unexpected)?;
-    Ok(json(200, &outbox::RelayAnswer { relayed, pending }))
+    let answer =
+        outbox::tick(&conn, &config.redis_address, &store::RETENTION).map_err(|e| match e {
+            cinema_eventing::Error::Redis(_) => ApiError::unavailable(
+                "events_unavailable",
+                format!("the event log is unreachable: {e}"),
+                1,
+            ),
+            other => unexpected(other),
+        })?;
+    Ok(json(200, &answer))
 }

@@ -2,7 +2,7 @@
 //! screenings learned from the theater, idempotency keys, and the outbox/inbox.
 
 use cinema_eventing::sql::{exec, text};
-use cinema_eventing::{Error, inbox, outbox};
+use cinema_eventing::{Error, inbox, outbox, retention};
 use reservation_core::{Reservation, Screening};
 use spin_sdk::sqlite3::Connection;
 
@@ -346,6 +346,19 @@ pub fn take_over_stale_key(
     )?;
     Ok(changed.rows().next().is_some())
 }
+
+/// What the relay tick prunes here besides the outbox and the inbox: idempotency keys (a retry
+/// after `retention_days` is a new request) and settled payment attempts.
+pub const RETENTION: [retention::Rule; 2] = [
+    retention::Rule {
+        table: "idempotency_keys",
+        condition: "created_at < ?",
+    },
+    retention::Rule {
+        table: "payment_attempts",
+        condition: "state <> 'PENDING' AND started_at < ?",
+    },
+];
 
 /// Remembers the accepted reply for a key (inside the transaction that stores the booking).
 ///

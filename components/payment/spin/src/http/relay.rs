@@ -12,15 +12,13 @@ use crate::store;
 pub fn post(ctx: &RequestContext) -> Result<Response, ApiError> {
     ctx.require_admin()?;
     let conn = store::open().map_err(errors::storage)?;
-    let relayed =
-        outbox::relay_all_and_ring(&conn, &Config::load().redis_address).map_err(|e| match e {
-            cinema_eventing::Error::Redis(_) => ApiError::unavailable(
-                "events_unavailable",
-                "the event stream is unreachable; please retry",
-                5,
-            ),
-            other => errors::storage(other),
-        })?;
-    let pending = outbox::pending_count(&conn).map_err(errors::storage)?;
-    Ok(json(200, &outbox::RelayAnswer { relayed, pending }))
+    let answer = outbox::tick(&conn, &Config::load().redis_address, &[]).map_err(|e| match e {
+        cinema_eventing::Error::Redis(_) => ApiError::unavailable(
+            "events_unavailable",
+            "the event stream is unreachable; please retry",
+            5,
+        ),
+        other => errors::storage(other),
+    })?;
+    Ok(json(200, &answer))
 }

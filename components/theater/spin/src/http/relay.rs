@@ -10,9 +10,9 @@ pub fn relay(ctx: &RequestContext) -> HttpResult {
     let config = Config::load();
     let conn = open_db()?;
     // Relay everything pending, then ring the doorbell so every consumer wakes and catches up.
-    let relayed = match outbox::relay_all_and_ring(&conn, &config.redis_address) {
-        Ok(n) => n,
-        Err(e) => {
+    let answer = match outbox::tick(&conn, &config.redis_address, &[]) {
+        Ok(answer) => answer,
+        Err(e @ cinema_eventing::Error::Redis(_)) => {
             cinema_http::log(
                 crate::CONTEXT,
                 Level::Warn,
@@ -25,7 +25,7 @@ pub fn relay(ctx: &RequestContext) -> HttpResult {
                 5,
             ));
         }
+        Err(other) => return Err(other.to_api_error()),
     };
-    let pending = outbox::pending_count(&conn).map_err(ToApiError::to_api_error)?;
-    Ok(json(200, &outbox::RelayAnswer { relayed, pending }))
+    Ok(json(200, &answer))
 }
