@@ -153,7 +153,17 @@ pub fn quote(
     Ok(Quote { seats, total })
 }
 
+/// How long a paid booking normally waits for the theater's answer. A booking `PAID` for longer
+/// suggests the event pipeline is stuck (Redis lost data, a consumer host died mid-batch).
+pub const ALLOCATION_PATIENCE_S: i64 = 10;
+
 impl Reservation {
+    /// Paid, and still waiting for its seats after [`ALLOCATION_PATIENCE_S`].
+    pub fn allocation_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == Status::Paid
+            && now - self.updated_at > chrono::Duration::seconds(ALLOCATION_PATIENCE_S)
+    }
+
     /// A paid booking: the payment was approved, the seats are being allocated.
     pub fn place(
         id: ReservationId,
@@ -499,5 +509,20 @@ mod tests {
             assert_eq!(Status::parse(s.as_str()), Ok(s));
         }
         assert!(Status::parse("paid").is_err());
+    }
+
+    #[test]
+    fn a_paid_booking_is_overdue_only_after_the_allocation_patience() {
+        // `placed()` is paid at t(10).
+        let placed_at = t(10);
+        let mut r = placed();
+        assert!(
+            !r.allocation_overdue(placed_at + chrono::Duration::seconds(ALLOCATION_PATIENCE_S))
+        );
+        assert!(
+            r.allocation_overdue(placed_at + chrono::Duration::seconds(ALLOCATION_PATIENCE_S + 1))
+        );
+        r.status = Status::Confirmed;
+        assert!(!r.allocation_overdue(placed_at + chrono::Duration::hours(1)));
     }
 }

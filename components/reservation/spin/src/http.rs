@@ -65,7 +65,12 @@ fn get(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
     let customer = customer(ctx)?;
     let conn = store::open().map_err(unexpected)?;
     match store::reservation(&conn, id).map_err(unexpected)? {
-        Some(r) if r.customer_id == customer => Ok(json(200, &view(&r))),
+        Some(r) if r.customer_id == customer => {
+            if r.allocation_overdue(cinema_http::now()) {
+                nudge(&conn, &ctx.correlation_id);
+            }
+            Ok(json(200, &view(&r)))
+        }
         // Another customer's booking is reported as absent: its existence is not theirs to know.
         _ => Err(ApiError::not_found("reservation not found")),
     }
@@ -75,7 +80,40 @@ fn list(ctx: &RequestContext) -> Result<Response, ApiError> {
     let customer = customer(ctx)?;
     let conn = store::open().map_err(unexpected)?;
     let all = store::reservations_of(&conn, customer.as_str()).map_err(unexpected)?;
+    let now = cinema_http::now();
+    if all.iter().any(|r| r.allocation_overdue(now)) {
+        nudge(&conn, &ctx.correlation_id);
+    }
     Ok(json(200, &all.iter().map(view).collect::<Vec<_>>()))
+}
+
+/// How often a read of an overdue booking may nudge the pipeline.
+const NUDGE_EVERY_MS: i64 = 5_000;
+
+/// A booking waits for its seats longer than it should (Redis lost its events, or a consumer host
+/// died with entries read and unacknowledged, and nothing has rung since): at most every
+/// [`NUDGE_EVERY_MS`], do the relay tick's work — send again what Redis lost, relay, ring the
+/// doorbell, which makes every consumer reclaim what it left pending. A customer watching a stuck
+/// booking thus repairs the pipeline without an operator. Best effort: failures are logged.
+fn nudge(conn: &spin_sdk::sqlite3::Connection, correlation_id: &str) {
+    let config = Config::load();
+    if !cinema_eventing::due(
+        &config.redis_address,
+        "cinema:nudge:reservation",
+        NUDGE_EVERY_MS,
+    ) {
+        return;
+    }
+    let outcome = match outbox::relay_all_and_ring(conn, &config.redis_address) {
+        Ok(relayed) => format!("pipeline nudged ({relayed} events relayed)"),
+        Err(e) => format!("nudge failed: {e}"),
+    };
+    cinema_http::log(
+        CONTEXT,
+        cinema_http::Level::Warn,
+        &format!("a booking is overdue for its seats: {outcome}"),
+        &[("correlation_id", correlation_id)],
+    );
 }
 
 enum CancelOutcome {
