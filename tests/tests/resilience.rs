@@ -97,27 +97,7 @@ fn a_booking_whose_allocation_hit_a_locked_theater_database_is_confirmed_once_it
     let alice = app.customer("alice");
 
     // Python's sqlite3 holds the write lock for 8 s (the theater waits 5 s, then fails).
-    let mut locker = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3, sys, time\n\
-             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-             c.execute('BEGIN IMMEDIATE')\n\
-             print('locked', flush=True)\n\
-             time.sleep(8)\n\
-             c.execute('ROLLBACK')",
-        ])
-        .arg(state.join("theater.db"))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(locker.stdout.take().expect("stdout")),
-        &mut line,
-    )
-    .expect("the locker's first line");
-    assert_eq!(line.trim(), "locked");
+    let mut locker = lock_database(&state.join("theater.db"), 8);
 
     let r = app.book(&alice, &screening, &["B2", "B3"], "tok_visa", None);
     assert_eq!(r.body["status"], "PAID", "{:?}", r.body);
@@ -533,26 +513,7 @@ fn an_event_whose_handler_keeps_failing_is_dead_lettered_listed_and_replayed() {
     let (_, screening) = app.bookable_screening();
     let alice = app.customer("alice");
     let admin = app.admin();
-    let mut locker = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3, sys, time\n\
-             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-             c.execute('BEGIN IMMEDIATE')\n\
-             print('locked', flush=True)\n\
-             time.sleep(600)",
-        ])
-        .arg(state.join("theater.db"))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(locker.stdout.take().expect("stdout")),
-        &mut line,
-    )
-    .expect("the locker's first line");
-    assert_eq!(line.trim(), "locked");
+    let mut locker = lock_database(&state.join("theater.db"), 600);
 
     let id = app
         .book(&alice, &screening, &["C4"], "tok_visa", None)
@@ -704,4 +665,32 @@ fn the_relay_tick_prunes_what_is_only_kept_for_redelivery_and_counters_expire() 
         // -2: already gone; otherwise at most the window and one more second.
         assert!(ttl == -2 || (0..=2000).contains(&ttl), "{key}: PTTL {ttl}");
     }
+}
+
+/// Holds `db`'s write lock from another process (Python's sqlite3) for `seconds`, then rolls back;
+/// returns once the lock is held.
+fn lock_database(db: &std::path::Path, seconds: u32) -> std::process::Child {
+    let mut locker = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN IMMEDIATE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(int(sys.argv[2]))\n\
+             c.execute('ROLLBACK')",
+        ])
+        .arg(db)
+        .arg(seconds.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(locker.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("the locker's first line");
+    assert_eq!(line.trim(), "locked");
+    locker
 }

@@ -1,7 +1,7 @@
 //! Draining a consumer group: the Redis-triggered side of every consuming context.
 
 use cinema_events::{Envelope, PayloadSet};
-use spin_sdk::redis::{Connection as Redis, RedisParameter, RedisResult};
+use spin_sdk::redis::{Connection as Redis, RedisParameter};
 
 use crate::dead_letters::{self, Failure, Failures};
 use crate::{DOORBELL_PENDING, Error, STREAM, bin};
@@ -242,11 +242,8 @@ impl<'a> Consumer<'a> {
                 RedisParameter::Int64(MAX_BACKOFF_MS as i64),
             ],
         )?;
-        let text = match reply.first() {
-            Some(RedisResult::Binary(b)) => String::from_utf8_lossy(b).into_owned(),
-            Some(RedisResult::Status(s)) => s.clone(),
-            other => return Err(Error::Redis(format!("unexpected EVAL reply {other:?}"))),
-        };
+        let text = crate::reply_text(reply.first())
+            .ok_or_else(|| Error::Redis(format!("unexpected EVAL reply {:?}", reply.first())))?;
         // cjson encodes an empty Lua table as `{}`.
         if text == "[]" || text == "{}" {
             return Ok(Vec::new());

@@ -14,7 +14,7 @@
 use cinema_http::{ApiError, Level, RequestContext, json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Method, Response};
-use spin_sdk::redis::{Connection as Redis, RedisResult};
+use spin_sdk::redis::Connection as Redis;
 
 use crate::{DEAD_LETTERS, DOORBELL, Error, STREAM, bin};
 
@@ -82,7 +82,7 @@ impl Failures {
                 spin_sdk::redis::RedisParameter::Int64(FAILURE_TTL_S),
             ],
         )?;
-        Ok(text(reply.first())
+        Ok(crate::reply_text(reply.first())
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(now))
     }
@@ -201,7 +201,7 @@ fn letters(redis: &Redis, group: &str, retry: &str) -> Result<Vec<DeadLetter>, E
             bin(DOORBELL),
         ],
     )?;
-    let body = text(reply.first()).unwrap_or_default();
+    let body = crate::reply_text(reply.first()).unwrap_or_default();
     // cjson encodes an empty Lua table as `{}`.
     if body == "[]" || body == "{}" {
         return Ok(Vec::new());
@@ -224,14 +224,6 @@ pub fn list(redis: &Redis, group: &str) -> Result<Vec<DeadLetter>, Error> {
 /// Redis unreachable.
 pub fn retry(redis: &Redis, group: &str, event_id: &str) -> Result<Option<DeadLetter>, Error> {
     Ok(letters(redis, group, event_id)?.into_iter().next())
-}
-
-fn text(reply: Option<&RedisResult>) -> Option<String> {
-    match reply? {
-        RedisResult::Binary(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        RedisResult::Status(s) => Some(s.clone()),
-        _ => None,
-    }
 }
 
 /// The routes on every consuming context's private HTTP API.

@@ -45,6 +45,15 @@ pub fn redis_address() -> String {
     cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS)
 }
 
+/// The text of a script's string reply (a bulk string or a status); `None` for anything else.
+pub(crate) fn reply_text(reply: Option<&spin_sdk::redis::RedisResult>) -> Option<String> {
+    match reply? {
+        spin_sdk::redis::RedisResult::Binary(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        spin_sdk::redis::RedisResult::Status(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
 /// Whether a periodic job is due: sets the Redis flag `key` for `every_ms` unless it is set
 /// (another wake-up did the job recently). `false` when Redis is unreachable.
 pub fn due(redis_address: &str, key: &str, every_ms: i64) -> bool {

@@ -242,11 +242,8 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
     };
     // One script: the entries and the doorbell reach Redis together or not at all.
     let reply = Redis::open(redis_address)?.execute("EVAL", &[vec![bin(RELAY)], args].concat())?;
-    let stream_last = match reply.first() {
-        Some(RedisResult::Binary(b)) => String::from_utf8_lossy(b).into_owned(),
-        Some(RedisResult::Status(s)) => s.clone(),
-        other => return Err(Error::Redis(format!("relay answered {other:?}"))),
-    };
+    let stream_last = crate::reply_text(reply.first())
+        .ok_or_else(|| Error::Redis(format!("relay answered {:?}", reply.first())))?;
     // Rows are numbered in commit order under SQLite's single writer, so the selected rows are
     // exactly the pending ones in [first, last].
     exec(
