@@ -199,8 +199,10 @@ end
 return out
 "#;
 
-/// Relayed batches checked per [`republish_lost`] call (the oldest first).
-const VERIFY_BATCHES: i64 = 200;
+/// Relayed batches checked per [`republish_lost`] call, at each end: the oldest (a total loss is
+/// repaired from the start) and the newest (what a crash loses is the last writes, and the
+/// oldest may be held up by a consumer group that is down).
+const VERIFY_BATCHES: i64 = 100;
 
 /// How long a rung doorbell suppresses further rings when no consumer clears it.
 pub const DOORBELL_PENDING_MS: i64 = 1_000;
@@ -270,7 +272,8 @@ pub struct Verification {
     pub lost: usize,
 }
 
-/// Checks the relayed, unconfirmed rows against the stream (the oldest batches first): confirms
+/// Checks the relayed, unconfirmed rows against the stream (the oldest and the newest batches):
+/// confirms
 /// the batches every consumer group has handled, and puts back to pending the batches Redis
 /// lost, for [`relay`] to send again.
 ///
@@ -279,9 +282,14 @@ pub struct Verification {
 pub fn republish_lost(conn: &Connection, redis_address: &str) -> Result<Verification, Error> {
     let batches = exec(
         conn,
-        "SELECT stream_last FROM outbox WHERE relayed_at IS NOT NULL AND confirmed_at IS NULL
-         AND stream_last IS NOT NULL GROUP BY stream_last ORDER BY MIN(seq) LIMIT ?",
-        &[int(VERIFY_BATCHES)],
+        "SELECT stream_last FROM (SELECT stream_last FROM outbox
+           WHERE relayed_at IS NOT NULL AND confirmed_at IS NULL AND stream_last IS NOT NULL
+           GROUP BY stream_last ORDER BY MIN(seq) LIMIT ?)
+         UNION
+         SELECT stream_last FROM (SELECT stream_last FROM outbox
+           WHERE relayed_at IS NOT NULL AND confirmed_at IS NULL AND stream_last IS NOT NULL
+           GROUP BY stream_last ORDER BY MIN(seq) DESC LIMIT ?)",
+        &[int(VERIFY_BATCHES), int(VERIFY_BATCHES)],
     )?;
     let ids: Vec<String> = batches
         .rows()
