@@ -569,3 +569,30 @@ pub fn json_patch(doc: &mut Yaml, ops: &Yaml) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The objects of `kind`.
+pub fn of_kind<'a>(objects: &'a [Object], kind: &str) -> Vec<&'a Object> {
+    objects.iter().filter(|o| o.kind() == kind).collect()
+}
+
+/// Collects every problem before failing, so one run shows them all.
+#[derive(Default)]
+pub struct Problems(pub Vec<String>);
+
+impl Problems {
+    pub fn check(&mut self, ok: bool, msg: impl FnOnce() -> String) {
+        if !ok {
+            self.0.push(msg());
+        }
+    }
+
+    /// Panics listing every problem, if there is any.
+    pub fn assert_none(self) {
+        assert!(
+            self.0.is_empty(),
+            "{} problem(s):\n- {}",
+            self.0.len(),
+            self.0.join("\n- ")
+        );
+    }
+}

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use deploy_check::{
-    Object, SpinApp, Yaml, deploy_objects, env_file_keys, files_with, lookup, repo_root,
-    secret_refs, spin_manifest, str_at, strings_at, yaml_documents,
+    Object, Problems, SpinApp, Yaml, deploy_objects, env_file_keys, files_with, lookup, of_kind,
+    repo_root, secret_refs, spin_manifest, str_at, strings_at, yaml_documents,
 };
 
 fn spin_toml_path() -> PathBuf {
@@ -26,31 +26,6 @@ fn schema() -> toml::Value {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .parse()
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn of_kind<'a>(objects: &'a [Object], kind: &str) -> Vec<&'a Object> {
-    objects.iter().filter(|o| o.kind() == kind).collect()
-}
-
-/// Collects every problem before failing, so one run shows them all.
-#[derive(Default)]
-struct Problems(Vec<String>);
-
-impl Problems {
-    fn check(&mut self, ok: bool, msg: impl FnOnce() -> String) {
-        if !ok {
-            self.0.push(msg());
-        }
-    }
-
-    fn assert_none(self) {
-        assert!(
-            self.0.is_empty(),
-            "{} problem(s):\n- {}",
-            self.0.len(),
-            self.0.join("\n- ")
-        );
-    }
 }
 
 fn has_http(spin: &SpinApp, app: &Object) -> bool {

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use deploy_check::netpol::{self, Labels, Peer};
 use deploy_check::{
-    Object, SpinApp, Yaml, assignments_in_line, deploy_objects, env_file, json_patch, lookup,
-    repo_root, runtime_config_stores, secret_refs, spin_manifest, str_at, strings_at,
-    template_names, unignored_files, url_host, yaml_documents,
+    Object, Problems, SpinApp, Yaml, assignments_in_line, deploy_objects, env_file, json_patch,
+    lookup, of_kind, repo_root, runtime_config_stores, secret_refs, spin_manifest, str_at,
+    strings_at, template_names, unignored_files, url_host, yaml_documents,
 };
 
 /// The Secret with the stores' credentials (Redis password, libSQL keys, `redis_address`).
@@ -28,10 +28,6 @@ fn spin() -> SpinApp {
     spin_manifest(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn of_kind<'a>(objects: &'a [Object], kind: &str) -> Vec<&'a Object> {
-    objects.iter().filter(|o| o.kind() == kind).collect()
-}
-
 /// Objects of the base (what both overlays deploy).
 fn base_objects() -> Vec<Object> {
     let base = repo_root().join("deploy/spinkube/base");
@@ -43,26 +39,6 @@ fn base_objects() -> Vec<Object> {
 
 fn overlay_dir(overlay: &str) -> PathBuf {
     repo_root().join("deploy/spinkube/overlays").join(overlay)
-}
-
-#[derive(Default)]
-struct Problems(Vec<String>);
-
-impl Problems {
-    fn check(&mut self, ok: bool, msg: impl FnOnce() -> String) {
-        if !ok {
-            self.0.push(msg());
-        }
-    }
-
-    fn assert_none(self) {
-        assert!(
-            self.0.is_empty(),
-            "{} problem(s):\n- {}",
-            self.0.len(),
-            self.0.join("\n- ")
-        );
-    }
 }
 
 // ------------------------------------------------------------------------------ NetworkPolicy
