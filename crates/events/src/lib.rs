@@ -33,6 +33,8 @@ impl EventData {
             Self::ReservationRejected(_) => "ReservationRejected",
             Self::ReservationCancelled(_) => "ReservationCancelled",
             Self::ReservationAbandoned(_) => "ReservationAbandoned",
+            Self::SeatsHeld(_) => "SeatsHeld",
+            Self::HoldReleased(_) => "HoldReleased",
             Self::PaymentApproved(_) => "PaymentApproved",
             Self::PaymentRefunded(_) => "PaymentRefunded",
         }
@@ -157,6 +159,8 @@ contract!(
     ReservationRejected,
     ReservationCancelled,
     ReservationAbandoned,
+    SeatsHeld,
+    HoldReleased,
     PaymentApproved,
     PaymentRefunded,
 );
@@ -345,7 +349,7 @@ mod tests {
 
     #[test]
     fn every_payload_name_is_a_type_of_the_contract() {
-        assert_eq!(EVENT_TYPES.len(), 12);
+        assert_eq!(EVENT_TYPES.len(), 14);
         assert!(EVENT_TYPES.contains(&sample().data.type_name()));
     }
 }
