@@ -18,6 +18,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub retry_after_s: Option<u64>,
+    /// The seats the error is about (`seats_taken`), for clients that redraw a seat map.
+    pub seats: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -27,7 +29,14 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_s: None,
+            seats: None,
         }
+    }
+
+    /// Names the seats the error is about, as a `seats` array next to the message.
+    pub fn with_seats(mut self, seats: Vec<String>) -> Self {
+        self.seats = Some(seats);
+        self
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -79,10 +88,13 @@ impl ApiError {
         struct Body<'a> {
             error: &'a str,
             message: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            seats: Option<&'a [String]>,
         }
         let body = serde_json::to_vec(&Body {
             error: self.code,
             message: &self.message,
+            seats: self.seats.as_deref(),
         })
         .expect("an error body always serialises");
         let mut builder = Response::builder();
