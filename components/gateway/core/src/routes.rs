@@ -214,6 +214,10 @@ mod table {
         reservation(Get, "/reservations"),
         reservation(Get, "/reservations/{id}"),
         reservation(Delete, "/reservations/{id}"),
+        // seat holds (the reservation context's own)
+        reservation(Post, "/holds"),
+        reservation(Get, "/holds/{id}"),
+        reservation(Delete, "/holds/{id}"),
         // my page
         route(Get, "/my/reservations", Forward(Mypage), CUSTOMER),
         route(Get, "/my/notifications", Forward(Notification), CUSTOMER),
@@ -340,6 +344,9 @@ mod tests {
             (Get, "/reservations", Forward(Reservation)),
             (Get, "/reservations/r1", Forward(Reservation)),
             (Delete, "/reservations/r1", Forward(Reservation)),
+            (Post, "/holds", Forward(Reservation)),
+            (Get, "/holds/h1", Forward(Reservation)),
+            (Delete, "/holds/h1", Forward(Reservation)),
             (Get, "/my/reservations", Forward(Mypage)),
             (Get, "/my/notifications", Forward(Notification)),
             (Put, "/admin/payment-simulator", Forward(Payment)),
