@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ports::BreakerStates;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum BreakerState {
@@ -98,6 +100,61 @@ impl BreakerState {
     }
 }
 
+/// The breaker as the booking flow uses it: decisions from [`BreakerState`], shared state through
+/// [`BreakerStates`] (compare-and-swap, so concurrent instances agree). Reads on every booking,
+/// writes only on failures and transitions. An unreadable or unwritable state never stops a
+/// booking: the breaker then lets calls through.
+pub struct CircuitBreaker<'a> {
+    pub states: &'a dyn BreakerStates,
+    pub config: BreakerConfig,
+}
+
+impl CircuitBreaker<'_> {
+    /// Whether this booking may call payment now. A caller that gets [`Admission::Probe`] has
+    /// won the half-open slot.
+    pub fn admit(&self, now_ms: i64) -> Admission {
+        let state = self.states.current().unwrap_or_default();
+        match state.admit(now_ms, &self.config) {
+            Admission::Probe => {
+                let won = self.states.update(&mut |state| match state.admit(now_ms, &self.config) {
+                    Admission::Probe => Some(BreakerState::HalfOpen {
+                        probe_started_ms: now_ms,
+                    }),
+                    _ => None,
+                });
+                match won {
+                    Ok(BreakerState::HalfOpen { probe_started_ms }) if probe_started_ms == now_ms => {
+                        Admission::Probe
+                    }
+                    Ok(state) => Admission::Reject {
+                        retry_after_s: state.retry_after_s(now_ms),
+                    },
+                    Err(_) => Admission::Reject { retry_after_s: 1 },
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Payment answered (approved, declined or refused): closes the breaker if it was not.
+    pub fn record_success(&self) {
+        if self
+            .states
+            .current()
+            .is_ok_and(|state| state.after_success().is_some())
+        {
+            let _ = self.states.update(&mut |state| state.after_success());
+        }
+    }
+
+    /// Payment failed or timed out; returns the seconds a customer should wait.
+    pub fn record_failure(&self, now_ms: i64) -> u64 {
+        self.states
+            .update(&mut |state| Some(state.after_failure(now_ms, &self.config)))
+            .map_or(1, |state| state.retry_after_s(now_ms))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +240,30 @@ mod tests {
             let text = serde_json::to_string(&s).unwrap();
             assert_eq!(serde_json::from_str::<BreakerState>(&text).unwrap(), s);
         }
+    }
+
+    #[test]
+    fn given_a_shared_state_when_two_callers_race_for_the_probe_then_one_wins() {
+        let states = crate::testing::InMemoryBreaker::with(BreakerState::Open { until_ms: 1_000 });
+        let breaker = CircuitBreaker {
+            states: &states,
+            config: CONFIG,
+        };
+        assert_eq!(breaker.admit(2_000), Admission::Probe);
+        assert_eq!(breaker.admit(2_001), Admission::Reject { retry_after_s: 1 });
+        breaker.record_success();
+        assert_eq!(states.state(), BreakerState::default());
+    }
+
+    #[test]
+    fn an_unreadable_state_lets_calls_through() {
+        let states = crate::testing::InMemoryBreaker::default();
+        states.fail(true);
+        let breaker = CircuitBreaker {
+            states: &states,
+            config: CONFIG,
+        };
+        assert_eq!(breaker.admit(0), Admission::Call);
+        assert_eq!(breaker.record_failure(0), 1);
     }
 }

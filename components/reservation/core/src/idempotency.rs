@@ -10,9 +10,30 @@ pub struct Fingerprint {
     pub screening_id: String,
     pub seats: Vec<String>,
     pub card_token: String,
+    /// Set when the request names a hold (then `screening_id` and `seats` are empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_id: Option<String>,
 }
 
 impl Fingerprint {
+    pub fn of_seats(screening_id: &str, seats: &[String], card_token: &str) -> Self {
+        Self {
+            screening_id: screening_id.to_string(),
+            seats: seats.to_vec(),
+            card_token: card_token.to_string(),
+            hold_id: None,
+        }
+    }
+
+    pub fn of_hold(hold_id: &str, card_token: &str) -> Self {
+        Self {
+            screening_id: String::new(),
+            seats: Vec::new(),
+            card_token: card_token.to_string(),
+            hold_id: Some(hold_id.to_string()),
+        }
+    }
+
     /// A canonical text form, stored with the key.
     pub fn canonical(&self) -> String {
         serde_json::to_string(self).expect("a fingerprint always serialises")
@@ -55,11 +76,8 @@ mod tests {
     use super::*;
 
     fn request(seats: &[&str]) -> Fingerprint {
-        Fingerprint {
-            screening_id: "s1".into(),
-            seats: seats.iter().map(|s| s.to_string()).collect(),
-            card_token: "tok_visa".into(),
-        }
+        let seats: Vec<String> = seats.iter().map(|s| s.to_string()).collect();
+        Fingerprint::of_seats("s1", &seats, "tok_visa")
     }
 
     #[test]
@@ -93,5 +111,16 @@ mod tests {
         assert!(validate_key("").is_err());
         assert!(validate_key("has space").is_err());
         assert!(validate_key(&"k".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn a_booking_by_seats_keeps_the_fingerprint_form_keys_were_stored_with() {
+        assert_eq!(
+            request(&["A1"]).canonical(),
+            r#"{"screening_id":"s1","seats":["A1"],"card_token":"tok_visa"}"#
+        );
+        let by_hold = Fingerprint::of_hold("h1", "tok_visa");
+        assert_ne!(check(Some((&by_hold.canonical(), "r1")), &request(&["A1"])), Replay::Fresh);
+        assert_eq!(check(Some((&by_hold.canonical(), "r1")), &request(&["A1"])), Replay::Conflict);
     }
 }

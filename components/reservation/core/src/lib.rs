@@ -1,12 +1,28 @@
 //! The reservation context's domain core: bookings and their lifecycle (the saga's booking side),
-//! the circuit breaker guarding the payment call, and idempotency of booking requests.
+//! seat holds, the circuit breaker guarding the payment call, and idempotency of booking requests.
 //!
-//! Pure Rust: decisions take the current time and return events; I/O lives in the Spin adapter.
+//! - [`model`]: value objects; [`reservation`]: the booking aggregate; [`hold`]: seat holds.
+//! - [`breaker`] and [`idempotency`]: pure decisions.
+//! - [`use_cases`]: `HoldSeats`, `PlaceReservation`, `CancelReservation`, `ApplySagaEvent`,
+//!   `AbandonStale` (and viewing/releasing holds), all failing with one [`ReservationError`].
+//! - [`ports`]: what the core needs from storage, payment, the breaker's shared state, the
+//!   outbox, the clock and ids; fakes in `testing`.
+//!
+//! Pure Rust: no Spin, no I/O, no logging. The Spin component parses, executes, maps.
 
 pub mod breaker;
+pub mod error;
+pub mod hold;
 pub mod idempotency;
 pub mod model;
+pub mod ports;
 pub mod reservation;
+pub mod use_cases;
 
-pub use model::{CustomerId, Money, ReservationId, Screening, SeatLabel, SeatSelection};
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use error::ReservationError;
+pub use hold::{Hold, HoldStatus};
+pub use model::{CustomerId, HoldId, Money, ReservationId, Screening, SeatLabel, SeatSelection};
 pub use reservation::{CancelError, PaymentStatus, PlaceError, Reservation, Status};

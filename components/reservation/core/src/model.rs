@@ -79,6 +79,7 @@ macro_rules! id_type {
 
 id_type!(ReservationId, "reservation id");
 id_type!(CustomerId, "customer id");
+id_type!(HoldId, "hold id");
 
 /// A seat label: row letter `A`–`Z` and seat number from 1, e.g. `C12`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

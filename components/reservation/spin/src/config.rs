@@ -2,11 +2,12 @@
 
 use cinema_http::variable_or;
 use reservation_core::breaker::BreakerConfig;
+use reservation_core::use_cases::Timing;
 
 pub struct Config {
     pub redis_address: String,
     pub payment_url: String,
-    pub payment_timeout_ms: u64,
+    pub timing: Timing,
     pub breaker: BreakerConfig,
 }
 
@@ -14,15 +15,21 @@ impl Config {
     pub fn load() -> Self {
         let number = |name: &str, default: u64| {
             variable_or(name, &default.to_string())
+                .trim()
                 .parse()
                 .unwrap_or(default)
         };
         // The API caps the payment timeout at 3 s.
         let payment_timeout_ms = number("payment_timeout_ms", 2000).clamp(1, 3000);
+        // A hold lasts at least a few seconds and at most a day.
+        let hold_ttl_s = number("hold_ttl_s", 600).clamp(1, 86_400);
         Self {
-            redis_address: variable_or("redis_address", "redis://127.0.0.1:6379"),
+            redis_address: cinema_eventing::redis_address(),
             payment_url: variable_or("payment_url", "http://payment.spin.internal"),
-            payment_timeout_ms,
+            timing: Timing {
+                hold_ttl: chrono::Duration::seconds(i64::try_from(hold_ttl_s).unwrap_or(600)),
+                payment_timeout_ms,
+            },
             breaker: BreakerConfig {
                 failure_threshold: u32::try_from(number("payment_breaker_failures", 5))
                     .unwrap_or(5)

@@ -1,18 +1,24 @@
-//! `reservation-events`: the saga's booking side reacting to the theater and payment.
+//! `reservation-events`: the saga's booking side reacting to the theater and payment. Each event
+//! runs [`ApplySagaEvent`] inside its own transaction, after its inbox claim; then the sweep
+//! abandons attempts whose instance died mid-call ([`AbandonStale`]).
 
 use std::cell::Cell;
 
 use cinema_eventing::consumer::{Consumer, DrainReport};
-use cinema_eventing::{Error, Meta, envelope, inbox, outbox, sql};
-use cinema_events::{Envelope, EventData};
-use reservation_core::Screening;
+use cinema_eventing::{Error, Meta, inbox, outbox, sql};
+use cinema_events::Envelope;
+use reservation_core::ReservationError;
+use reservation_core::use_cases::abandon::AbandonStale;
+use reservation_core::use_cases::saga::{Applied, ApplySagaEvent};
 use spin_sdk::sqlite3::Connection;
 
 use crate::config::Config;
-use crate::{CONTEXT, store};
+use crate::http::System;
+use crate::store::{self, Db};
+use crate::CONTEXT;
 
-// The event types this context acts on (`apply` below); the consumer acknowledges the others
-// unread. Keep in step with that match when a type is added there.
+// The event types this context acts on (`ApplySagaEvent`); the consumer acknowledges the others
+// unread. Keep in step with that use case when a type is added there.
 cinema_events::payload_set!(
     Consumed:
     ScreeningScheduled,
@@ -29,81 +35,99 @@ cinema_events::payload_set!(
 pub fn drain() -> anyhow::Result<DrainReport> {
     let config = Config::load();
     let conn = store::open()?;
+    let address = config.redis_address.as_str();
     // Each batch's confirmations and rejections are relayed as soon as the batch is applied,
     // not after the whole drain (up to `max_batches` batches): customers wait on them.
     let applied = Cell::new(false);
-    let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
+    let report = Consumer::new(address, CONTEXT).drain_batched::<Consumed, _>(
         CONTEXT,
-        |event| apply(&conn, event).map(|()| applied.set(true)),
+        |event| apply(&conn, address, event).map(|()| applied.set(true)),
         || {
             if applied.replace(false) {
-                outbox::relay_best_effort(&conn, &config.redis_address, CONTEXT, "");
+                outbox::relay_best_effort(&conn, address, CONTEXT, "");
             }
             Ok(())
         },
     )?;
-    crate::abandon::sweep(&conn, &config.redis_address, config.payment_timeout_ms);
-    outbox::verify_now_and_then(&conn, &config.redis_address, CONTEXT);
+    sweep(&conn, &config);
+    outbox::verify_now_and_then(&conn, address, CONTEXT);
     Ok(report)
 }
 
-fn apply(conn: &Connection, event: &Envelope) -> Result<(), Error> {
-    sql::transaction(conn, |c| {
-        if !inbox::claim(c, &event.event_id)? {
-            return Ok(());
-        }
-        let now = cinema_http::now();
-        let change = match &event.data {
-            EventData::ScreeningScheduled(s) => {
-                match Screening::from_event(s) {
-                    Ok(screening) => store::upsert_screening(c, &screening)?,
-                    Err(e) => log_skip(event, &e),
-                }
-                return Ok(());
-            }
-            EventData::SeatsAllocated(a) => {
-                with_reservation(c, &a.reservation_id, |r| r.seats_allocated(now).map(Some))?
-            }
-            EventData::SeatsRejected(x) => with_reservation(c, &x.reservation_id, |r| {
-                r.seats_rejected(x.reason, now).map(Some)
-            })?,
-            EventData::PaymentRefunded(p) => with_reservation(c, &p.reservation_id, |r| {
-                r.payment_refunded(now).then_some(None)
-            })?,
-            _ => return Ok(()),
-        };
-        if let Some((r, Some(data))) = change {
-            let meta = Meta::caused_by(event).reservation(r.id.as_str(), Some(r.version));
-            outbox::append::<crate::Published>(c, &envelope(CONTEXT, &meta, data))?;
-        }
-        Ok(())
-    })
+/// A use case's refusal inside the event's transaction (rolled back), or the transaction's own
+/// failure.
+enum Failed {
+    Db(Error),
+    Refused(ReservationError),
 }
 
-/// Loads a booking, applies `f`; if it reports a change (`Some`), saves it. Returns the saved
-/// booking and the event to publish, if any.
-fn with_reservation(
-    c: &Connection,
-    id: &str,
-    f: impl FnOnce(&mut reservation_core::Reservation) -> Option<Option<EventData>>,
-) -> Result<Option<(reservation_core::Reservation, Option<EventData>)>, Error> {
-    let Some(mut r) = store::reservation(c, id)? else {
-        return Ok(None);
-    };
-    match f(&mut r) {
-        Some(event) => {
-            store::update(c, &r)?;
-            Ok(Some((r, event)))
-        }
-        None => Ok(None),
+impl From<Error> for Failed {
+    fn from(e: Error) -> Self {
+        Self::Db(e)
     }
 }
 
-fn log_skip(event: &Envelope, why: &str) {
+fn apply(conn: &Connection, address: &str, event: &Envelope) -> Result<(), Error> {
+    let applied = sql::transaction(conn, |c| {
+        if !inbox::claim(c, &event.event_id)? {
+            return Ok(Applied::Unchanged);
+        }
+        let db = Db::within(c, address, Meta::caused_by(event));
+        ApplySagaEvent {
+            reservations: &db,
+            screenings: &db,
+            clock: &System,
+        }
+        .execute(&event.data)
+        .map_err(Failed::Refused)
+    });
+    match applied {
+        Ok(Applied::Skipped(why)) => {
+            log(event, cinema_http::Level::Warn, &format!("skipped: {why}"));
+            Ok(())
+        }
+        Ok(Applied::Changed { .. } | Applied::Unchanged) => Ok(()),
+        Err(Failed::Db(e)) => Err(e),
+        // Only storage fails an event; it is delivered again.
+        Err(Failed::Refused(e)) => Err(Error::Other(e.to_string())),
+    }
+}
+
+/// Abandons attempts whose instance died mid-call; payment refunds any charge. Failures are
+/// logged: the next wake-up retries.
+fn sweep(conn: &Connection, config: &Config) {
+    let db = Db::new(conn, &config.redis_address, "sweep");
+    let swept = AbandonStale {
+        attempts: &db,
+        clock: &System,
+        timing: config.timing,
+    }
+    .execute();
+    match swept {
+        Ok(0) => {}
+        Ok(n) => {
+            cinema_http::log(
+                CONTEXT,
+                cinema_http::Level::Warn,
+                &format!("{n} booking attempt(s) abandoned after their call died; payment will refund any charge"),
+                &[("correlation_id", "sweep")],
+            );
+            reservation_core::ports::Outbox::relay(&db);
+        }
+        Err(e) => cinema_http::log(
+            CONTEXT,
+            cinema_http::Level::Warn,
+            &format!("attempt sweep failed: {e}"),
+            &[],
+        ),
+    }
+}
+
+fn log(event: &Envelope, level: cinema_http::Level, message: &str) {
     cinema_http::log(
         CONTEXT,
-        cinema_http::Level::Warn,
-        &format!("skipped {} {}: {why}", event.type_, event.event_id),
+        level,
+        &format!("{} {}: {message}", event.type_, event.event_id),
         &[("correlation_id", &event.correlation_id)],
     );
 }

@@ -2,14 +2,13 @@
 //! `reservation-events` consumer (same wasm) that moves bookings along the saga. The same drain
 //! also runs over HTTP (`POST /admin/events/drain`) where no Redis trigger exists.
 
-mod abandon;
 mod breaker_store;
 mod config;
 mod events;
 mod http;
 mod payment_client;
-mod place;
 mod store;
+mod views;
 
 pub(crate) const CONTEXT: &str = "reservation";
 
@@ -22,6 +21,8 @@ cinema_events::payload_set!(
     ReservationRejected,
     ReservationCancelled,
     ReservationAbandoned,
+    SeatsHeld,
+    HoldReleased,
 );
 
 #[allow(unsafe_code)]

@@ -5,41 +5,46 @@
 
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
-    Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
 use wasi::io::poll;
 use wasi::io::streams::StreamError;
 
-use reservation_core::Money;
+use reservation_core::ports::{PaymentGateway, PaymentOutcome, PaymentRequest};
 
-#[derive(Debug, Serialize)]
-pub struct PaymentRequest<'a> {
-    pub reservation_id: &'a str,
-    pub customer_id: &'a str,
-    pub amount: &'a Money,
-    pub card_token: &'a str,
+/// Payment over wasi:http (service chaining on one app, the network between SpinApps).
+pub struct HttpPayments<'a> {
+    pub payment_url: &'a str,
+    pub correlation_id: &'a str,
+    pub timeout: Duration,
 }
 
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-    Approved {
-        payment_id: String,
-    },
-    Declined {
-        message: String,
-    },
-    /// The payment context refused the request as invalid (e.g. a malformed card token).
-    Invalid {
-        message: String,
-    },
-    /// Failed, overloaded, timed out or unreachable: counts against the breaker.
-    Unavailable {
-        reason: String,
-    },
+impl PaymentGateway for HttpPayments<'_> {
+    fn authorize(&self, request: &PaymentRequest) -> PaymentOutcome {
+        match call(self.payment_url, self.correlation_id, request, self.timeout) {
+            Ok((status, body)) => classify(status, &body),
+            Err(CallError::Timeout) => PaymentOutcome::Timeout,
+            Err(CallError::Failed(reason)) => PaymentOutcome::Failed { reason },
+        }
+    }
+}
+
+/// Why the call got no answer.
+#[derive(Debug)]
+enum CallError {
+    /// No answer within the deadline: the charge may still land.
+    Timeout,
+    Failed(String),
+}
+
+impl From<String> for CallError {
+    fn from(reason: String) -> Self {
+        Self::Failed(reason)
+    }
 }
 
 #[derive(Deserialize)]
@@ -53,20 +58,7 @@ struct ErrorBody {
     message: String,
 }
 
-/// Calls payment; never blocks longer than `timeout`.
-pub fn authorize(
-    payment_url: &str,
-    correlation_id: &str,
-    req: &PaymentRequest<'_>,
-    timeout: Duration,
-) -> Outcome {
-    match call(payment_url, correlation_id, req, timeout) {
-        Ok((status, body)) => classify(status, &body),
-        Err(reason) => Outcome::Unavailable { reason },
-    }
-}
-
-fn classify(status: u16, body: &[u8]) -> Outcome {
+fn classify(status: u16, body: &[u8]) -> PaymentOutcome {
     let message = || {
         serde_json::from_slice::<ErrorBody>(body)
             .unwrap_or_default()
@@ -74,17 +66,17 @@ fn classify(status: u16, body: &[u8]) -> Outcome {
     };
     match status {
         200 | 201 => match serde_json::from_slice::<Approved>(body) {
-            Ok(a) => Outcome::Approved {
+            Ok(a) => PaymentOutcome::Approved {
                 payment_id: a.payment_id,
             },
-            Err(e) => Outcome::Unavailable {
+            Err(e) => PaymentOutcome::Failed {
                 reason: format!("unreadable approval: {e}"),
             },
         },
-        402 => Outcome::Declined { message: message() },
+        402 => PaymentOutcome::Declined { message: message() },
         // 409: this reservation's payment was already refunded — a client-side conflict, not an outage.
-        400 | 409 | 422 => Outcome::Invalid { message: message() },
-        other => Outcome::Unavailable {
+        400 | 409 | 422 => PaymentOutcome::Invalid { message: message() },
+        other => PaymentOutcome::Failed {
             reason: format!("payment answered {other}"),
         },
     }
@@ -93,9 +85,9 @@ fn classify(status: u16, body: &[u8]) -> Outcome {
 fn call(
     payment_url: &str,
     correlation_id: &str,
-    req: &PaymentRequest<'_>,
+    req: &PaymentRequest,
     timeout: Duration,
-) -> Result<(u16, Vec<u8>), String> {
+) -> Result<(u16, Vec<u8>), CallError> {
     let deadline = Instant::now() + timeout;
     let url = url_parts(payment_url)?;
     let body = serde_json::to_vec(req).map_err(|e| e.to_string())?;
@@ -103,7 +95,7 @@ fn call(
         ("content-type".to_string(), b"application/json".to_vec()),
         (
             "idempotency-key".to_string(),
-            req.reservation_id.as_bytes().to_vec(),
+            req.reservation_id.as_str().as_bytes().to_vec(),
         ),
         (
             "x-correlation-id".to_string(),
@@ -146,8 +138,15 @@ fn call(
     wait(&future.subscribe(), deadline)?;
     let response = match future.get() {
         Some(Ok(Ok(resp))) => resp,
-        Some(Ok(Err(code))) => return Err(format!("payment unreachable: {code:?}")),
-        Some(Err(())) | None => return Err("response already taken".into()),
+        Some(Ok(Err(
+            ErrorCode::ConnectionReadTimeout
+            | ErrorCode::ConnectionTimeout
+            | ErrorCode::HttpResponseTimeout,
+        ))) => return Err(CallError::Timeout),
+        Some(Ok(Err(code))) => {
+            return Err(CallError::Failed(format!("payment unreachable: {code:?}")));
+        }
+        Some(Err(())) | None => return Err(CallError::Failed("response already taken".into())),
     };
     let status = response.status();
     let incoming = response
@@ -159,7 +158,7 @@ fn call(
 }
 
 /// Blocks until `pollable` is ready or the deadline passes.
-fn wait(pollable: &wasi::io::poll::Pollable, deadline: Instant) -> Result<(), String> {
+fn wait(pollable: &wasi::io::poll::Pollable, deadline: Instant) -> Result<(), CallError> {
     let left = deadline.saturating_duration_since(Instant::now());
     let timer =
         monotonic_clock::subscribe_duration(u64::try_from(left.as_nanos()).unwrap_or(u64::MAX));
@@ -167,11 +166,11 @@ fn wait(pollable: &wasi::io::poll::Pollable, deadline: Instant) -> Result<(), St
     if ready.contains(&0) {
         Ok(())
     } else {
-        Err("payment did not answer within the deadline".to_string())
+        Err(CallError::Timeout)
     }
 }
 
-fn read_all(body: &IncomingBody, deadline: Instant) -> Result<Vec<u8>, String> {
+fn read_all(body: &IncomingBody, deadline: Instant) -> Result<Vec<u8>, CallError> {
     let stream = body
         .stream()
         .map_err(|()| "response stream taken".to_string())?;
@@ -182,12 +181,12 @@ fn read_all(body: &IncomingBody, deadline: Instant) -> Result<Vec<u8>, String> {
             Ok(chunk) => {
                 out.extend_from_slice(&chunk);
                 if out.len() > 1 << 20 {
-                    return Err("payment response too large".into());
+                    return Err(CallError::Failed("payment response too large".into()));
                 }
             }
             Err(StreamError::Closed) => return Ok(out),
             Err(StreamError::LastOperationFailed(e)) => {
-                return Err(format!("read: {}", e.to_debug_string()));
+                return Err(CallError::Failed(format!("read: {}", e.to_debug_string())));
             }
         }
     }

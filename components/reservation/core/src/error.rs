@@ -1,0 +1,72 @@
+//! Every way a reservation use case can refuse or fail. The Spin adapter maps each to the API's
+//! status and error code; the core never decides HTTP.
+
+use crate::ports::StoreError;
+use crate::reservation::{CancelError, PlaceError};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReservationError {
+    /// The request breaks a rule of its own (seats, ids, card token).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no such screening (a screening registered a moment ago can take a second to appear)")]
+    UnknownScreening,
+    #[error("the screening has already started")]
+    ShowtimePassed,
+    /// Seats another customer holds or booked; nothing was held or charged.
+    #[error("already taken: {}", .0.join(", "))]
+    SeatsTaken(Vec<String>),
+    /// No such hold, or another customer's.
+    #[error("hold not found")]
+    HoldNotFound,
+    #[error("the hold has expired or was released; choose the seats again")]
+    HoldExpired,
+    #[error("the hold was already booked (reservation {0})")]
+    HoldBooked(String),
+    /// No such reservation, or another customer's.
+    #[error("reservation not found")]
+    NotFound,
+    #[error("a {0} reservation cannot be cancelled")]
+    NotCancellable(&'static str),
+    #[error("the screening has already started; the booking can no longer be cancelled")]
+    CancelTooLate,
+    #[error("this Idempotency-Key was used for a different request")]
+    KeyReused,
+    /// The same key's first request, or another booking of the same hold, is still at work.
+    #[error("{what} is still being processed; retry shortly for its answer")]
+    InProgress {
+        what: &'static str,
+        retry_after_s: u64,
+    },
+    #[error("{0}")]
+    PaymentDeclined(String),
+    /// Payment refused the request itself as invalid (nothing was charged).
+    #[error("payment refused the request: {0}")]
+    PaymentInvalid(String),
+    /// Payment failed, timed out, or the breaker is open. `cause` is for the log.
+    #[error("payment is temporarily unavailable; please retry in {retry_after_s} s")]
+    PaymentUnavailable { retry_after_s: u64, cause: String },
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+impl From<PlaceError> for ReservationError {
+    fn from(e: PlaceError) -> Self {
+        match e {
+            PlaceError::ShowtimePassed => Self::ShowtimePassed,
+            PlaceError::InvalidSeats(_) | PlaceError::UnknownSeat { .. } | PlaceError::PriceOverflow => {
+                Self::Invalid(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<CancelError> for ReservationError {
+    fn from(e: CancelError) -> Self {
+        match e {
+            CancelError::NotFound => Self::NotFound,
+            CancelError::NotCancellable(status) => Self::NotCancellable(status),
+            CancelError::ShowtimePassed => Self::CancelTooLate,
+        }
+    }
+}

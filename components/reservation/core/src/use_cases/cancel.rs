@@ -1,0 +1,68 @@
+//! `DELETE /reservations/{id}`: the customer cancels before the showtime. The booking's claims
+//! are released at once (its seats can be held again); the theater releases the allocation and
+//! payment refunds, both from `ReservationCancelled`. Run by the adapter inside one transaction.
+
+use crate::error::ReservationError;
+use crate::model::CustomerId;
+use crate::ports::{Clock, Reservations, Screenings};
+use crate::reservation::Reservation;
+
+pub struct CancelReservation<'a> {
+    pub reservations: &'a dyn Reservations,
+    pub screenings: &'a dyn Screenings,
+    pub clock: &'a dyn Clock,
+}
+
+impl CancelReservation<'_> {
+    /// Cancels the customer's booking; cancelling a cancelled booking answers it unchanged.
+    ///
+    /// # Errors
+    /// Unknown or another customer's booking ([`ReservationError::NotFound`]), a rejected one, or
+    /// a screening that has started.
+    pub fn execute(&self, customer: &CustomerId, id: &str) -> Result<Reservation, ReservationError> {
+        let mut r = self.reservations.reservation(id)?.ok_or(ReservationError::NotFound)?;
+        let starts_at = self.screenings.screening(&r.screening_id)?.map(|s| s.starts_at);
+        if let Some(event) = r.cancel(customer, starts_at, self.clock.now())? {
+            self.reservations.save(&r, Some(&event))?;
+        }
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reservation::Status;
+    use crate::testing::{World, alice, bob, seats};
+
+    #[test]
+    fn given_a_booking_when_cancelled_then_its_seats_are_free_for_others_at_once() {
+        let w = World::new();
+        let r = w.book(&alice(), &["A1"]);
+        let cancelled = w.cancel().execute(&alice(), r.id.as_str()).unwrap();
+        assert_eq!(cancelled.status, Status::Cancelled);
+        assert!(w.store.claimed_by(r.id.as_str()).is_empty());
+        w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap();
+        assert_eq!(w.store.event_types().last().map(String::as_str), Some("SeatsHeld"));
+    }
+
+    #[test]
+    fn cancelling_twice_publishes_once_and_others_cannot_cancel() {
+        let w = World::new();
+        let r = w.book(&alice(), &["A1"]);
+        assert_eq!(w.cancel().execute(&bob(), r.id.as_str()).unwrap_err(), ReservationError::NotFound);
+        w.cancel().execute(&alice(), r.id.as_str()).unwrap();
+        w.cancel().execute(&alice(), r.id.as_str()).unwrap();
+        let cancels = w.store.event_types().iter().filter(|t| *t == "ReservationCancelled").count();
+        assert_eq!(cancels, 1);
+    }
+
+    #[test]
+    fn after_the_showtime_a_booking_cannot_be_cancelled() {
+        let w = World::new();
+        let r = w.book(&alice(), &["A1"]);
+        w.clock.set(w.screening.starts_at);
+        assert_eq!(w.cancel().execute(&alice(), r.id.as_str()).unwrap_err(), ReservationError::CancelTooLate);
+        assert_eq!(w.store.claimed_by(r.id.as_str()), seats(&["A1"]));
+    }
+}
