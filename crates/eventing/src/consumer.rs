@@ -76,6 +76,23 @@ pub struct DrainReport {
     pub dead_lettered: usize,
 }
 
+impl DrainReport {
+    /// Logs a drain that left events to retry or dead-lettered some (a clean drain logs nothing).
+    pub fn log_trouble(&self, context: &str) {
+        if self.failed > 0 || self.dead_lettered > 0 {
+            cinema_http::log(
+                context,
+                cinema_http::Level::Warn,
+                &format!(
+                    "drained: {} handled, {} to retry, {} dead-lettered",
+                    self.handled, self.failed, self.dead_lettered
+                ),
+                &[],
+            );
+        }
+    }
+}
+
 impl<'a> Consumer<'a> {
     pub fn new(redis_address: &'a str, group: &'a str) -> Self {
         let setting = |name: &str, default: u64| {

@@ -278,16 +278,8 @@ pub fn serve(
                 ))),
             }
         }
-        ([], _) => Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            "this route accepts GET",
-        )),
-        ([_, "retry"], _) => Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            "this route accepts POST",
-        )),
+        ([], _) => Err(ApiError::method_not_allowed("GET")),
+        ([_, "retry"], _) => Err(ApiError::method_not_allowed("POST")),
         _ => Err(ApiError::not_found("no such route")),
     }
 }

@@ -48,11 +48,7 @@ pub fn serve(
         )));
     }
     if *method != Method::Post {
-        return Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            "this route accepts POST",
-        ));
+        return Err(ApiError::method_not_allowed("POST"));
     }
     ctx.require_admin()?;
     let fields = [("correlation_id", ctx.correlation_id.as_str())];

@@ -37,13 +37,7 @@ pub const STREAM: &str = "cinema:events";
 pub const DOORBELL: &str = "cinema.events";
 /// Set while a doorbell is on its way; consumers clear it before reading (doorbell coalescing).
 pub const DOORBELL_PENDING: &str = "cinema:events:doorbell";
-/// Where Redis is when the `redis_address` variable is not set.
-pub const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
-
-/// The event stream's Redis (`redis_address`).
-pub fn redis_address() -> String {
-    cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS)
-}
+pub use cinema_http::{DEFAULT_REDIS_ADDRESS, redis_address};
 
 /// The text of a script's string reply (a bulk string or a status); `None` for anything else.
 pub(crate) fn reply_text(reply: Option<&spin_sdk::redis::RedisResult>) -> Option<String> {

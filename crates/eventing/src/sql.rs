@@ -149,6 +149,45 @@ fn rollback(conn: &Connection) {
 ///
 /// # Errors
 /// The database's.
+/// Brings a context's schema to `version` (`PRAGMA user_version`): once it is there, a request
+/// pays one query. Otherwise `steps(tx, from)` runs in one write transaction with the version found
+/// under the lock (a concurrent instance may have migrated meanwhile: then nothing runs) and the
+/// new version is recorded in the same transaction. `steps` must be written for any `from` below
+/// `version` (0 = a new database).
+///
+/// # Errors
+/// The database's, or the first failing step's (nothing is changed then).
+pub fn migrate(
+    conn: &Connection,
+    version: i64,
+    steps: impl FnOnce(&Connection, i64) -> Result<(), Error>,
+) -> Result<(), Error> {
+    if user_version(conn)? >= version {
+        return Ok(());
+    }
+    transaction(conn, |tx| {
+        let from = user_version(tx)?;
+        if from >= version {
+            return Ok(());
+        }
+        steps(tx, from)?;
+        exec(tx, &format!("PRAGMA user_version = {version}"), &[])?;
+        Ok(())
+    })
+}
+
+/// The schema version recorded in the database (0 for a new one).
+///
+/// # Errors
+/// The database's.
+pub fn user_version(conn: &Connection) -> Result<i64, Error> {
+    Ok(exec(conn, "PRAGMA user_version", &[])?
+        .rows()
+        .next()
+        .and_then(|r| r.get::<i64>("user_version"))
+        .unwrap_or(0))
+}
+
 pub fn exec(conn: &Connection, sql: &str, params: &[Value]) -> Result<QueryResult, Error> {
     Ok(conn.execute(sql, params)?)
 }

@@ -20,6 +20,8 @@ pub struct ApiError {
     pub retry_after_s: Option<u64>,
     /// The seats the error is about (`seats_taken`), for clients that redraw a seat map.
     pub seats: Option<Vec<String>>,
+    /// The methods a 405 names (the `Allow` header).
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -30,7 +32,19 @@ impl ApiError {
             message: message.into(),
             retry_after_s: None,
             seats: None,
+            allow: None,
         }
+    }
+
+    /// 405 `method_not_allowed`, naming the methods the route accepts (also in `Allow`).
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let mut e = Self::new(
+            405,
+            "method_not_allowed",
+            format!("this route accepts {allow}"),
+        );
+        e.allow = Some(allow.to_string());
+        e
     }
 
     /// Names the seats the error is about, as a `seats` array next to the message.
@@ -103,6 +117,9 @@ impl ApiError {
             .header("content-type", "application/json");
         if let Some(s) = self.retry_after_s {
             builder.header("retry-after", s.to_string());
+        }
+        if let Some(allow) = &self.allow {
+            builder.header("allow", allow.as_str());
         }
         builder.body(body).build()
     }
@@ -276,6 +293,14 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 pub fn now_rfc3339() -> String {
     now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Where Redis is when the `redis_address` variable is not set.
+pub const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
+
+/// The app's Redis (`redis_address`): the event stream, the doorbell, the gateway's counters.
+pub fn redis_address() -> String {
+    variable_or("redis_address", DEFAULT_REDIS_ADDRESS)
 }
 
 /// Reads a Spin variable, falling back to `default` when unset or empty.

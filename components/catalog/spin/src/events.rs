@@ -8,8 +8,6 @@ use cinema_http::Level;
 use crate::CONTEXT;
 use crate::store::{KvCatalog, KvInbox};
 
-const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
-
 // The event types this context acts on (`catalog_core::projection::targets`); the consumer
 // acknowledges the others unread. Keep in step with that match when a type is added there.
 cinema_events::payload_set!(
@@ -26,7 +24,7 @@ cinema_events::payload_set!(
 /// # Errors
 /// The store cannot be opened or Redis is unreachable (the events stay in the stream).
 pub fn drain() -> anyhow::Result<DrainReport> {
-    let redis_address = cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS);
+    let redis_address = cinema_http::redis_address();
     let catalog = KvCatalog::open()?;
     let inbox = KvInbox::open()?;
     let projector = Projector {
@@ -73,17 +71,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
         },
         || inbox.flush(),
     )?;
-    if report.failed > 0 || report.dead_lettered > 0 {
-        cinema_http::log(
-            CONTEXT,
-            Level::Warn,
-            &format!(
-                "drained with {} handled, {} to retry, {} dead-lettered",
-                report.handled, report.failed, report.dead_lettered
-            ),
-            &[],
-        );
-    }
+    report.log_trouble(CONTEXT);
     inbox.prune_now_and_then(&redis_address);
     Ok(report)
 }

@@ -15,7 +15,7 @@ pub fn handle(req: &Request) -> Response {
     let result = match (segments.as_slice(), req.method()) {
         (["movies"], Method::Get) => list(),
         (["movies", movie_id], Method::Get) => get(movie_id),
-        (["movies"] | ["movies", _], _) => Ok(method_not_allowed("GET")),
+        (["movies"] | ["movies", _], _) => Err(ApiError::method_not_allowed("GET")),
         (["admin", "events", "drain"], method) => {
             drain_endpoint::serve(crate::CONTEXT, method, &ctx, crate::events::drain)
         }
@@ -49,16 +49,4 @@ fn get(movie_id: &str) -> Result<Response, ApiError> {
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(crate::CONTEXT, e)
-}
-
-/// 405 with the JSON error and an `Allow` header.
-fn method_not_allowed(allowed: &str) -> Response {
-    let mut response = ApiError::new(
-        405,
-        "method_not_allowed",
-        format!("method not allowed here; allowed: {allowed}"),
-    )
-    .into_response();
-    response.set_header("allow", allowed);
-    response
 }

@@ -35,7 +35,7 @@ impl Config {
                 },
                 ops_token: spin_sdk::variables::get("ops_token").unwrap_or_default(),
             },
-            redis_address: cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379"),
+            redis_address: cinema_http::redis_address(),
             limits: Limits {
                 per_customer: Limit::parse(
                     &cinema_http::variable_or("rate_limit_customer_per_s", ""),

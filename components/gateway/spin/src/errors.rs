@@ -18,14 +18,7 @@ pub fn rejection(rejection: Rejection) -> Response {
                 .map(|m| m.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut response = ApiError::new(
-                405,
-                "method_not_allowed",
-                format!("this endpoint accepts {allow}"),
-            )
-            .into_response();
-            response.set_header("allow", allow);
-            response
+            ApiError::method_not_allowed(&allow).into_response()
         }
         Rejection::Unauthorized(why) => {
             let mut response = ApiError::unauthorized(why.to_string()).into_response();

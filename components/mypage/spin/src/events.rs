@@ -26,7 +26,7 @@ cinema_events::payload_set!(
 /// # Errors
 /// The store cannot be opened or Redis is unreachable (the events stay in the stream).
 pub fn drain() -> anyhow::Result<DrainReport> {
-    let redis_address = cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379");
+    let redis_address = cinema_http::redis_address();
     let store = KvStore::open()?;
     let projector = Projector {
         views: &store,
@@ -39,17 +39,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
         |event| handle(&projector, event),
         || store.flush_inbox().map_err(ProjectionError::from),
     )?;
-    if report.failed > 0 || report.dead_lettered > 0 {
-        cinema_http::log(
-            CONTEXT,
-            cinema_http::Level::Warn,
-            &format!(
-                "drained: {} handled, {} to retry, {} dead-lettered",
-                report.handled, report.failed, report.dead_lettered
-            ),
-            &[],
-        );
-    }
+    report.log_trouble(CONTEXT);
     store.prune_inbox_now_and_then(&redis_address);
     Ok(report)
 }

@@ -21,7 +21,7 @@ pub struct Config {
 impl Config {
     pub fn load() -> Self {
         Self {
-            redis_address: cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379"),
+            redis_address: cinema_http::redis_address(),
             kakao_endpoint: cinema_http::variable_or("kakao_endpoint", ""),
             kakao_token: cinema_http::variable_or("kakao_token", ""),
             kakao_timeout: Duration::from_millis(

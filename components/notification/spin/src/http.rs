@@ -33,11 +33,9 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
         (["admin", "events", "dead-letters", rest @ ..], method) => {
             dead_letters::serve(CONTEXT, method, &rest.join("/"), ctx)
         }
-        (["my", "notifications"] | ["notifications", _], _) => Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            "this route accepts GET",
-        )),
+        (["my", "notifications"] | ["notifications", _], _) => {
+            Err(ApiError::method_not_allowed("GET"))
+        }
         _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
     }
 }

@@ -9,7 +9,7 @@ pub struct Config {
 impl Config {
     pub fn load() -> Self {
         Self {
-            redis_address: cinema_http::variable_or("redis_address", "redis://127.0.0.1:6379"),
+            redis_address: cinema_http::redis_address(),
         }
     }
 }

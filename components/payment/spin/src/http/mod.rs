@@ -30,20 +30,20 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     match segments.as_slice() {
         ["payments"] => match method {
             Method::Post => payments::authorize(req, ctx),
-            _ => Err(not_allowed("POST")),
+            _ => Err(ApiError::method_not_allowed("POST")),
         },
         ["payments", payment_id] => match method {
             Method::Get => payments::get(ctx, payment_id),
-            _ => Err(not_allowed("GET")),
+            _ => Err(ApiError::method_not_allowed("GET")),
         },
         ["admin", "payment-simulator"] => match method {
             Method::Get => simulator::get(ctx),
             Method::Put => simulator::put(req, ctx),
-            _ => Err(not_allowed("GET, PUT")),
+            _ => Err(ApiError::method_not_allowed("GET, PUT")),
         },
         ["admin", "events", "relay"] => match method {
             Method::Post => relay::post(ctx),
-            _ => Err(not_allowed("POST")),
+            _ => Err(ApiError::method_not_allowed("POST")),
         },
         ["admin", "events", "drain"] => {
             drain_endpoint::serve(crate::CONTEXT, method, ctx, crate::events::drain)
@@ -53,12 +53,4 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
         }
         _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
     }
-}
-
-fn not_allowed(allowed: &str) -> ApiError {
-    ApiError::new(
-        405,
-        "method_not_allowed",
-        format!("this route accepts {allowed}"),
-    )
 }

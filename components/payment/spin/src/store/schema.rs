@@ -1,7 +1,7 @@
 //! Schema creation, versioned with `PRAGMA user_version` so a request pays one query once the
 //! schema exists.
 
-use cinema_eventing::sql::{exec, transaction};
+use cinema_eventing::sql::{exec, migrate};
 use cinema_eventing::{Error, inbox, outbox};
 use spin_sdk::sqlite3::Connection;
 
@@ -57,29 +57,11 @@ const TABLES: &[&str] = &[
 /// # Errors
 /// The database's.
 pub fn ensure(conn: &Connection) -> Result<(), Error> {
-    if user_version(conn)? >= VERSION {
-        return Ok(());
-    }
-    transaction(conn, |tx| {
-        // Another process may have created it between our check and our lock.
-        if user_version(tx)? >= VERSION {
-            return Ok(());
-        }
+    migrate(conn, VERSION, |tx, _from| {
         for statement in TABLES {
             exec(tx, statement, &[])?;
         }
         outbox::ensure_schema(tx)?;
-        inbox::ensure_schema(tx)?;
-        exec(tx, &format!("PRAGMA user_version = {VERSION}"), &[])?;
-        Ok::<_, Error>(())
+        inbox::ensure_schema(tx)
     })
-}
-
-fn user_version(conn: &Connection) -> Result<i64, Error> {
-    let result = exec(conn, "PRAGMA user_version", &[])?;
-    Ok(result
-        .rows()
-        .next()
-        .and_then(|r| r.get::<i64>("user_version"))
-        .unwrap_or(0))
 }
