@@ -132,7 +132,7 @@ impl Cinema {
         let redis = Redis::start();
         let rc = dir.path().join("runtime-config.toml");
         std::fs::write(&rc, runtime_config(&state, &redis.url()))?;
-        cinema_testkit::kv_stores_wal(bin, &rc);
+        cinema_testkit::kv_stores_wal(bin, &rc, &state);
         let mut args: Vec<String> = vec![
             "-f".into(),
             workspace_root().join("spin.toml").display().to_string(),

@@ -179,6 +179,55 @@ impl TestApp {
         taken
     }
 
+    // ---- seat holds ----
+
+    /// `POST /api/holds`.
+    pub fn hold(&self, token: &str, screening: &str, seats: &[&str]) -> Reply {
+        let body = json!({ "screening_id": screening, "seats": seats });
+        self.post("/api/holds", Some(token), &body)
+    }
+
+    /// The `hold_id` of a hold just placed (panics with the reply otherwise).
+    pub fn hold_id(reply: &Reply) -> String {
+        assert_eq!(reply.status, 201, "hold not placed: {:?}", reply.body);
+        reply.body["hold_id"].as_str().expect("hold_id").to_string()
+    }
+
+    pub fn view_hold(&self, token: &str, hold_id: &str) -> Reply {
+        self.get(&format!("/api/holds/{hold_id}"), Some(token))
+    }
+
+    pub fn release_hold(&self, token: &str, hold_id: &str) -> Reply {
+        self.delete(&format!("/api/holds/{hold_id}"), Some(token))
+    }
+
+    /// `POST /api/reservations` naming a hold.
+    pub fn book_hold(&self, token: &str, hold_id: &str, card: &str, key: Option<&str>) -> Reply {
+        let body = json!({ "hold_id": hold_id, "payment": { "card_token": card } });
+        self.book_json(token, &body, key)
+    }
+
+    /// Runs `f(i)` for every `i < n` on its own thread, all released at the same moment; the
+    /// results in order.
+    pub fn all_at_once<T: Send>(&self, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+        let start = Barrier::new(n);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (start, f) = (&start, &f);
+                    s.spawn(move || {
+                        start.wait();
+                        f(i)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("request thread"))
+                .collect()
+        })
+    }
+
     // ---- reservations ----
 
     pub fn book(
@@ -224,23 +273,10 @@ impl TestApp {
         screening: &str,
         requests: &[(String, Vec<String>)],
     ) -> Vec<Reply> {
-        let start = Barrier::new(requests.len());
-        std::thread::scope(|s| {
-            let handles: Vec<_> = requests
-                .iter()
-                .map(|(token, seats)| {
-                    let start = &start;
-                    s.spawn(move || {
-                        let seats: Vec<&str> = seats.iter().map(String::as_str).collect();
-                        start.wait();
-                        self.book(token, screening, &seats, "tok_visa", None)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("booking thread"))
-                .collect()
+        self.all_at_once(requests.len(), |i| {
+            let (token, seats) = &requests[i];
+            let seats: Vec<&str> = seats.iter().map(String::as_str).collect();
+            self.book(token, screening, &seats, "tok_visa", None)
         })
     }
 

@@ -58,6 +58,42 @@ impl TestApp {
         )
     }
 
+    /// A sale the theater made outside this system (a box-office sale, seats it blocked): a
+    /// `ReservationPlaced` the reservation side never stored, put on the stream directly, and
+    /// waited for until the seat map shows the seats taken. Local apps only (it needs the
+    /// app's Redis).
+    pub fn sell_at_the_box_office(&self, screening: &str, seats: &[&str]) {
+        let id = uuid::Uuid::now_v7().to_string();
+        let envelope = serde_json::json!({
+            "event_id": uuid::Uuid::now_v7().to_string(),
+            "type": "ReservationPlaced",
+            "version": 1,
+            "occurred_at": "2026-12-01T10:00:00Z",
+            "correlation_id": "box-office",
+            "reservation_id": id,
+            "reservation_version": 1,
+            "source": "reservation",
+            "data": {
+                "reservation_id": id,
+                "customer_id": "box-office",
+                "screening_id": screening,
+                "seats": seats,
+                "total": {"amount": 12_000 * seats.len(), "currency": "KRW"},
+                "payment_id": "cash",
+            },
+        });
+        self.redis_cli(&["XADD", STREAM, "*", "e", &envelope.to_string()])
+            .expect("the box office needs the app's Redis");
+        self.redis_cli(&["PUBLISH", crate::DOORBELL, "wake"]);
+        crate::eventually(ASYNC, "the theater to sell at the box office", || {
+            let taken = self.taken_seats(screening);
+            seats
+                .iter()
+                .all(|s| taken.iter().any(|t| t == s))
+                .then_some(())
+        });
+    }
+
     /// Waits until every running consumer group has handled every event in the stream,
     /// including the events that handling publishes (it repeats until a round adds nothing).
     /// Then "exactly once" and "nothing" can be checked on the read sides. Without access to

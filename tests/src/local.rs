@@ -196,7 +196,7 @@ impl Local {
             runtime_config(&state, &redis_url, self.options.kv_on_redis),
         )
         .expect("runtime config");
-        cinema_testkit::kv_stores_wal(&cinema_testkit::devhost_bin(), &rc);
+        cinema_testkit::kv_stores_wal(&cinema_testkit::devhost_bin(), &rc, &state);
         let mut args = vec![
             "-f".to_string(),
             workspace_root().join("spin.toml").display().to_string(),

@@ -262,7 +262,9 @@ fn two_replicas_of_every_consumer_notify_each_status_change_exactly_once() {
     let (movie, screening) = app.bookable_screening();
     let admin = app.admin();
 
-    // Confirmed bookings, two racing for one seat (one rejected and refunded), one cancelled.
+    // Confirmed bookings, two racing for one seat (one told at once), one rejected and refunded
+    // (its seat was sold at the box office), one cancelled.
+    app.sell_at_the_box_office(&screening, &["C7"]);
     let customers: Vec<String> = (0..6).map(|i| app.customer(&format!("c{i}"))).collect();
     let mut requests: Vec<(String, Vec<String>)> = customers
         .iter()
@@ -271,13 +273,20 @@ fn two_replicas_of_every_consumer_notify_each_status_change_exactly_once() {
         .collect();
     requests.push((app.customer("racer1"), vec!["B1".into()]));
     requests.push((app.customer("racer2"), vec!["B1".into()]));
+    requests.push((app.customer("unlucky"), vec!["C7".into()]));
     app.set_simulator(&admin, 500, 0.0);
     let replies = app.book_all_at_once(&screening, &requests);
     app.set_simulator(&admin, 0, 0.0);
 
     let mut expected: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut outcomes = Vec::new();
+    let told = replies.iter().filter(|r| r.status == 409).count();
+    assert_eq!(told, 1, "one of the racers was told the seat is taken");
     for (reply, (token, _)) in replies.iter().zip(&requests) {
+        if reply.status == 409 {
+            assert_eq!(reply.error_code(), "seats_taken");
+            continue;
+        }
         let id = reply.reservation_id();
         let done = app.wait_final(token, &id);
         outcomes.push((
@@ -293,7 +302,7 @@ fn two_replicas_of_every_consumer_notify_each_status_change_exactly_once() {
     outcomes[0].2 = "CANCELLED".into();
 
     let rejected = outcomes.iter().filter(|o| o.2 == "REJECTED").count();
-    assert_eq!(rejected, 1, "one of the racers lost: {outcomes:?}");
+    assert_eq!(rejected, 1, "the box office's seat: {outcomes:?}");
     for (_, id, status) in &outcomes {
         let statuses: &[&str] = match status.as_str() {
             "CONFIRMED" => &["CONFIRMED"],
@@ -337,8 +346,8 @@ fn two_replicas_of_every_consumer_notify_each_status_change_exactly_once() {
     );
     // The other read models agree under two writers each.
     let confirmed = outcomes.iter().filter(|o| o.2 == "CONFIRMED").count();
-    app.wait_seats_left(&movie, &screening, 50 - confirmed as i64);
-    assert_eq!(app.taken_seats(&screening).len(), confirmed);
+    app.wait_seats_left(&movie, &screening, 50 - confirmed as i64 - 1);
+    assert_eq!(app.taken_seats(&screening).len(), confirmed + 1);
     for (token, id, status) in &outcomes {
         let page = app.my_reservation(token, id).expect("on my page");
         assert_eq!(&page["status"], status.as_str(), "{page}");

@@ -198,15 +198,18 @@ pub fn devhost_bin() -> PathBuf {
 }
 
 /// `devhost wal`: the runtime config's `spin` key-value store files in WAL mode, as `scripts/up`
-/// prepares them before the first start.
+/// prepares them before the first start. `state_dir` is the app's (where its default store lives):
+/// without it devhost would use `.spin` of the current directory, which every test shares.
 ///
 /// # Panics
 /// When devhost fails (the message carries its output).
-pub fn kv_stores_wal(devhost: &Path, runtime_config: &Path) {
+pub fn kv_stores_wal(devhost: &Path, runtime_config: &Path, state_dir: &Path) {
     let out = Command::new(devhost)
         .arg("wal")
         .arg("--runtime-config-file")
         .arg(runtime_config)
+        .arg("--state-dir")
+        .arg(state_dir)
         .output()
         .expect("run devhost wal");
     assert!(

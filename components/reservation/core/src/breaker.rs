@@ -116,14 +116,18 @@ impl CircuitBreaker<'_> {
         let state = self.states.current().unwrap_or_default();
         match state.admit(now_ms, &self.config) {
             Admission::Probe => {
-                let won = self.states.update(&mut |state| match state.admit(now_ms, &self.config) {
-                    Admission::Probe => Some(BreakerState::HalfOpen {
-                        probe_started_ms: now_ms,
-                    }),
-                    _ => None,
-                });
+                let won =
+                    self.states
+                        .update(&mut |state| match state.admit(now_ms, &self.config) {
+                            Admission::Probe => Some(BreakerState::HalfOpen {
+                                probe_started_ms: now_ms,
+                            }),
+                            _ => None,
+                        });
                 match won {
-                    Ok(BreakerState::HalfOpen { probe_started_ms }) if probe_started_ms == now_ms => {
+                    Ok(BreakerState::HalfOpen { probe_started_ms })
+                        if probe_started_ms == now_ms =>
+                    {
                         Admission::Probe
                     }
                     Ok(state) => Admission::Reject {

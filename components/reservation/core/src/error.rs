@@ -54,9 +54,9 @@ impl From<PlaceError> for ReservationError {
     fn from(e: PlaceError) -> Self {
         match e {
             PlaceError::ShowtimePassed => Self::ShowtimePassed,
-            PlaceError::InvalidSeats(_) | PlaceError::UnknownSeat { .. } | PlaceError::PriceOverflow => {
-                Self::Invalid(e.to_string())
-            }
+            PlaceError::InvalidSeats(_)
+            | PlaceError::UnknownSeat { .. }
+            | PlaceError::PriceOverflow => Self::Invalid(e.to_string()),
         }
     }
 }

@@ -120,7 +120,13 @@ mod tests {
             r#"{"screening_id":"s1","seats":["A1"],"card_token":"tok_visa"}"#
         );
         let by_hold = Fingerprint::of_hold("h1", "tok_visa");
-        assert_ne!(check(Some((&by_hold.canonical(), "r1")), &request(&["A1"])), Replay::Fresh);
-        assert_eq!(check(Some((&by_hold.canonical(), "r1")), &request(&["A1"])), Replay::Conflict);
+        assert_ne!(
+            check(Some((&by_hold.canonical(), "r1")), &request(&["A1"])),
+            Replay::Fresh
+        );
+        assert_eq!(
+            check(Some((&by_hold.canonical(), "r1")), &request(&["A1"])),
+            Replay::Conflict
+        );
     }
 }

@@ -248,15 +248,23 @@ pub struct PaymentRequest {
 /// What payment answered, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentOutcome {
-    Approved { payment_id: String },
+    Approved {
+        payment_id: String,
+    },
     /// A healthy answer: nothing charged.
-    Declined { message: String },
+    Declined {
+        message: String,
+    },
     /// Payment refused the request as invalid (e.g. a malformed card token): nothing charged.
-    Invalid { message: String },
+    Invalid {
+        message: String,
+    },
     /// No answer within the deadline: the charge may still have happened.
     Timeout,
     /// Failed, overloaded or unreachable.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 pub trait PaymentGateway {

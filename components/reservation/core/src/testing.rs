@@ -15,8 +15,8 @@ use crate::hold::{Hold, HoldStatus, ReleaseReason};
 use crate::model::{CustomerId, HoldId, Money, ReservationId, Screening};
 use crate::ports::{
     AbandonReason, Attempt, Attempts, Begin, BreakerStates, Claim, Clock, Holds, IdempotencyKeys,
-    Ids, KeyRef, Outbox, PaymentGateway, PaymentOutcome, PaymentRequest, Reservations,
-    Screenings, StoreError, Stored, StoredKey,
+    Ids, KeyRef, Outbox, PaymentGateway, PaymentOutcome, PaymentRequest, Reservations, Screenings,
+    StoreError, Stored, StoredKey,
 };
 use crate::reservation::Reservation;
 use crate::use_cases::Timing;
@@ -39,7 +39,9 @@ pub fn seats(labels: &[&str]) -> Vec<String> {
 
 /// 2030-01-01T10:00:00Z.
 pub fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2030, 1, 1, 10, 0, 0).single().expect("a valid date")
+    Utc.with_ymd_and_hms(2030, 1, 1, 10, 0, 0)
+        .single()
+        .expect("a valid date")
 }
 
 /// Screening `s1`: 5 rows × 8 seats, 12,000 KRW a seat, at 20:00 on the first day.
@@ -52,7 +54,10 @@ pub fn screening() -> Screening {
         starts_at: start() + Duration::hours(10),
         rows: 5,
         seats_per_row: 8,
-        price: Money { amount: 12_000, currency: "KRW".into() },
+        price: Money {
+            amount: 12_000,
+            currency: "KRW".into(),
+        },
     }
 }
 
@@ -152,7 +157,10 @@ pub struct InMemoryBreaker {
 
 impl InMemoryBreaker {
     pub fn with(state: BreakerState) -> Self {
-        Self { state: Cell::new(state), failing: Cell::new(false) }
+        Self {
+            state: Cell::new(state),
+            failing: Cell::new(false),
+        }
     }
 
     pub fn state(&self) -> BreakerState {
@@ -168,7 +176,11 @@ impl InMemoryBreaker {
     }
 
     fn check(&self) -> Result<(), StoreError> {
-        if self.failing.get() { Err(StoreError("breaker store down".into())) } else { Ok(()) }
+        if self.failing.get() {
+            Err(StoreError("breaker store down".into()))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -250,7 +262,12 @@ impl InMemoryStore {
     }
 
     pub fn event_types(&self) -> Vec<String> {
-        self.state.borrow().events.iter().map(|e| e.type_name().to_string()).collect()
+        self.state
+            .borrow()
+            .events
+            .iter()
+            .map(|e| e.type_name().to_string())
+            .collect()
     }
 
     pub fn abandoned_reasons(&self) -> Vec<String> {
@@ -277,7 +294,12 @@ impl InMemoryStore {
     }
 
     pub fn claim_expiry(&self, holder: &str) -> Option<DateTime<Utc>> {
-        self.state.borrow().claims.values().find(|c| c.holder == holder).and_then(|c| c.expires_at)
+        self.state
+            .borrow()
+            .claims
+            .values()
+            .find(|c| c.holder == holder)
+            .and_then(|c| c.expires_at)
     }
 
     pub fn claims_of_customer(&self, customer: &CustomerId) -> Vec<String> {
@@ -295,11 +317,14 @@ impl InMemoryStore {
     }
 
     pub fn release_now(&self, id: &HoldId) {
-        self.release(id, ReleaseReason::Released).expect("in memory");
+        self.release(id, ReleaseReason::Released)
+            .expect("in memory");
     }
 
     pub fn reservation_now(&self, id: &str) -> Reservation {
-        self.reservation(id).expect("in memory").expect("a stored booking")
+        self.reservation(id)
+            .expect("in memory")
+            .expect("a stored booking")
     }
 
     pub fn reservations(&self) -> Vec<Reservation> {
@@ -317,7 +342,8 @@ impl InMemoryStore {
     }
 
     pub fn abandon_now(&self, id: &ReservationId) {
-        self.abandon(id, AbandonReason::NotStored).expect("in memory");
+        self.abandon(id, AbandonReason::NotStored)
+            .expect("in memory");
     }
 
     /// A payment attempt for `hold` that never ends (its instance died).
@@ -329,7 +355,10 @@ impl InMemoryStore {
             started_at: now,
             until: now + Duration::seconds(14),
         };
-        assert_eq!(self.begin_payment(hold, &attempt).expect("in memory"), Begin::Began);
+        assert_eq!(
+            self.begin_payment(hold, &attempt).expect("in memory"),
+            Begin::Began
+        );
     }
 
     pub fn fail_next_store_placed(&self) {
@@ -338,7 +367,9 @@ impl InMemoryStore {
 }
 
 fn release_in(state: &mut State, id: &str, reason: ReleaseReason) {
-    let Some(row) = state.holds.get_mut(id) else { return };
+    let Some(row) = state.holds.get_mut(id) else {
+        return;
+    };
     if let Some(event) = row.hold.release(reason) {
         row.attempt = None;
         state.events.extend(event);
@@ -373,7 +404,10 @@ impl Screenings for InMemoryStore {
     }
 
     fn upsert_screening(&self, screening: &Screening) -> Result<(), StoreError> {
-        self.state.borrow_mut().screenings.insert(screening.screening_id.clone(), screening.clone());
+        self.state
+            .borrow_mut()
+            .screenings
+            .insert(screening.screening_id.clone(), screening.clone());
         Ok(())
     }
 }
@@ -382,9 +416,13 @@ impl Holds for InMemoryStore {
     fn claim(&self, hold: &Hold, attempt: Option<&Attempt>) -> Result<Claim, StoreError> {
         let now = self.now();
         self.atomically(|s| {
-            let keys: Vec<(String, String)> =
-                hold.seats.iter().map(|seat| (hold.screening_id.clone(), seat.clone())).collect();
-            s.claims.retain(|k, c| !(keys.contains(k) && c.expires_at.is_some_and(|t| t <= now)));
+            let keys: Vec<(String, String)> = hold
+                .seats
+                .iter()
+                .map(|seat| (hold.screening_id.clone(), seat.clone()))
+                .collect();
+            s.claims
+                .retain(|k, c| !(keys.contains(k) && c.expires_at.is_some_and(|t| t <= now)));
             let replaced: Vec<String> = keys
                 .iter()
                 .filter_map(|k| s.claims.get(k))
@@ -400,28 +438,40 @@ impl Holds for InMemoryStore {
             for id in replaced {
                 release_in(s, &id, ReleaseReason::Replaced);
             }
-            let taken: Vec<String> =
-                keys.iter().filter(|k| s.claims.contains_key(*k)).map(|(_, seat)| seat.clone()).collect();
+            let taken: Vec<String> = keys
+                .iter()
+                .filter(|k| s.claims.contains_key(*k))
+                .map(|(_, seat)| seat.clone())
+                .collect();
             if !taken.is_empty() {
                 return Err(Claim::Taken(taken));
             }
             for k in keys {
-                s.claims.insert(k, ClaimRow {
-                    holder: hold.id.to_string(),
-                    customer: hold.customer_id.clone(),
-                    expires_at: Some(hold.expires_at),
-                });
+                s.claims.insert(
+                    k,
+                    ClaimRow {
+                        holder: hold.id.to_string(),
+                        customer: hold.customer_id.clone(),
+                        expires_at: Some(hold.expires_at),
+                    },
+                );
             }
-            s.holds.insert(hold.id.to_string(), HoldRow {
-                hold: hold.clone(),
-                attempt: attempt.map(|a| (a.reservation_id.clone(), a.until)),
-            });
+            s.holds.insert(
+                hold.id.to_string(),
+                HoldRow {
+                    hold: hold.clone(),
+                    attempt: attempt.map(|a| (a.reservation_id.clone(), a.until)),
+                },
+            );
             if let Some(a) = attempt {
-                s.attempts.insert(a.reservation_id.to_string(), AttemptRow {
-                    customer: a.customer_id.clone(),
-                    state: AttemptState::Pending,
-                    started_at: a.started_at,
-                });
+                s.attempts.insert(
+                    a.reservation_id.to_string(),
+                    AttemptRow {
+                        customer: a.customer_id.clone(),
+                        state: AttemptState::Pending,
+                        started_at: a.started_at,
+                    },
+                );
             }
             s.events.extend(hold.announcement());
             Ok(Claim::Claimed)
@@ -430,7 +480,12 @@ impl Holds for InMemoryStore {
     }
 
     fn hold(&self, id: &HoldId) -> Result<Option<Hold>, StoreError> {
-        Ok(self.state.borrow().holds.get(id.as_str()).map(|row| row.hold.clone()))
+        Ok(self
+            .state
+            .borrow()
+            .holds
+            .get(id.as_str())
+            .map(|row| row.hold.clone()))
     }
 
     fn release(&self, id: &HoldId, reason: ReleaseReason) -> Result<Option<Hold>, StoreError> {
@@ -443,7 +498,9 @@ impl Holds for InMemoryStore {
         let now = attempt.started_at;
         let mut s = self.state.borrow_mut();
         let id = hold.id.to_string();
-        let Some(row) = s.holds.get(&id) else { return Ok(Begin::Expired) };
+        let Some(row) = s.holds.get(&id) else {
+            return Ok(Begin::Expired);
+        };
         if !row.hold.is_active(now) {
             return Ok(Begin::Expired);
         }
@@ -461,18 +518,25 @@ impl Holds for InMemoryStore {
         for claim in s.claims.values_mut().filter(|c| c.holder == id) {
             claim.expires_at = claim.expires_at.map(|t| t.max(attempt.until));
         }
-        s.holds.get_mut(&id).expect("read above").attempt = Some((attempt.reservation_id.clone(), attempt.until));
-        s.attempts.insert(attempt.reservation_id.to_string(), AttemptRow {
-            customer: attempt.customer_id.clone(),
-            state: AttemptState::Pending,
-            started_at: attempt.started_at,
-        });
+        s.holds.get_mut(&id).expect("read above").attempt =
+            Some((attempt.reservation_id.clone(), attempt.until));
+        s.attempts.insert(
+            attempt.reservation_id.to_string(),
+            AttemptRow {
+                customer: attempt.customer_id.clone(),
+                state: AttemptState::Pending,
+                started_at: attempt.started_at,
+            },
+        );
         Ok(Begin::Began)
     }
 
     fn end_payment(&self, _hold: &Hold, attempt: &ReservationId) -> Result<(), StoreError> {
         let mut s = self.state.borrow_mut();
-        if s.attempts.get(attempt.as_str()).is_some_and(|a| a.state == AttemptState::Pending) {
+        if s.attempts
+            .get(attempt.as_str())
+            .is_some_and(|a| a.state == AttemptState::Pending)
+        {
             s.attempts.remove(attempt.as_str());
         }
         end_attempt_in(&mut s, attempt);
@@ -482,12 +546,24 @@ impl Holds for InMemoryStore {
 
 impl Reservations for InMemoryStore {
     fn reservation(&self, id: &str) -> Result<Option<Reservation>, StoreError> {
-        Ok(self.state.borrow().reservations.iter().find(|r| r.id.as_str() == id).cloned())
+        Ok(self
+            .state
+            .borrow()
+            .reservations
+            .iter()
+            .find(|r| r.id.as_str() == id)
+            .cloned())
     }
 
     fn reservations_of(&self, customer: &CustomerId) -> Result<Vec<Reservation>, StoreError> {
-        let mut all: Vec<Reservation> =
-            self.state.borrow().reservations.iter().filter(|r| &r.customer_id == customer).cloned().collect();
+        let mut all: Vec<Reservation> = self
+            .state
+            .borrow()
+            .reservations
+            .iter()
+            .filter(|r| &r.customer_id == customer)
+            .cloned()
+            .collect();
         all.reverse();
         Ok(all)
     }
@@ -518,12 +594,22 @@ impl Reservations for InMemoryStore {
             if moved != reservation.seats.len() {
                 return Err(Stored::Abandoned);
             }
-            s.holds.insert(hold_id, HoldRow { hold: hold.clone(), attempt: None });
+            s.holds.insert(
+                hold_id,
+                HoldRow {
+                    hold: hold.clone(),
+                    attempt: None,
+                },
+            );
             s.reservations.push(reservation.clone());
             if let Some(key) = key
-                && let Some((stored, _)) = s.keys.get_mut(&(key.customer_id.to_string(), key.key.to_string()))
+                && let Some((stored, _)) = s
+                    .keys
+                    .get_mut(&(key.customer_id.to_string(), key.key.to_string()))
             {
-                stored.response.get_or_insert_with(|| format!("{{\"reservation_id\":\"{id}\"}}"));
+                stored
+                    .response
+                    .get_or_insert_with(|| format!("{{\"reservation_id\":\"{id}\"}}"));
             }
             s.events.extend(events.iter().cloned());
             Ok(Stored::Placed)
@@ -546,7 +632,11 @@ impl Reservations for InMemoryStore {
 }
 
 impl Attempts for InMemoryStore {
-    fn abandon(&self, reservation_id: &ReservationId, reason: AbandonReason) -> Result<bool, StoreError> {
+    fn abandon(
+        &self,
+        reservation_id: &ReservationId,
+        reason: AbandonReason,
+    ) -> Result<bool, StoreError> {
         let mut s = self.state.borrow_mut();
         let customer = match s.attempts.get_mut(reservation_id.as_str()) {
             Some(a) if a.state == AttemptState::Pending => {
@@ -556,11 +646,13 @@ impl Attempts for InMemoryStore {
             _ => return Ok(false),
         };
         end_attempt_in(&mut s, reservation_id);
-        s.events.push(EventData::ReservationAbandoned(cinema_events::ReservationAbandoned {
-            reservation_id: reservation_id.to_string(),
-            customer_id: customer.to_string(),
-            reason: reason.as_str().to_string(),
-        }));
+        s.events.push(EventData::ReservationAbandoned(
+            cinema_events::ReservationAbandoned {
+                reservation_id: reservation_id.to_string(),
+                customer_id: customer.to_string(),
+                reason: reason.as_str().to_string(),
+            },
+        ));
         Ok(true)
     }
 
@@ -610,7 +702,9 @@ impl IdempotencyKeys for InMemoryStore {
         let now = self.now();
         let mut s = self.state.borrow_mut();
         let live = s.reservations.iter().any(|r| r.id.as_str() == stale)
-            || s.attempts.get(stale).is_some_and(|a| a.state != AttemptState::Abandoned);
+            || s.attempts
+                .get(stale)
+                .is_some_and(|a| a.state != AttemptState::Abandoned);
         let Some((row, created)) = s.keys.get_mut(&(customer.to_string(), key.to_string())) else {
             return Ok(false);
         };
@@ -622,11 +716,20 @@ impl IdempotencyKeys for InMemoryStore {
         Ok(true)
     }
 
-    fn release_key(&self, customer: &CustomerId, key: &str, reservation_id: &ReservationId) -> Result<(), StoreError> {
+    fn release_key(
+        &self,
+        customer: &CustomerId,
+        key: &str,
+        reservation_id: &ReservationId,
+    ) -> Result<(), StoreError> {
         let mut s = self.state.borrow_mut();
         let stored = s.reservations.iter().any(|r| &r.id == reservation_id);
         let k = (customer.to_string(), key.to_string());
-        if !stored && s.keys.get(&k).is_some_and(|(row, _)| row.reservation_id == reservation_id.as_str()) {
+        if !stored
+            && s.keys
+                .get(&k)
+                .is_some_and(|(row, _)| row.reservation_id == reservation_id.as_str())
+        {
             s.keys.remove(&k);
         }
         Ok(())
@@ -665,7 +768,10 @@ impl World {
             ids: SeqIds::default(),
             payments: FakePayments::default(),
             breaker: InMemoryBreaker::default(),
-            timing: Timing { hold_ttl: Duration::seconds(600), payment_timeout_ms: 2000 },
+            timing: Timing {
+                hold_ttl: Duration::seconds(600),
+                payment_timeout_ms: 2000,
+            },
         })
     }
 
@@ -696,7 +802,11 @@ impl World {
             payments: &self.payments,
             breaker: CircuitBreaker {
                 states: &self.breaker,
-                config: BreakerConfig { failure_threshold: 5, open_for_ms: 10_000, probe_timeout_ms: 4_000 },
+                config: BreakerConfig {
+                    failure_threshold: 5,
+                    open_for_ms: 10_000,
+                    probe_timeout_ms: 4_000,
+                },
             },
             outbox: &self.store,
             clock: &*self.clock,
@@ -706,18 +816,29 @@ impl World {
     }
 
     pub fn cancel(&self) -> CancelReservation<'_> {
-        CancelReservation { reservations: &self.store, screenings: &self.store, clock: &*self.clock }
+        CancelReservation {
+            reservations: &self.store,
+            screenings: &self.store,
+            clock: &*self.clock,
+        }
     }
 
     pub fn saga(&self) -> ApplySagaEvent<'_> {
-        ApplySagaEvent { reservations: &self.store, screenings: &self.store, clock: &*self.clock }
+        ApplySagaEvent {
+            reservations: &self.store,
+            screenings: &self.store,
+            clock: &*self.clock,
+        }
     }
 
     /// A paid booking of `labels` by `customer`, booked directly.
     pub fn book(&self, customer: &CustomerId, labels: &[&str]) -> Reservation {
         let request = PlaceRequest {
             customer: customer.clone(),
-            target: Target::Seats { screening_id: "s1".into(), seats: seats(labels) },
+            target: Target::Seats {
+                screening_id: "s1".into(),
+                seats: seats(labels),
+            },
             card_token: "tok_visa".into(),
             idempotency_key: None,
         };

@@ -12,10 +12,10 @@ use reservation_core::use_cases::abandon::AbandonStale;
 use reservation_core::use_cases::saga::{Applied, ApplySagaEvent};
 use spin_sdk::sqlite3::Connection;
 
+use crate::CONTEXT;
 use crate::config::Config;
 use crate::http::System;
 use crate::store::{self, Db};
-use crate::CONTEXT;
 
 // The event types this context acts on (`ApplySagaEvent`); the consumer acknowledges the others
 // unread. Keep in step with that use case when a type is added there.
@@ -49,6 +49,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
             Ok(())
         },
     )?;
+    report.log_trouble(CONTEXT);
     sweep(&conn, &config);
     outbox::verify_now_and_then(&conn, address, CONTEXT);
     Ok(report)
@@ -109,7 +110,9 @@ fn sweep(conn: &Connection, config: &Config) {
             cinema_http::log(
                 CONTEXT,
                 cinema_http::Level::Warn,
-                &format!("{n} booking attempt(s) abandoned after their call died; payment will refund any charge"),
+                &format!(
+                    "{n} booking attempt(s) abandoned after their call died; payment will refund any charge"
+                ),
                 &[("correlation_id", "sweep")],
             );
             reservation_core::ports::Outbox::relay(&db);

@@ -39,14 +39,9 @@ pub fn handle(req: Request) -> Response {
         (method, ["admin", "events", "dead-letters", rest @ ..]) => {
             dead_letters::serve(CONTEXT, method, &rest.join("/"), &ctx)
         }
-        (
-            _,
-            ["holds" | "reservations"] | ["holds" | "reservations", _] | ["admin", "events", "relay"],
-        ) => Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            "this method is not allowed here",
-        )),
+        (_, ["holds"] | ["admin", "events", "relay"]) => Err(ApiError::method_not_allowed("POST")),
+        (_, ["reservations"]) => Err(ApiError::method_not_allowed("GET, POST")),
+        (_, ["holds" | "reservations", _]) => Err(ApiError::method_not_allowed("GET, DELETE")),
         _ => Err(ApiError::not_found("no such resource")),
     };
     result.unwrap_or_else(ApiError::into_response)
@@ -82,9 +77,7 @@ fn refusal(e: ReservationError, ctx: &RequestContext, reservation_id: Option<&st
         ReservationError::SeatsTaken(seats) => {
             ApiError::new(409, "seats_taken", message).with_seats(seats)
         }
-        ReservationError::HoldNotFound | ReservationError::NotFound => {
-            ApiError::not_found(message)
-        }
+        ReservationError::HoldNotFound | ReservationError::NotFound => ApiError::not_found(message),
         ReservationError::HoldExpired => ApiError::new(409, "hold_expired", message),
         ReservationError::HoldBooked(_) => ApiError::new(409, "hold_booked", message),
         ReservationError::NotCancellable(_) | ReservationError::CancelTooLate => {
@@ -336,7 +329,10 @@ fn get(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
 fn list(ctx: &RequestContext) -> Result<Response, ApiError> {
     let customer = customer(ctx)?;
     let scope = Scope::open()?;
-    let all = scope.db(ctx).reservations_of(&customer).map_err(unexpected)?;
+    let all = scope
+        .db(ctx)
+        .reservations_of(&customer)
+        .map_err(unexpected)?;
     let now = cinema_http::now();
     if all.iter().any(|r| r.allocation_overdue(now)) {
         nudge(&scope, &ctx.correlation_id);

@@ -36,18 +36,12 @@ const SCHEMA_VERSION: i64 = 4;
 /// The database's.
 pub fn open() -> Result<Connection, Error> {
     let conn = sql::open("reservation")?;
-    if user_version(&conn)? < SCHEMA_VERSION {
-        sql::transaction(&conn, migrate)?;
-    }
+    sql::migrate(&conn, SCHEMA_VERSION, migrate)?;
     Ok(conn)
 }
 
-fn migrate(c: &Connection) -> Result<(), Error> {
-    // Re-read under the write lock: a concurrent instance may have migrated meanwhile.
-    let version = user_version(c)?;
-    if version >= SCHEMA_VERSION {
-        return Ok(());
-    }
+/// From `version` (0: a new database) to [`SCHEMA_VERSION`].
+fn migrate(c: &Connection, version: i64) -> Result<(), Error> {
     for sql in [
         "CREATE TABLE IF NOT EXISTS screenings (
             screening_id TEXT PRIMARY KEY,
@@ -88,7 +82,11 @@ fn migrate(c: &Connection) -> Result<(), Error> {
             )",
             &[],
         )?;
-        exec(c, "ALTER TABLE idempotency_keys ADD COLUMN response TEXT", &[])?;
+        exec(
+            c,
+            "ALTER TABLE idempotency_keys ADD COLUMN response TEXT",
+            &[],
+        )?;
     }
     if version < 4 {
         for sql in [
@@ -129,16 +127,7 @@ fn migrate(c: &Connection) -> Result<(), Error> {
         }
         exec(c, "DROP TABLE IF EXISTS held_seats", &[])?;
     }
-    exec(c, &format!("PRAGMA user_version = {SCHEMA_VERSION}"), &[])?;
     Ok(())
-}
-
-fn user_version(conn: &Connection) -> Result<i64, Error> {
-    Ok(exec(conn, "PRAGMA user_version", &[])?
-        .rows()
-        .next()
-        .and_then(|r| r.get::<i64>("user_version"))
-        .unwrap_or(0))
 }
 
 /// What the relay tick prunes here besides the outbox and the inbox: idempotency keys (a retry
@@ -362,7 +351,12 @@ impl<'c> Db<'c> {
         Ok(())
     }
 
-    fn claim_in(&self, c: &Connection, hold: &Hold, attempt: Option<&Attempt>) -> Result<(), Abort> {
+    fn claim_in(
+        &self,
+        c: &Connection,
+        hold: &Hold,
+        attempt: Option<&Attempt>,
+    ) -> Result<(), Abort> {
         let now = ts(hold.created_at);
         let seats = || hold.seats.iter().map(text);
         let in_seats = placeholders(hold.seats.len());
@@ -437,7 +431,9 @@ impl<'c> Db<'c> {
         Self::save_hold(
             c,
             hold,
-            attempt_row.as_ref().map(|(id, until)| (id.as_str(), until.as_str())),
+            attempt_row
+                .as_ref()
+                .map(|(id, until)| (id.as_str(), until.as_str())),
         )?;
         if let Some(a) = attempt {
             begin_attempt(c, a)?;
@@ -521,7 +517,11 @@ impl Holds for Db<'_> {
             if !row.hold.is_active(attempt.started_at) {
                 return Ok(Begin::Expired);
             }
-            if row.attempt_until.as_deref().is_some_and(|until| until > now.as_str()) {
+            if row
+                .attempt_until
+                .as_deref()
+                .is_some_and(|until| until > now.as_str())
+            {
                 return Ok(Begin::Busy);
             }
             let live = exec(
@@ -543,7 +543,11 @@ impl Holds for Db<'_> {
                 "UPDATE seat_claims SET expires_at = MAX(expires_at, ?) WHERE holder = ?",
                 &[text(&until), text(hold.id.as_str())],
             )?;
-            Self::save_hold(c, &row.hold, Some((attempt.reservation_id.as_str(), &until)))?;
+            Self::save_hold(
+                c,
+                &row.hold,
+                Some((attempt.reservation_id.as_str(), &until)),
+            )?;
             begin_attempt(c, attempt)?;
             Ok(Begin::Began)
         })
@@ -563,7 +567,13 @@ impl Holds for Db<'_> {
 
 impl Reservations for Db<'_> {
     fn reservation(&self, id: &str) -> Result<Option<Reservation>, StoreError> {
-        self.run(|c| one_doc(c, "SELECT doc FROM reservations WHERE reservation_id = ?", id))
+        self.run(|c| {
+            one_doc(
+                c,
+                "SELECT doc FROM reservations WHERE reservation_id = ?",
+                id,
+            )
+        })
     }
 
     fn reservations_of(&self, customer: &CustomerId) -> Result<Vec<Reservation>, StoreError> {
@@ -623,7 +633,9 @@ impl Reservations for Db<'_> {
                 ],
             )?;
             if inserted.rows().next().is_none() {
-                return Err(Abort::Db(Error::Other("reservation id already used".into())));
+                return Err(Abort::Db(Error::Other(
+                    "reservation id already used".into(),
+                )));
             }
             Self::save_hold(c, hold, None)?;
             if let Some(key) = &key {
@@ -662,10 +674,18 @@ impl Reservations for Db<'_> {
             exec(
                 c,
                 "UPDATE reservations SET status = ?, doc = ? WHERE reservation_id = ?",
-                &[text(r.status.as_str()), text(encode(r)), text(r.id.as_str())],
+                &[
+                    text(r.status.as_str()),
+                    text(encode(r)),
+                    text(r.id.as_str()),
+                ],
             )?;
             if !r.status.holds_seats() {
-                exec(c, "DELETE FROM seat_claims WHERE holder = ?", &[text(r.id.as_str())])?;
+                exec(
+                    c,
+                    "DELETE FROM seat_claims WHERE holder = ?",
+                    &[text(r.id.as_str())],
+                )?;
             }
             if let Some(event) = event {
                 self.publish(c, event.clone(), Some((r.id.as_str(), Some(r.version))))?;
@@ -811,6 +831,11 @@ impl IdempotencyKeys for Db<'_> {
 
 impl Outbox for Db<'_> {
     fn relay(&self) {
-        outbox::relay_best_effort(self.conn, self.redis_address, CONTEXT, self.correlation_id());
+        outbox::relay_best_effort(
+            self.conn,
+            self.redis_address,
+            CONTEXT,
+            self.correlation_id(),
+        );
     }
 }

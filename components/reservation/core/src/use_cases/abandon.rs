@@ -37,17 +37,27 @@ mod tests {
     #[test]
     fn given_an_attempt_whose_instance_died_when_swept_then_abandoned_and_its_seats_freed() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         w.store.begin_payment_now(&hold, &w.clock);
-        let sweep = AbandonStale { attempts: &w.store, clock: &*w.clock, timing: w.timing };
+        let sweep = AbandonStale {
+            attempts: &w.store,
+            clock: &*w.clock,
+            timing: w.timing,
+        };
         assert_eq!(sweep.execute().unwrap(), 0, "not stale yet");
-        w.clock.advance_s(w.timing.call_allowance().num_seconds() + 1);
+        w.clock
+            .advance_s(w.timing.call_allowance().num_seconds() + 1);
         assert_eq!(sweep.execute().unwrap(), 1);
         assert_eq!(w.store.abandoned_reasons(), ["not-stored"]);
         assert!(w.store.pending_attempts().is_empty());
         // The hold is the customer's again, free to be paid for; its seats are still theirs.
         assert_eq!(
-            w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap_err(),
+            w.hold_seats()
+                .execute(&bob(), "s1", &seats(&["A1"]))
+                .unwrap_err(),
             ReservationError::SeatsTaken(seats(&["A1"]))
         );
         let request = crate::use_cases::place::PlaceRequest {

@@ -19,9 +19,19 @@ impl CancelReservation<'_> {
     /// # Errors
     /// Unknown or another customer's booking ([`ReservationError::NotFound`]), a rejected one, or
     /// a screening that has started.
-    pub fn execute(&self, customer: &CustomerId, id: &str) -> Result<Reservation, ReservationError> {
-        let mut r = self.reservations.reservation(id)?.ok_or(ReservationError::NotFound)?;
-        let starts_at = self.screenings.screening(&r.screening_id)?.map(|s| s.starts_at);
+    pub fn execute(
+        &self,
+        customer: &CustomerId,
+        id: &str,
+    ) -> Result<Reservation, ReservationError> {
+        let mut r = self
+            .reservations
+            .reservation(id)?
+            .ok_or(ReservationError::NotFound)?;
+        let starts_at = self
+            .screenings
+            .screening(&r.screening_id)?
+            .map(|s| s.starts_at);
         if let Some(event) = r.cancel(customer, starts_at, self.clock.now())? {
             self.reservations.save(&r, Some(&event))?;
         }
@@ -42,18 +52,31 @@ mod tests {
         let cancelled = w.cancel().execute(&alice(), r.id.as_str()).unwrap();
         assert_eq!(cancelled.status, Status::Cancelled);
         assert!(w.store.claimed_by(r.id.as_str()).is_empty());
-        w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap();
-        assert_eq!(w.store.event_types().last().map(String::as_str), Some("SeatsHeld"));
+        w.hold_seats()
+            .execute(&bob(), "s1", &seats(&["A1"]))
+            .unwrap();
+        assert_eq!(
+            w.store.event_types().last().map(String::as_str),
+            Some("SeatsHeld")
+        );
     }
 
     #[test]
     fn cancelling_twice_publishes_once_and_others_cannot_cancel() {
         let w = World::new();
         let r = w.book(&alice(), &["A1"]);
-        assert_eq!(w.cancel().execute(&bob(), r.id.as_str()).unwrap_err(), ReservationError::NotFound);
+        assert_eq!(
+            w.cancel().execute(&bob(), r.id.as_str()).unwrap_err(),
+            ReservationError::NotFound
+        );
         w.cancel().execute(&alice(), r.id.as_str()).unwrap();
         w.cancel().execute(&alice(), r.id.as_str()).unwrap();
-        let cancels = w.store.event_types().iter().filter(|t| *t == "ReservationCancelled").count();
+        let cancels = w
+            .store
+            .event_types()
+            .iter()
+            .filter(|t| *t == "ReservationCancelled")
+            .count();
         assert_eq!(cancels, 1);
     }
 
@@ -62,7 +85,10 @@ mod tests {
         let w = World::new();
         let r = w.book(&alice(), &["A1"]);
         w.clock.set(w.screening.starts_at);
-        assert_eq!(w.cancel().execute(&alice(), r.id.as_str()).unwrap_err(), ReservationError::CancelTooLate);
+        assert_eq!(
+            w.cancel().execute(&alice(), r.id.as_str()).unwrap_err(),
+            ReservationError::CancelTooLate
+        );
         assert_eq!(w.store.claimed_by(r.id.as_str()), seats(&["A1"]));
     }
 }

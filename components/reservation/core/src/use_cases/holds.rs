@@ -42,7 +42,15 @@ impl HoldSeats<'_> {
         let id = HoldId::parse(&self.ids.new_id()).map_err(ReservationError::Invalid)?;
         // A hold never outlives the showtime it is for.
         let expires_at = (now + self.timing.hold_ttl).min(screening.starts_at);
-        let hold = Hold::place(id, customer.clone(), &screening, quote, expires_at, now, false);
+        let hold = Hold::place(
+            id,
+            customer.clone(),
+            &screening,
+            quote,
+            expires_at,
+            now,
+            false,
+        );
         match self.holds.claim(&hold, None)? {
             Claim::Claimed => {
                 self.outbox.relay();
@@ -100,49 +108,87 @@ mod tests {
     #[test]
     fn given_free_seats_when_held_then_the_hold_is_active_announced_and_priced() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1", "A2"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1", "A2"]))
+            .unwrap();
         assert_eq!(hold.status, HoldStatus::Active);
         assert_eq!(hold.total.amount, 24_000);
         assert_eq!(hold.expires_at, w.clock.now() + w.timing.hold_ttl);
-        assert_eq!(w.store.claimed_by(&hold.id.to_string()), seats(&["A1", "A2"]));
+        assert_eq!(
+            w.store.claimed_by(&hold.id.to_string()),
+            seats(&["A1", "A2"])
+        );
         assert_eq!(w.store.event_types(), ["SeatsHeld"]);
     }
 
     #[test]
     fn given_a_seat_held_by_another_customer_when_held_then_taken_and_nothing_held() {
         let w = World::new();
-        w.hold_seats().execute(&bob(), "s1", &seats(&["A2"])).unwrap();
-        let err = w.hold_seats().execute(&alice(), "s1", &seats(&["A1", "A2"])).unwrap_err();
+        w.hold_seats()
+            .execute(&bob(), "s1", &seats(&["A2"]))
+            .unwrap();
+        let err = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1", "A2"]))
+            .unwrap_err();
         assert_eq!(err, ReservationError::SeatsTaken(seats(&["A2"])));
-        assert!(w.store.claims_of_customer(&alice()).is_empty(), "all or nothing");
+        assert!(
+            w.store.claims_of_customer(&alice()).is_empty(),
+            "all or nothing"
+        );
     }
 
     #[test]
     fn given_an_expired_hold_when_another_customer_holds_its_seats_then_they_get_them() {
         let w = World::new();
-        w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap();
+        w.hold_seats()
+            .execute(&bob(), "s1", &seats(&["A1"]))
+            .unwrap();
         w.clock.advance_s(601);
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         assert_eq!(w.store.claimed_by(&hold.id.to_string()), seats(&["A1"]));
     }
 
     #[test]
     fn given_my_own_hold_when_i_hold_overlapping_seats_then_the_old_hold_is_replaced() {
         let w = World::new();
-        let old = w.hold_seats().execute(&alice(), "s1", &seats(&["A1", "A2"])).unwrap();
-        let new = w.hold_seats().execute(&alice(), "s1", &seats(&["A2", "A3"])).unwrap();
+        let old = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1", "A2"]))
+            .unwrap();
+        let new = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A2", "A3"]))
+            .unwrap();
         let old = w.store.hold_now(&old.id);
         assert_eq!(old.status, HoldStatus::Released);
-        assert_eq!(w.store.claimed_by(&new.id.to_string()), seats(&["A2", "A3"]));
-        assert!(w.store.claimed_by(&old.id.to_string()).is_empty(), "A1 is free again");
-        assert_eq!(w.store.event_types(), ["SeatsHeld", "HoldReleased", "SeatsHeld"]);
+        assert_eq!(
+            w.store.claimed_by(&new.id.to_string()),
+            seats(&["A2", "A3"])
+        );
+        assert!(
+            w.store.claimed_by(&old.id.to_string()).is_empty(),
+            "A1 is free again"
+        );
+        assert_eq!(
+            w.store.event_types(),
+            ["SeatsHeld", "HoldReleased", "SeatsHeld"]
+        );
     }
 
     #[test]
     fn a_hold_never_outlives_its_showtime() {
         let w = World::new();
-        w.clock.set(w.screening.starts_at - chrono::Duration::seconds(60));
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        w.clock
+            .set(w.screening.starts_at - chrono::Duration::seconds(60));
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         assert_eq!(hold.expires_at, w.screening.starts_at);
     }
 
@@ -150,7 +196,9 @@ mod tests {
     fn unknown_screenings_and_bad_seats_hold_nothing() {
         let w = World::new();
         assert_eq!(
-            w.hold_seats().execute(&alice(), "nope", &seats(&["A1"])).unwrap_err(),
+            w.hold_seats()
+                .execute(&alice(), "nope", &seats(&["A1"]))
+                .unwrap_err(),
             ReservationError::UnknownScreening
         );
         assert!(matches!(
@@ -163,23 +211,48 @@ mod tests {
     #[test]
     fn only_the_owner_sees_or_releases_a_hold_and_releasing_twice_is_harmless() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         let id = hold.id.to_string();
-        let release = ReleaseHold { holds: &w.store, outbox: &w.store };
-        assert_eq!(release.execute(&bob(), &id).unwrap_err(), ReservationError::HoldNotFound);
-        assert_eq!(ViewHold { holds: &w.store }.execute(&bob(), &id).unwrap_err(), ReservationError::HoldNotFound);
-        assert_eq!(release.execute(&alice(), &id).unwrap().status, HoldStatus::Released);
-        assert_eq!(release.execute(&alice(), &id).unwrap().status, HoldStatus::Released);
+        let release = ReleaseHold {
+            holds: &w.store,
+            outbox: &w.store,
+        };
+        assert_eq!(
+            release.execute(&bob(), &id).unwrap_err(),
+            ReservationError::HoldNotFound
+        );
+        assert_eq!(
+            ViewHold { holds: &w.store }
+                .execute(&bob(), &id)
+                .unwrap_err(),
+            ReservationError::HoldNotFound
+        );
+        assert_eq!(
+            release.execute(&alice(), &id).unwrap().status,
+            HoldStatus::Released
+        );
+        assert_eq!(
+            release.execute(&alice(), &id).unwrap().status,
+            HoldStatus::Released
+        );
         assert!(w.store.claimed_by(&id).is_empty());
         assert_eq!(w.store.event_types(), ["SeatsHeld", "HoldReleased"]);
         // Free again for anyone.
-        w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap();
+        w.hold_seats()
+            .execute(&bob(), "s1", &seats(&["A1"]))
+            .unwrap();
     }
 
     #[test]
     fn an_expired_hold_reads_expired() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         w.clock.advance_s(600);
         assert_eq!(hold.status_at(w.clock.now()), HoldStatus::Expired);
     }

@@ -83,7 +83,9 @@ impl PlaceReservation<'_> {
     pub fn execute(&self, request: &PlaceRequest) -> Result<Placed, ReservationError> {
         let card_token = request.card_token.trim();
         if card_token.is_empty() || card_token.len() > 128 {
-            return Err(ReservationError::Invalid("payment.card_token is required".into()));
+            return Err(ReservationError::Invalid(
+                "payment.card_token is required".into(),
+            ));
         }
         let id = ReservationId::parse(&self.ids.new_id()).map_err(ReservationError::Invalid)?;
         let Some(key) = &request.idempotency_key else {
@@ -92,11 +94,18 @@ impl PlaceReservation<'_> {
         idempotency::validate_key(key).map_err(ReservationError::Invalid)?;
         let fingerprint = match &request.target {
             Target::Hold(hold_id) => Fingerprint::of_hold(hold_id, card_token),
-            Target::Seats { screening_id, seats } => Fingerprint::of_seats(screening_id, seats, card_token),
+            Target::Seats {
+                screening_id,
+                seats,
+            } => Fingerprint::of_seats(screening_id, seats, card_token),
         };
-        let stored = self.keys.claim_key(&request.customer, key, &fingerprint.canonical(), &id)?;
+        let stored = self
+            .keys
+            .claim_key(&request.customer, key, &fingerprint.canonical(), &id)?;
         match idempotency::check(
-            stored.as_ref().map(|s| (s.fingerprint.as_str(), s.reservation_id.as_str())),
+            stored
+                .as_ref()
+                .map(|s| (s.fingerprint.as_str(), s.reservation_id.as_str())),
             &fingerprint,
         ) {
             Replay::Fresh => {}
@@ -108,13 +117,23 @@ impl PlaceReservation<'_> {
                     None => self.reservations.reservation(&reservation_id)?,
                 };
                 if reply.is_some() || reservation.is_some() {
-                    return Ok(Placed::Replay { reservation_id, reply, reservation });
+                    return Ok(Placed::Replay {
+                        reservation_id,
+                        reply,
+                        reservation,
+                    });
                 }
                 // The first request is still at work, or died without a trace long ago: then
                 // this one takes the key over under its own id. Never continue under the first's
                 // id: its attempt may be abandoned while this one is approved.
                 let cutoff = self.clock.now() - self.timing.call_allowance();
-                if !self.keys.take_over_stale_key(&request.customer, key, &reservation_id, &id, cutoff)? {
+                if !self.keys.take_over_stale_key(
+                    &request.customer,
+                    key,
+                    &reservation_id,
+                    &id,
+                    cutoff,
+                )? {
                     return Err(self.in_progress("a request with this Idempotency-Key"));
                 }
             }
@@ -173,7 +192,11 @@ impl PlaceReservation<'_> {
             PaymentOutcome::Declined { message } => {
                 self.breaker.record_success();
                 release()?;
-                let message = if message.is_empty() { "the payment was declined".into() } else { message };
+                let message = if message.is_empty() {
+                    "the payment was declined".into()
+                } else {
+                    message
+                };
                 return Err(ReservationError::PaymentDeclined(message));
             }
             PaymentOutcome::Invalid { message } => {
@@ -182,7 +205,11 @@ impl PlaceReservation<'_> {
                 return Err(ReservationError::PaymentInvalid(message));
             }
             PaymentOutcome::Timeout => {
-                return Err(self.give_up(id, AbandonReason::PaymentTimeout, "the payment call timed out".into()));
+                return Err(self.give_up(
+                    id,
+                    AbandonReason::PaymentTimeout,
+                    "the payment call timed out".into(),
+                ));
             }
             PaymentOutcome::Failed { reason } => {
                 return Err(self.give_up(id, AbandonReason::PaymentFailed, reason));
@@ -190,7 +217,10 @@ impl PlaceReservation<'_> {
         };
 
         let seats = SeatSelection::parse(&hold.seats).map_err(ReservationError::Invalid)?;
-        let quote = Quote { seats, total: hold.total.clone() };
+        let quote = Quote {
+            seats,
+            total: hold.total.clone(),
+        };
         let (reservation, placed) = Reservation::place(
             id.clone(),
             request.customer.clone(),
@@ -203,8 +233,14 @@ impl PlaceReservation<'_> {
         let mut booked = hold.clone();
         let mut events = vec![placed];
         events.extend(booked.booked(id.clone()));
-        let key = key.map(|key| KeyRef { customer_id: &request.customer, key });
-        match self.reservations.store_placed(&reservation, &booked, &events, key) {
+        let key = key.map(|key| KeyRef {
+            customer_id: &request.customer,
+            key,
+        });
+        match self
+            .reservations
+            .store_placed(&reservation, &booked, &events, key)
+        {
             Ok(Stored::Placed) => {
                 self.outbox.relay();
                 Ok(Placed::New(reservation))
@@ -223,7 +259,11 @@ impl PlaceReservation<'_> {
     }
 
     /// Step 2: the seats are this request's before any charge.
-    fn claim_seats(&self, request: &PlaceRequest, attempt: &Attempt) -> Result<Hold, ReservationError> {
+    fn claim_seats(
+        &self,
+        request: &PlaceRequest,
+        attempt: &Attempt,
+    ) -> Result<Hold, ReservationError> {
         let now = attempt.started_at;
         match &request.target {
             Target::Hold(hold_id) => {
@@ -247,14 +287,26 @@ impl PlaceReservation<'_> {
                     Begin::Busy => Err(self.in_progress("a booking of this hold")),
                 }
             }
-            Target::Seats { screening_id, seats } => {
+            Target::Seats {
+                screening_id,
+                seats,
+            } => {
                 let screening = self
                     .screenings
                     .screening(screening_id)?
                     .ok_or(ReservationError::UnknownScreening)?;
                 let quote = quote(&screening, seats, now)?;
-                let hold_id = HoldId::parse(&self.ids.new_id()).map_err(ReservationError::Invalid)?;
-                let hold = Hold::place(hold_id, request.customer.clone(), &screening, quote, attempt.until, now, true);
+                let hold_id =
+                    HoldId::parse(&self.ids.new_id()).map_err(ReservationError::Invalid)?;
+                let hold = Hold::place(
+                    hold_id,
+                    request.customer.clone(),
+                    &screening,
+                    quote,
+                    attempt.until,
+                    now,
+                    true,
+                );
                 match self.holds.claim(&hold, Some(attempt))? {
                     Claim::Claimed => Ok(hold),
                     Claim::Taken(seats) => Err(ReservationError::SeatsTaken(seats)),
@@ -265,10 +317,17 @@ impl PlaceReservation<'_> {
 
     /// Payment did not answer usefully: record the failure, abandon the attempt (payment refunds
     /// any charge that landed anyway), free the hold.
-    fn give_up(&self, id: &ReservationId, reason: AbandonReason, cause: String) -> ReservationError {
+    fn give_up(
+        &self,
+        id: &ReservationId,
+        reason: AbandonReason,
+        cause: String,
+    ) -> ReservationError {
         let retry_after_s = match reason {
             AbandonReason::NotStored => 1,
-            _ => self.breaker.record_failure(self.clock.now().timestamp_millis()),
+            _ => self
+                .breaker
+                .record_failure(self.clock.now().timestamp_millis()),
         };
         let cause = match self.attempts.abandon(id, reason) {
             Ok(abandoned) => {
@@ -278,9 +337,14 @@ impl PlaceReservation<'_> {
                 }
                 cause
             }
-            Err(e) => format!("{cause}; the attempt could not be abandoned yet (the sweep retries): {e}"),
+            Err(e) => {
+                format!("{cause}; the attempt could not be abandoned yet (the sweep retries): {e}")
+            }
         };
-        ReservationError::PaymentUnavailable { retry_after_s, cause }
+        ReservationError::PaymentUnavailable {
+            retry_after_s,
+            cause,
+        }
     }
 }
 
@@ -295,7 +359,10 @@ mod tests {
     fn by_seats(customer: CustomerId, labels: &[&str]) -> PlaceRequest {
         PlaceRequest {
             customer,
-            target: Target::Seats { screening_id: "s1".into(), seats: seats(labels) },
+            target: Target::Seats {
+                screening_id: "s1".into(),
+                seats: seats(labels),
+            },
             card_token: "tok_visa".into(),
             idempotency_key: None,
         }
@@ -320,35 +387,59 @@ mod tests {
     #[test]
     fn given_free_seats_when_booked_directly_then_paid_and_the_seats_are_the_bookings() {
         let w = World::new();
-        let r = new(w.place().execute(&by_seats(alice(), &["A1", "A2"])).unwrap());
+        let r = new(w
+            .place()
+            .execute(&by_seats(alice(), &["A1", "A2"]))
+            .unwrap());
         assert_eq!((r.status, r.total.amount), (Status::Paid, 24_000));
         assert_eq!(w.store.claimed_by(r.id.as_str()), seats(&["A1", "A2"]));
         assert_eq!(w.payments.charges(), 1);
-        assert_eq!(w.store.event_types(), ["ReservationPlaced"], "a call's hold is never announced");
+        assert_eq!(
+            w.store.event_types(),
+            ["ReservationPlaced"],
+            "a call's hold is never announced"
+        );
     }
 
     #[test]
     fn given_a_hold_when_booked_with_it_then_exactly_its_seats_are_booked_and_the_hold_ends() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["B1", "B2"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["B1", "B2"]))
+            .unwrap();
         w.clock.advance_s(30);
         let r = new(w.place().execute(&by_hold(alice(), &hold)).unwrap());
         assert_eq!(r.seats, seats(&["B1", "B2"]));
         assert_eq!(w.payments.last_amount(), 24_000);
         let hold = w.store.hold_now(&hold.id);
-        assert_eq!((hold.status, hold.reservation_id.as_ref()), (HoldStatus::Booked, Some(&r.id)));
+        assert_eq!(
+            (hold.status, hold.reservation_id.as_ref()),
+            (HoldStatus::Booked, Some(&r.id))
+        );
         assert_eq!(w.store.claimed_by(r.id.as_str()), seats(&["B1", "B2"]));
-        assert_eq!(w.store.event_types(), ["SeatsHeld", "ReservationPlaced", "HoldReleased"]);
+        assert_eq!(
+            w.store.event_types(),
+            ["SeatsHeld", "ReservationPlaced", "HoldReleased"]
+        );
         // A booked hold is not booked twice.
-        assert!(matches!(w.place().execute(&by_hold(alice(), &hold)), Err(ReservationError::HoldBooked(_))));
+        assert!(matches!(
+            w.place().execute(&by_hold(alice(), &hold)),
+            Err(ReservationError::HoldBooked(_))
+        ));
         assert_eq!(w.payments.charges(), 1);
     }
 
     #[test]
     fn given_seats_held_by_someone_else_when_booked_then_taken_before_any_charge() {
         let w = World::new();
-        w.hold_seats().execute(&bob(), "s1", &seats(&["A2"])).unwrap();
-        let err = w.place().execute(&by_seats(alice(), &["A1", "A2"])).unwrap_err();
+        w.hold_seats()
+            .execute(&bob(), "s1", &seats(&["A2"]))
+            .unwrap();
+        let err = w
+            .place()
+            .execute(&by_seats(alice(), &["A1", "A2"]))
+            .unwrap_err();
         assert_eq!(err, ReservationError::SeatsTaken(seats(&["A2"])));
         assert_eq!(w.payments.charges(), 0);
         assert!(w.store.claims_of_customer(&alice()).is_empty());
@@ -359,7 +450,9 @@ mod tests {
         let w = World::new();
         new(w.place().execute(&by_seats(bob(), &["C3"])).unwrap());
         assert_eq!(
-            w.hold_seats().execute(&alice(), "s1", &seats(&["C3"])).unwrap_err(),
+            w.hold_seats()
+                .execute(&alice(), "s1", &seats(&["C3"]))
+                .unwrap_err(),
             ReservationError::SeatsTaken(seats(&["C3"]))
         );
         assert_eq!(
@@ -372,40 +465,67 @@ mod tests {
     #[test]
     fn given_an_expired_hold_when_booked_then_hold_expired_and_nothing_charged() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         w.clock.advance_s(600);
-        assert_eq!(w.place().execute(&by_hold(alice(), &hold)).unwrap_err(), ReservationError::HoldExpired);
+        assert_eq!(
+            w.place().execute(&by_hold(alice(), &hold)).unwrap_err(),
+            ReservationError::HoldExpired
+        );
         assert_eq!(w.payments.charges(), 0);
     }
 
     #[test]
     fn given_a_released_hold_when_booked_then_hold_expired() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         w.store.release_now(&hold.id);
-        assert_eq!(w.place().execute(&by_hold(alice(), &hold)).unwrap_err(), ReservationError::HoldExpired);
+        assert_eq!(
+            w.place().execute(&by_hold(alice(), &hold)).unwrap_err(),
+            ReservationError::HoldExpired
+        );
     }
 
     #[test]
     fn another_customers_hold_is_not_found() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap();
-        assert_eq!(w.place().execute(&by_hold(alice(), &hold)).unwrap_err(), ReservationError::HoldNotFound);
+        let hold = w
+            .hold_seats()
+            .execute(&bob(), "s1", &seats(&["A1"]))
+            .unwrap();
+        assert_eq!(
+            w.place().execute(&by_hold(alice(), &hold)).unwrap_err(),
+            ReservationError::HoldNotFound
+        );
         let mut unknown = by_hold(alice(), &hold);
         unknown.target = Target::Hold("no-such-hold".into());
-        assert_eq!(w.place().execute(&unknown).unwrap_err(), ReservationError::HoldNotFound);
+        assert_eq!(
+            w.place().execute(&unknown).unwrap_err(),
+            ReservationError::HoldNotFound
+        );
         assert_eq!(w.payments.charges(), 0);
     }
 
     #[test]
     fn given_a_hold_being_paid_for_when_booked_again_then_in_progress_and_one_charge() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         // The first request is inside its payment call when the second arrives.
         let again = by_hold(alice(), &hold);
         w.during_next_payment(move |w| {
             let err = w.place().execute(&again).unwrap_err();
-            assert!(matches!(err, ReservationError::InProgress { .. }), "{err:?}");
+            assert!(
+                matches!(err, ReservationError::InProgress { .. }),
+                "{err:?}"
+            );
         });
         new(w.place().execute(&by_hold(alice(), &hold)).unwrap());
         assert_eq!(w.payments.charges(), 1);
@@ -414,11 +534,17 @@ mod tests {
     #[test]
     fn a_hold_is_kept_for_the_payment_call_even_if_it_expires_during_it() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         w.clock.advance_s(599);
         w.during_next_payment(|w| {
             w.clock.advance_s(2);
-            let err = w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap_err();
+            let err = w
+                .hold_seats()
+                .execute(&bob(), "s1", &seats(&["A1"]))
+                .unwrap_err();
             assert_eq!(err, ReservationError::SeatsTaken(seats(&["A1"])));
         });
         let r = new(w.place().execute(&by_hold(alice(), &hold)).unwrap());
@@ -428,31 +554,56 @@ mod tests {
     #[test]
     fn given_a_declined_card_then_nothing_is_stored_and_the_hold_can_be_paid_again() {
         let w = World::new();
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
-        w.payments.answer(PaymentOutcome::Declined { message: String::new() });
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
+        w.payments.answer(PaymentOutcome::Declined {
+            message: String::new(),
+        });
         let err = w.place().execute(&by_hold(alice(), &hold)).unwrap_err();
-        assert_eq!(err, ReservationError::PaymentDeclined("the payment was declined".into()));
+        assert_eq!(
+            err,
+            ReservationError::PaymentDeclined("the payment was declined".into())
+        );
         assert!(w.store.pending_attempts().is_empty());
         assert_eq!(w.store.hold_now(&hold.id).status, HoldStatus::Active);
         // Back to the hold's own expiry, not the call's.
-        assert_eq!(w.store.claim_expiry(&hold.id.to_string()), Some(hold.expires_at));
+        assert_eq!(
+            w.store.claim_expiry(&hold.id.to_string()),
+            Some(hold.expires_at)
+        );
         new(w.place().execute(&by_hold(alice(), &hold)).unwrap());
     }
 
     #[test]
     fn every_failure_of_a_direct_booking_releases_its_seats() {
         for outcome in [
-            PaymentOutcome::Declined { message: "no".into() },
-            PaymentOutcome::Invalid { message: "bad token".into() },
+            PaymentOutcome::Declined {
+                message: "no".into(),
+            },
+            PaymentOutcome::Invalid {
+                message: "bad token".into(),
+            },
             PaymentOutcome::Timeout,
-            PaymentOutcome::Failed { reason: "503".into() },
+            PaymentOutcome::Failed {
+                reason: "503".into(),
+            },
         ] {
             let w = World::new();
             w.payments.answer(outcome.clone());
-            assert!(w.place().execute(&by_seats(alice(), &["A1"])).is_err(), "{outcome:?}");
-            assert!(w.store.claims_of_customer(&alice()).is_empty(), "{outcome:?}");
+            assert!(
+                w.place().execute(&by_seats(alice(), &["A1"])).is_err(),
+                "{outcome:?}"
+            );
+            assert!(
+                w.store.claims_of_customer(&alice()).is_empty(),
+                "{outcome:?}"
+            );
             // Someone else may have them at once.
-            w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap();
+            w.hold_seats()
+                .execute(&bob(), "s1", &seats(&["A1"]))
+                .unwrap();
         }
     }
 
@@ -469,10 +620,24 @@ mod tests {
     #[test]
     fn an_open_breaker_answers_at_once_without_calling_payment_and_frees_the_hold() {
         let w = World::new();
-        w.breaker.set(BreakerState::Open { until_ms: w.clock.now().timestamp_millis() + 7_000 });
-        let hold = w.hold_seats().execute(&alice(), "s1", &seats(&["A1"])).unwrap();
+        w.breaker.set(BreakerState::Open {
+            until_ms: w.clock.now().timestamp_millis() + 7_000,
+        });
+        let hold = w
+            .hold_seats()
+            .execute(&alice(), "s1", &seats(&["A1"]))
+            .unwrap();
         let err = w.place().execute(&by_hold(alice(), &hold)).unwrap_err();
-        assert!(matches!(err, ReservationError::PaymentUnavailable { retry_after_s: 7, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                ReservationError::PaymentUnavailable {
+                    retry_after_s: 7,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert_eq!(w.payments.calls(), 0);
         assert_eq!(w.store.hold_now(&hold.id).status, HoldStatus::Active);
         assert!(w.store.pending_attempts().is_empty());
@@ -481,9 +646,13 @@ mod tests {
     #[test]
     fn repeated_failures_open_the_breaker() {
         let w = World::new();
-        w.payments.answer_always(PaymentOutcome::Failed { reason: "down".into() });
+        w.payments.answer_always(PaymentOutcome::Failed {
+            reason: "down".into(),
+        });
         for n in 0..5 {
-            let _ = w.place().execute(&by_seats(alice(), &[&format!("A{}", n + 1)]));
+            let _ = w
+                .place()
+                .execute(&by_seats(alice(), &[&format!("A{}", n + 1)]));
         }
         assert!(matches!(w.breaker.state(), BreakerState::Open { .. }));
         let calls = w.payments.calls();
@@ -510,7 +679,13 @@ mod tests {
             }
         });
         let err = w.place().execute(&by_seats(alice(), &["A1"])).unwrap_err();
-        assert!(matches!(err, ReservationError::PaymentUnavailable { retry_after_s: 1, .. }));
+        assert!(matches!(
+            err,
+            ReservationError::PaymentUnavailable {
+                retry_after_s: 1,
+                ..
+            }
+        ));
         assert!(w.store.reservations().is_empty());
     }
 
@@ -521,7 +696,11 @@ mod tests {
         request.idempotency_key = Some("k1".into());
         let first = new(w.place().execute(&request).unwrap());
         match w.place().execute(&request).unwrap() {
-            Placed::Replay { reservation_id, reply, .. } => {
+            Placed::Replay {
+                reservation_id,
+                reply,
+                ..
+            } => {
                 assert_eq!(reservation_id, first.id.to_string());
                 assert!(reply.is_some());
             }
@@ -530,7 +709,10 @@ mod tests {
         assert_eq!(w.payments.charges(), 1);
         let mut other = by_seats(alice(), &["A2"]);
         other.idempotency_key = Some("k1".into());
-        assert_eq!(w.place().execute(&other).unwrap_err(), ReservationError::KeyReused);
+        assert_eq!(
+            w.place().execute(&other).unwrap_err(),
+            ReservationError::KeyReused
+        );
     }
 
     #[test]
@@ -538,9 +720,14 @@ mod tests {
         let w = World::new();
         let mut request = by_seats(alice(), &["A1"]);
         request.idempotency_key = Some("k1".into());
-        w.payments.answer(PaymentOutcome::Declined { message: String::new() });
+        w.payments.answer(PaymentOutcome::Declined {
+            message: String::new(),
+        });
         assert!(w.place().execute(&request).is_err());
-        assert!(matches!(w.place().execute(&request).unwrap(), Placed::New(_)));
+        assert!(matches!(
+            w.place().execute(&request).unwrap(),
+            Placed::New(_)
+        ));
     }
 
     #[test]
@@ -551,9 +738,15 @@ mod tests {
         let again = request.clone();
         w.during_next_payment(move |w| {
             let err = w.place().execute(&again).unwrap_err();
-            assert!(matches!(err, ReservationError::InProgress { .. }), "{err:?}");
+            assert!(
+                matches!(err, ReservationError::InProgress { .. }),
+                "{err:?}"
+            );
         });
-        assert!(matches!(w.place().execute(&request).unwrap(), Placed::New(_)));
+        assert!(matches!(
+            w.place().execute(&request).unwrap(),
+            Placed::New(_)
+        ));
         assert_eq!(w.payments.charges(), 1);
     }
 }

@@ -31,24 +31,30 @@ impl ApplySagaEvent<'_> {
     /// Storage unavailable (the event is delivered again).
     pub fn execute(&self, data: &EventData) -> Result<Applied, ReservationError> {
         let now = self.clock.now();
-        let (id, change): (&str, &dyn Fn(&mut crate::Reservation) -> Option<Option<EventData>>) =
-            match data {
-                EventData::ScreeningScheduled(s) => {
-                    return match Screening::from_event(s) {
-                        Ok(screening) => {
-                            self.screenings.upsert_screening(&screening)?;
-                            Ok(Applied::Changed { published: None })
-                        }
-                        Err(e) => Ok(Applied::Skipped(e)),
-                    };
-                }
-                EventData::SeatsAllocated(a) => (&a.reservation_id, &|r| r.seats_allocated(now).map(Some)),
-                EventData::SeatsRejected(x) => {
-                    (&x.reservation_id, &|r| r.seats_rejected(x.reason, now).map(Some))
-                }
-                EventData::PaymentRefunded(p) => (&p.reservation_id, &|r| r.payment_refunded(now).then_some(None)),
-                _ => return Ok(Applied::Unchanged),
-            };
+        let (id, change): (
+            &str,
+            &dyn Fn(&mut crate::Reservation) -> Option<Option<EventData>>,
+        ) = match data {
+            EventData::ScreeningScheduled(s) => {
+                return match Screening::from_event(s) {
+                    Ok(screening) => {
+                        self.screenings.upsert_screening(&screening)?;
+                        Ok(Applied::Changed { published: None })
+                    }
+                    Err(e) => Ok(Applied::Skipped(e)),
+                };
+            }
+            EventData::SeatsAllocated(a) => {
+                (&a.reservation_id, &|r| r.seats_allocated(now).map(Some))
+            }
+            EventData::SeatsRejected(x) => (&x.reservation_id, &|r| {
+                r.seats_rejected(x.reason, now).map(Some)
+            }),
+            EventData::PaymentRefunded(p) => (&p.reservation_id, &|r| {
+                r.payment_refunded(now).then_some(None)
+            }),
+            _ => return Ok(Applied::Unchanged),
+        };
         let Some(mut r) = self.reservations.reservation(id)? else {
             return Ok(Applied::Unchanged);
         };
@@ -56,7 +62,9 @@ impl ApplySagaEvent<'_> {
             return Ok(Applied::Unchanged);
         };
         self.reservations.save(&r, event.as_ref())?;
-        Ok(Applied::Changed { published: event.as_ref().map(EventData::type_name) })
+        Ok(Applied::Changed {
+            published: event.as_ref().map(EventData::type_name),
+        })
     }
 }
 
@@ -91,10 +99,18 @@ mod tests {
         let r = w.book(&alice(), &["A1"]);
         assert_eq!(
             w.saga().execute(&allocated(r.id.as_str())).unwrap(),
-            Applied::Changed { published: Some("ReservationConfirmed") }
+            Applied::Changed {
+                published: Some("ReservationConfirmed")
+            }
         );
-        assert_eq!(w.saga().execute(&allocated(r.id.as_str())).unwrap(), Applied::Unchanged);
-        assert_eq!(w.store.reservation_now(r.id.as_str()).status, Status::Confirmed);
+        assert_eq!(
+            w.saga().execute(&allocated(r.id.as_str())).unwrap(),
+            Applied::Unchanged
+        );
+        assert_eq!(
+            w.store.reservation_now(r.id.as_str()).status,
+            Status::Confirmed
+        );
         assert_eq!(w.store.claimed_by(r.id.as_str()), seats(&["A1"]));
     }
 
@@ -104,10 +120,18 @@ mod tests {
         let w = World::new();
         let r = w.book(&alice(), &["A1"]);
         w.saga().execute(&rejected(r.id.as_str())).unwrap();
-        assert_eq!(w.store.reservation_now(r.id.as_str()).status, Status::Rejected);
+        assert_eq!(
+            w.store.reservation_now(r.id.as_str()).status,
+            Status::Rejected
+        );
         assert!(w.store.claimed_by(r.id.as_str()).is_empty());
-        assert_eq!(w.store.event_types().last().map(String::as_str), Some("ReservationRejected"));
-        w.hold_seats().execute(&bob(), "s1", &seats(&["A1"])).unwrap();
+        assert_eq!(
+            w.store.event_types().last().map(String::as_str),
+            Some("ReservationRejected")
+        );
+        w.hold_seats()
+            .execute(&bob(), "s1", &seats(&["A1"]))
+            .unwrap();
     }
 
     #[test]
@@ -122,13 +146,22 @@ mod tests {
             amount: r.total.clone().into(),
             reason: "reservation-rejected".into(),
         });
-        assert_eq!(w.saga().execute(&refunded).unwrap(), Applied::Changed { published: None });
-        assert_eq!(w.store.reservation_now(r.id.as_str()).payment_status, PaymentStatus::Refunded);
+        assert_eq!(
+            w.saga().execute(&refunded).unwrap(),
+            Applied::Changed { published: None }
+        );
+        assert_eq!(
+            w.store.reservation_now(r.id.as_str()).payment_status,
+            PaymentStatus::Refunded
+        );
     }
 
     #[test]
     fn answers_for_unknown_bookings_change_nothing() {
         let w = World::new();
-        assert_eq!(w.saga().execute(&allocated("nobody")).unwrap(), Applied::Unchanged);
+        assert_eq!(
+            w.saga().execute(&allocated("nobody")).unwrap(),
+            Applied::Unchanged
+        );
     }
 }
