@@ -3,11 +3,13 @@
 import * as session from './session.js';
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter = null) {
+  constructor(status, code, message, retryAfter = null, seats = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    /** The seats an error names (409 `seats_taken`: the ones someone else has). */
+    this.seats = seats;
   }
 }
 
@@ -15,9 +17,9 @@ let onUnauthorized = () => {};
 /** Called when the server refuses our token (expired, or signed with another secret). */
 export const setUnauthorizedHandler = (f) => { onUnauthorized = f; };
 
-async function call(method, path, { body, headers = {}, signal } = {}) {
+async function call(method, path, { body, headers = {}, signal, token, keepalive = false } = {}) {
   const sent = { accept: 'application/json', ...headers };
-  const auth = session.current();
+  const auth = token ? { token } : session.current();
   if (auth) sent.authorization = `Bearer ${auth.token}`;
   if (body !== undefined) sent['content-type'] = 'application/json';
   let response;
@@ -28,6 +30,7 @@ async function call(method, path, { body, headers = {}, signal } = {}) {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
       cache: 'no-store',
+      keepalive,
     });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
@@ -46,8 +49,9 @@ async function call(method, path, { body, headers = {}, signal } = {}) {
       data?.error ?? `http_${response.status}`,
       data?.message ?? response.statusText,
       retryAfterSeconds(response.headers.get('retry-after')),
+      Array.isArray(data?.seats) ? data.seats : null,
     );
-    if (response.status === 401 && auth) onUnauthorized(error);
+    if (response.status === 401 && auth && !token) onUnauthorized(error);
     throw error;
   }
   return data;
@@ -69,6 +73,14 @@ export const movies = (signal) => call('GET', '/movies', { signal });
 export const seatMap = (screening, signal) => call('GET', `/screenings/${id(screening)}/seats`, { signal });
 export const book = (body, idempotencyKey) =>
   call('POST', '/reservations', { body, headers: { 'idempotency-key': idempotencyKey } });
+export const hold = (screening, seats) => call('POST', '/holds', { body: { screening_id: screening, seats } });
+export const holdStatus = (holdId, signal) => call('GET', `/holds/${id(holdId)}`, { signal });
+/**
+ * Releases a hold with the token it was placed with (the customer may have signed out since);
+ * `keepalive` lets the request outlive the page (pagehide: sendBeacon cannot DELETE).
+ */
+export const releaseHold = (holdId, token, { keepalive = false } = {}) =>
+  call('DELETE', `/holds/${id(holdId)}`, { token, keepalive });
 export const reservation = (reservationId, signal) => call('GET', `/reservations/${id(reservationId)}`, { signal });
 export const cancel = (reservationId) => call('DELETE', `/reservations/${id(reservationId)}`);
 export const myReservations = (signal) => call('GET', '/my/reservations', { signal });

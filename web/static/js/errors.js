@@ -2,6 +2,7 @@
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
+import { seatOrder } from './status.js';
 
 export function describe(error) {
   const detail = error.message;
@@ -17,7 +18,7 @@ export function describe(error) {
     case 404:
       return { title: error.code === 'unknown_screening' ? t('error.unknownScreening') : t('error.notFound'), detail };
     case 409:
-      return { title: error.code === 'seats_taken' ? t('error.seatsTaken') : t('error.conflict'), detail };
+      return { title: conflict(error), detail };
     case 422:
       return { title: t('error.invalid'), detail };
     case 429:
@@ -26,6 +27,21 @@ export function describe(error) {
       return { title: t('error.busy', { seconds: error.retryAfter ?? 1 }), detail };
     default:
       return { title: t('error.generic', { status: error.status }), detail };
+  }
+}
+
+function conflict(error) {
+  switch (error.code) {
+    case 'seats_taken':
+      return error.seats?.length
+        ? t('error.seatsTakenNamed', { seats: [...error.seats].sort(seatOrder).join(', ') })
+        : t('error.seatsTaken');
+    case 'hold_expired':
+      return t('error.holdExpired');
+    case 'request_in_progress':
+      return t('error.inProgress', { seconds: error.retryAfter ?? 1 });
+    default:
+      return t('error.conflict');
   }
 }
 

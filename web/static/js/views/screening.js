@@ -1,13 +1,23 @@
 // One screening: the seat map (authoritative, from the theater) and checkout. The movie, time and
 // price come from the catalog read model, which may lag a freshly registered screening by a moment.
+//
+// Checkout has two steps, as at a Korean cinema: choose seats, then "Hold seats and continue"
+// places a hold (POST /api/holds) and the payment step shows the held seats, the total and a
+// countdown (holdtimer.js). Paying books the hold ({hold_id, payment}). Changing the seats while
+// they are held places a new hold (which replaces an overlapping old one on the server) and then
+// releases the old one; "Release these seats", going elsewhere in the app, signing out or leaving
+// the page releases the hold (pagehide: a keepalive DELETE). When the time is up the page says
+// so, releases the hold and offers "Choose again". A 409 `seats_taken` marks the seats it names
+// on the map as just taken.
 
 import * as api from '../api.js';
 import { h, field, keepDraft, randomKey, sleep, announce } from '../dom.js';
-import { errorBox } from '../errors.js';
+import { errorBox, noticeBox } from '../errors.js';
 import { dateTime, money, t, tn } from '../i18n.js';
 import { poll } from '../poll.js';
 import * as session from '../session.js';
 import { seatOrder } from '../status.js';
+import { createHoldTimer, deadlineOf, spoken } from './holdtimer.js';
 import { createSeatMap } from './seatmap.js';
 import { remember } from './booking.js';
 
@@ -15,32 +25,68 @@ export const MAX_SEATS = 10;
 const SEAT_REFRESH_MS = 5000;
 /** The reservation side learns new screenings from events: retry `unknown_screening` this long. */
 const UNKNOWN_SCREENING_GRACE_MS = 8000;
+/** Seat changes while holding are gathered this long before the new hold is placed. */
+const REHOLD_DEBOUNCE_MS = 700;
+/** While holding, the hold's status is checked this often (released in another tab, expired). */
+const HOLD_SYNC_MS = 30_000;
+/** The theater shows a released hold's seats free within about a second: until then they are ours. */
+const RELEASE_GRACE_MS = 10_000;
 
 // The choice survives re-renders (language switch) and coming back to the page.
 const selections = new Map();
+// screening id → { hold, token, deadline, owner, released }: the active hold survives a re-render
+// of the same screening (the language switch aborts the view and draws it again at once).
+const holds = new Map();
+// screening id → Map(seat → until): seats of a hold just released, which the theater's map may
+// still show taken for a moment; to this customer they are free.
+const releasedSeats = new Map();
+
+function release(entry, options) {
+  if (!entry || entry.released) return;
+  entry.released = true;
+  api.releaseHold(entry.hold.hold_id, entry.token, options).catch(() => {});
+}
 
 export default function screening(root, { params: [screeningId], signal, navigate, setTitle }) {
   setTitle(t('screening.title'));
   const selected = selections.get(screeningId) ?? new Set();
   selections.set(screeningId, selected);
+  const recentlyMine = releasedSeats.get(screeningId) ?? new Map();
+  releasedSeats.set(screeningId, recentlyMine);
+  const lost = new Set(); // seats lost to someone else, marked on the map until the next hold
   let statuses = new Map();
   let info = null; // { movie, screening } from the catalog
   let map = null;
   let attempt = null; // { body, key }: the same body is retried with the same Idempotency-Key
   let busyUntil = 0;
   let countdown = null;
+  // choose → holding → held (⇄ changing) → paying → the booking page; held → expired → choose
+  let phase = 'choose';
+  let current = null; // this view's hold entry (see `holds`)
+  let rehold = null; // debounce timer of a seat change while holding
+  let placing = false; // a hold request is out (one at a time)
+  const me = {};
 
   const heading = h('h1', { id: 'screening-title' }, t('screening.title'));
   const meta = h('p', { class: 'muted screening-meta', id: 'screening-meta' });
   const mapSlot = h('div', { class: 'map-slot', 'aria-busy': 'true' }, h('p', { class: 'loading' }, t('common.loading')));
   const notices = h('div', { class: 'messages', id: 'seat-notices' });
   const summary = h('dl', { class: 'summary', id: 'checkout-summary' });
+  const timer = createHoldTimer({
+    onEnd: () => { if (phase === 'held' || (phase === 'changing' && !placing)) holdEnded('expired'); },
+    quiet: () => phase === 'paying',
+  });
   const messages = h('div', { class: 'messages', id: 'checkout-messages' });
   const who = session.current();
+  const holdHint = h('p', { class: 'hint', id: 'hold-hint' }, t('checkout.holdHint'));
+  const holdButton = h('button', { type: 'button', class: 'button button--primary button--wide', id: 'hold', 'aria-describedby': 'hold-hint', onclick: () => placeHold() });
+  const holdStep = h('div', { class: 'hold-step', id: 'hold-step' }, holdHint, holdButton);
   const card = keepDraft(h('input', { id: 'card-token', name: 'card_token', value: 'tok_visa', autocomplete: 'off', spellcheck: 'false', required: true }));
   const pay = h('button', { type: 'submit', class: 'button button--primary button--wide', id: 'pay' });
-  const form = h('form', { class: 'checkout-form', id: 'checkout-form', novalidate: true },
-    field(t('checkout.card'), card, t('checkout.cardHint')), messages, pay);
+  const releaseButton = h('button', { type: 'button', class: 'button button--ghost button--wide', id: 'release-hold', onclick: () => releaseByChoice() }, t('checkout.releaseHold'));
+  const form = h('form', { class: 'checkout-form', id: 'checkout-form', novalidate: true, hidden: true },
+    h('p', { class: 'hint' }, t('checkout.heldHint')),
+    field(t('checkout.card'), card, t('checkout.cardHint')), pay, releaseButton);
 
   root.append(
     h('p', { class: 'back' }, h('a', { href: '/' }, t('screening.back'))),
@@ -53,29 +99,46 @@ export default function screening(root, { params: [screeningId], signal, navigat
       h('aside', { class: 'card checkout', 'aria-labelledby': 'checkout-heading' },
         h('h2', { id: 'checkout-heading' }, t('checkout.title')),
         summary,
+        timer.element,
         checkoutBody())));
 
   function checkoutBody() {
-    if (session.isCustomer(who)) return form;
+    if (session.isCustomer(who)) return [messages, holdStep, form];
     if (who) return h('p', { class: 'alert alert--info' }, t('checkout.customersOnly'));
     return h('p', {}, h('a', { class: 'button button--primary button--wide', id: 'signin-to-book', href: `/signin?next=${encodeURIComponent(location.pathname)}` }, t('checkout.signInToBook')));
   }
 
   const price = () => info?.screening?.price ?? null;
+  const holding = () => phase === 'held' || phase === 'changing' || phase === 'paying';
+
+  // ---- drawing
 
   function drawSummary() {
-    const seats = [...selected].sort(seatOrder);
+    const held = phase === 'held' || phase === 'paying' ? current?.hold : null;
+    const seats = held ? [...held.seats].sort(seatOrder) : [...selected].sort(seatOrder);
     const each = price();
-    const total = each ? { amount: each.amount * seats.length, currency: each.currency } : null;
+    const total = held?.total ?? (each ? { amount: each.amount * seats.length, currency: each.currency } : null);
     summary.replaceChildren(
       h('dt', {}, t('checkout.seats')), h('dd', { id: 'selected-seats' }, seats.length ? seats.join(', ') : t('checkout.noSeats')),
       h('dt', {}, t('checkout.price')), h('dd', {}, each ? t('checkout.priceEach', { price: money(each) }) : '—'),
-      h('dt', {}, t('checkout.total')), h('dd', { class: 'total', id: 'checkout-total' }, total ? money(total) : '—'));
+      h('dt', {}, t('checkout.total')), h('dd', { class: 'total', id: 'checkout-total' }, total && seats.length ? money(total) : '—'));
+
+    holdStep.hidden = phase !== 'choose' && phase !== 'holding';
+    holdButton.disabled = phase !== 'choose' || selected.size === 0 || !each;
+    holdButton.setAttribute('aria-busy', String(phase === 'holding'));
+    holdButton.textContent = phase === 'holding' ? t('checkout.holding') : t('checkout.hold');
+
+    form.hidden = !holding();
+    timer.element.hidden = !holding();
+    form.dataset.holdId = current?.hold.hold_id ?? '';
     const waiting = busyUntil > Date.now();
-    pay.disabled = seats.length === 0 || !each || waiting || pay.getAttribute('aria-busy') === 'true';
-    if (pay.getAttribute('aria-busy') === 'true') pay.textContent = t('checkout.paying');
+    pay.disabled = phase !== 'held' || waiting;
+    releaseButton.disabled = phase === 'paying';
+    pay.setAttribute('aria-busy', String(phase === 'paying'));
+    if (phase === 'paying') pay.textContent = t('checkout.paying');
+    else if (phase === 'changing') pay.textContent = t('checkout.updating');
     else if (waiting) pay.textContent = t('checkout.retryIn', { seconds: Math.ceil((busyUntil - Date.now()) / 1000) });
-    else pay.textContent = total && seats.length ? t('checkout.pay', { total: money(total) }) : t('checkout.payNothing');
+    else pay.textContent = total && held ? t('checkout.pay', { total: money(total) }) : t('checkout.payNothing');
   }
 
   function drawInfo() {
@@ -89,8 +152,39 @@ export default function screening(root, { params: [screeningId], signal, navigat
       ` · ${t('movies.runtime', { minutes: movie.runtime_min })}`);
   }
 
+  /** Seats the map shows taken only because this customer holds them (or just did). */
+  function mine(label) {
+    if (current && !current.released && current.hold.seats.includes(label)) return true;
+    const until = recentlyMine.get(label);
+    return until !== undefined && until > Date.now();
+  }
+
+  /** The status to draw: our own held seats are free to us. */
+  const statusOf = (label) => (mine(label) ? 'free' : statuses.get(label));
+
+  function drawMap() {
+    if (!map) return;
+    map.update(new Map([...statuses.keys()].map((label) => [label, statusOf(label)])), selected, lost);
+  }
+
+  /** Seats someone else has now: marked on the map and dropped from the choice. */
+  function markLost(seats) {
+    for (const label of seats) {
+      lost.add(label);
+      selected.delete(label);
+      statuses.set(label, 'taken');
+      recentlyMine.delete(label);
+    }
+    drawMap();
+    drawSummary();
+  }
+
+  // ---- choosing
+
   function toggle(label) {
-    if (statuses.get(label) === 'taken') return;
+    if (phase === 'holding' || phase === 'paying') return;
+    if (phase === 'expired') resetChoice({ focusMap: false });
+    if (statusOf(label) === 'taken') return;
     if (selected.has(label)) selected.delete(label);
     else if (selected.size >= MAX_SEATS) {
       notices.replaceChildren(h('div', { class: 'alert alert--info', role: 'status' }, h('p', { class: 'alert__title' }, t('seats.max', { max: MAX_SEATS }))));
@@ -98,27 +192,48 @@ export default function screening(root, { params: [screeningId], signal, navigat
     } else selected.add(label);
     notices.replaceChildren();
     messages.replaceChildren();
-    map.update(statuses, selected);
-    drawSummary();
+    drawMap();
     announce(tn('seats.selectedCount', selected.size));
+    if (phase === 'held' || phase === 'changing') seatsChangedWhileHolding();
+    drawSummary();
+  }
+
+  /** The customer changes the seats they hold: a new hold for the new choice, then the old one goes. */
+  function seatsChangedWhileHolding() {
+    clearTimeout(rehold);
+    if (selected.size === 0) {
+      dropHold();
+      phase = 'choose';
+      return;
+    }
+    phase = 'changing';
+    rehold = setTimeout(() => {
+      // A hold request still out notices the newer choice when it returns.
+      if (signal.aborted || phase !== 'changing' || placing) return;
+      placeHold();
+    }, REHOLD_DEBOUNCE_MS);
   }
 
   async function loadSeats() {
     const layout = await api.seatMap(screeningId, signal);
     if (signal.aborted) return;
     statuses = new Map(layout.seats.map((s) => [s.label, s.status]));
+    for (const [label, until] of recentlyMine) {
+      if (statuses.get(label) === 'free' || until <= Date.now()) recentlyMine.delete(label);
+    }
+    for (const label of lost) if (statuses.get(label) === 'free') lost.delete(label);
     if (!map) {
       map = createSeatMap({ rows: layout.rows, seatsPerRow: layout.seats_per_row, onToggle: toggle });
       mapSlot.replaceChildren(map.element);
       mapSlot.removeAttribute('aria-busy');
     }
-    const lost = [...selected].filter((label) => statuses.get(label) !== 'free');
-    lost.forEach((label) => selected.delete(label));
-    if (lost.length) {
+    const gone = phase === 'choose' ? [...selected].filter((label) => statusOf(label) !== 'free') : [];
+    if (gone.length) {
+      markLost(gone);
       notices.replaceChildren(h('div', { class: 'alert alert--info', role: 'status' },
-        h('p', { class: 'alert__title' }, t('seats.nowTaken', { seats: lost.sort(seatOrder).join(', ') }))));
+        h('p', { class: 'alert__title' }, t('seats.nowTaken', { seats: gone.sort(seatOrder).join(', ') }))));
     }
-    map.update(statuses, selected);
+    drawMap();
     drawSummary();
   }
 
@@ -136,10 +251,178 @@ export default function screening(root, { params: [screeningId], signal, navigat
     return false;
   }
 
+  // ---- the hold
+
+  /** Places a hold on the chosen seats; an older hold of this view is released once it stands. */
+  async function placeHold() {
+    if (placing || selected.size === 0 || (phase !== 'choose' && phase !== 'changing')) return;
+    clearTimeout(rehold);
+    placing = true;
+    const seats = [...selected].sort(seatOrder);
+    const previous = current;
+    const changing = phase === 'changing';
+    phase = changing ? 'changing' : 'holding';
+    messages.replaceChildren();
+    drawSummary();
+    const token = session.current()?.token;
+    try {
+      const started = Date.now();
+      let placed;
+      let sent;
+      for (;;) {
+        try {
+          sent = Date.now();
+          placed = await api.hold(screeningId, seats);
+          break;
+        } catch (error) {
+          if (error.code !== 'unknown_screening' || Date.now() - started > UNKNOWN_SCREENING_GRACE_MS) throw error;
+          await sleep(500);
+        }
+      }
+      const entry = { hold: placed, token, deadline: deadlineOf(placed, sent, Date.now()), owner: me, released: false };
+      // Left the page, or emptied the choice while the request was out: this hold is not wanted.
+      if (signal.aborted || phase === 'choose') {
+        forget(entry);
+        return;
+      }
+      // The selection may have changed while the request was out: hold again after this one.
+      const stale = seats.join() !== [...selected].sort(seatOrder).join();
+      current = entry;
+      holds.set(screeningId, entry);
+      if (previous && previous.hold.hold_id !== placed.hold_id) forget(previous);
+      lost.clear();
+      timer.start(entry.deadline);
+      if (stale && selected.size) {
+        phase = 'changing';
+        seatsChangedWhileHolding();
+        drawMap();
+        drawSummary();
+        return;
+      }
+      phase = 'held';
+      drawMap();
+      drawSummary();
+      announce(t('checkout.heldAnnounce', { seats: placed.seats.join(', '), left: spoken(timer.secondsLeft()) }));
+      if (!changing) card.focus();
+    } catch (error) {
+      if (signal.aborted) return;
+      // Nothing new is held (a refused hold changes nothing on the server).
+      const taken = error.code === 'seats_taken' ? (error.seats ?? []) : [];
+      if (error.code === 'seats_taken') {
+        markLost(taken);
+        if (!taken.length) loadSeats().catch(() => {});
+      }
+      if (previous && !previous.released && previous === current && taken.length
+        && !previous.hold.seats.some((label) => taken.includes(label)) && timer.secondsLeft() > 0) {
+        // A seat added while holding went to someone else: the seats held before stay held.
+        selected.clear();
+        previous.hold.seats.forEach((label) => selected.add(label));
+        phase = 'held';
+      } else {
+        // After a failed change the old hold no longer matches the choice: let it go.
+        if (previous) dropHold();
+        phase = 'choose';
+      }
+      messages.replaceChildren(errorBox(error));
+      drawMap();
+      drawSummary();
+      if ((error.status === 503 || error.status === 429) && error.retryAfter) waitBeforeRetry(error.retryAfter);
+    } finally {
+      placing = false;
+    }
+  }
+
+  /** Releases `entry` on the server; its seats stay ours on the map until the theater frees them. */
+  function forget(entry) {
+    if (!entry) return;
+    const until = Date.now() + RELEASE_GRACE_MS;
+    for (const label of entry.hold.seats) recentlyMine.set(label, until);
+    release(entry);
+    if (holds.get(screeningId) === entry) holds.delete(screeningId);
+  }
+
+  /** Lets go of this view's hold: the countdown stops and the hold is released. */
+  function dropHold() {
+    clearTimeout(rehold);
+    timer.stop();
+    forget(current);
+    current = null;
+  }
+
+  function releaseByChoice() {
+    if (!current || phase === 'paying') return;
+    dropHold();
+    phase = 'choose';
+    messages.replaceChildren(noticeBox(t('checkout.released'), 'info'));
+    drawMap();
+    drawSummary();
+    holdButton.focus();
+  }
+
+  /** The hold is over (time up, released elsewhere, gone): say so and offer to choose again. */
+  function holdEnded(why) {
+    clearTimeout(rehold);
+    timer.stop();
+    // The server may think the hold lives a moment longer (clocks): release it so it is over there too.
+    forget(current);
+    current = null;
+    phase = 'expired';
+    selected.clear(); // the seats are gone: the map and the summary show nothing chosen
+    const text = why === 'expired' ? t('checkout.expired') : t('checkout.ended');
+    const again = h('button', { type: 'button', class: 'button button--primary', id: 'choose-again', onclick: () => resetChoice({ focusMap: true }) }, t('checkout.chooseAgain'));
+    messages.replaceChildren(h('div', { class: 'alert alert--error', role: 'alert', id: 'hold-expired', dataset: { reason: why } },
+      h('p', { class: 'alert__title' }, text), again));
+    drawMap();
+    drawSummary();
+    again.focus();
+  }
+
+  /** "Choose again": a fresh map and an empty choice. */
+  function resetChoice({ focusMap }) {
+    selected.clear();
+    lost.clear();
+    phase = 'choose';
+    messages.replaceChildren();
+    notices.replaceChildren();
+    drawMap();
+    drawSummary();
+    loadSeats().then(() => { if (focusMap) map?.focus(); }).catch(() => {});
+  }
+
+  /** Asks the server how the hold is (another tab, a sleeping laptop, a page from the back-forward cache). */
+  async function syncHold() {
+    const entry = current;
+    if (!entry || phase === 'paying' || phase === 'holding' || signal.aborted) return;
+    if (entry.released) {
+      holdEnded('ended');
+      return;
+    }
+    try {
+      const sent = Date.now();
+      const now = await api.holdStatus(entry.hold.hold_id, signal);
+      if (current !== entry || phase === 'paying') return;
+      if (now.status === 'ACTIVE') {
+        // The server's seconds left again (a laptop that slept, a clock that jumped).
+        entry.hold = { ...entry.hold, expires_at: now.expires_at ?? entry.hold.expires_at };
+        entry.deadline = deadlineOf(now, sent, Date.now());
+        timer.start(entry.deadline);
+      } else if (now.status === 'BOOKED' && now.reservation_id) {
+        timer.stop();
+        holds.delete(screeningId);
+        navigate(`/bookings/${encodeURIComponent(now.reservation_id)}`);
+      } else holdEnded(now.status === 'EXPIRED' ? 'expired' : 'ended');
+    } catch (error) {
+      if (error.name === 'AbortError' || current !== entry) return;
+      if (error.status === 404) holdEnded('ended');
+    }
+  }
+
+  // ---- paying
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (pay.disabled) return;
-    const seats = [...selected].sort(seatOrder);
+    if (pay.disabled || phase !== 'held' || !current) return;
+    const entry = current;
     const token = card.value.trim();
     messages.replaceChildren();
     if (!token) {
@@ -147,32 +430,37 @@ export default function screening(root, { params: [screeningId], signal, navigat
       card.focus();
       return;
     }
-    const body = { screening_id: screeningId, seats, payment: { card_token: token } };
+    const body = { hold_id: entry.hold.hold_id, payment: { card_token: token } };
     const bodyText = JSON.stringify(body);
     if (attempt?.body !== bodyText) attempt = { body: bodyText, key: randomKey() };
-    pay.setAttribute('aria-busy', 'true');
+    phase = 'paying';
     drawSummary();
     try {
-      const started = Date.now();
-      let placed;
-      for (;;) {
-        try {
-          placed = await api.book(body, attempt.key);
-          break;
-        } catch (error) {
-          if (error.code !== 'unknown_screening' || Date.now() - started > UNKNOWN_SCREENING_GRACE_MS) throw error;
-          await sleep(500);
-        }
-      }
+      const placed = await api.book(body, attempt.key);
+      timer.stop();
+      if (holds.get(screeningId) === entry) holds.delete(screeningId);
+      if (current === entry) current = null;
       selections.delete(screeningId);
       remember(placed, info);
       navigate(`/bookings/${encodeURIComponent(placed.reservation_id)}`);
     } catch (error) {
       if (signal.aborted) return;
-      pay.removeAttribute('aria-busy');
+      phase = 'held';
+      if (error.code === 'hold_expired' || (error.status === 404 && error.code !== 'unknown_screening')) {
+        holdEnded(error.code === 'hold_expired' ? 'expired' : 'ended');
+        return;
+      }
+      if (error.code === 'seats_taken') {
+        dropHold();
+        phase = 'choose';
+        markLost(error.seats ?? []);
+        if (!error.seats?.length) loadSeats().catch(() => {});
+      }
       messages.replaceChildren(errorBox(error));
-      if (error.status === 409) loadSeats().catch(() => {});
-      if ((error.status === 503 || error.status === 429) && error.retryAfter) waitBeforeRetry(error.retryAfter);
+      if ((error.status === 503 || error.status === 429 || error.code === 'request_in_progress') && error.retryAfter) {
+        waitBeforeRetry(error.retryAfter);
+      }
+      if (phase === 'held') timer.tick(); // the time may have run out while paying
       drawSummary();
       if (error.status === 402) card.focus();
     }
@@ -185,8 +473,50 @@ export default function screening(root, { params: [screeningId], signal, navigat
       if (signal.aborted || Date.now() >= busyUntil) clearInterval(countdown);
       drawSummary();
     }, 250);
-    signal.addEventListener('abort', () => clearInterval(countdown), { once: true });
   }
+
+  // ---- leaving
+
+  // A hold kept from before a re-render (language switch) of this screening.
+  const kept = holds.get(screeningId);
+  if (kept && !kept.released && session.isCustomer(who) && kept.token === who.token) {
+    kept.owner = me;
+    current = kept;
+    selected.clear();
+    kept.hold.seats.forEach((label) => selected.add(label));
+    phase = 'held';
+    timer.start(kept.deadline);
+    if (timer.secondsLeft() <= 0) holdEnded('expired');
+  } else if (kept) {
+    forget(kept);
+  }
+
+  signal.addEventListener('abort', () => {
+    clearInterval(countdown);
+    clearTimeout(rehold);
+    timer.stop();
+    const entry = holds.get(screeningId);
+    if (!entry || entry.owner !== me) return;
+    // The view drawn next may be this screening again (a re-render) and keep the hold.
+    setTimeout(() => {
+      if (holds.get(screeningId) === entry && entry.owner === me) forget(entry);
+    }, 0);
+  }, { once: true });
+
+  // Leaving the page (closing the tab, reloading, going to another site): a keepalive DELETE,
+  // which outlives the page (sendBeacon cannot send DELETE or the Authorization header).
+  window.addEventListener('pagehide', () => {
+    if (current) release(current, { keepalive: true });
+  }, { signal });
+  // Back from the back-forward cache, or the tab visible again: is the hold still there?
+  window.addEventListener('pageshow', (event) => { if (event.persisted) syncHold(); }, { signal });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') syncHold();
+  }, { signal });
+  poll(async () => {
+    if (current && phase === 'held') await syncHold();
+    return false;
+  }, HOLD_SYNC_MS, signal);
 
   drawSummary();
   poll(async () => {

@@ -1,5 +1,7 @@
 // The seat map: one button per seat, laid out from the hall's rows × seats per row. Free seats
-// toggle (aria-pressed), taken seats are disabled. One seat is in the tab order at a time; the
+// toggle (aria-pressed), taken seats are disabled; a seat the customer had chosen and lost to
+// someone else (a 409, or seen taken on a refresh) is `lost`: disabled, drawn differently, and
+// named so in its label and the legend. One seat is in the tab order at a time; the
 // arrow keys, Home and End move between the seats that can be chosen.
 
 import { h } from '../dom.js';
@@ -67,13 +69,13 @@ export function createSeatMap({ rows, seatsPerRow, onToggle }) {
     return null;
   }
 
-  /** Draws the statuses (label → 'free' | 'taken') and the selection. */
-  function update(statuses, selected) {
+  /** Draws the statuses (label → 'free' | 'taken'), the selection and the seats just lost. */
+  function update(statuses, selected, lost = new Set()) {
     for (const [r, row] of seats.entries()) {
       for (const [c, button] of row.entries()) {
         const label = button.dataset.seat;
         const taken = statuses.get(label) === 'taken';
-        const state = taken ? 'taken' : selected.has(label) ? 'selected' : 'free';
+        const state = taken ? (lost.has(label) ? 'lost' : 'taken') : selected.has(label) ? 'selected' : 'free';
         button.disabled = taken;
         button.dataset.state = state;
         button.setAttribute('aria-pressed', String(state === 'selected'));
@@ -83,15 +85,22 @@ export function createSeatMap({ rows, seatsPerRow, onToggle }) {
     if (!tabStop || tabStop.disabled) {
       setTabStop(seats.flat().find((b) => !b.disabled) ?? null);
     }
+    lostKey.hidden = !seats.flat().some((b) => b.dataset.state === 'lost');
   }
 
+  /** Moves the keyboard focus into the map (onto its one tab stop). */
+  const focus = () => tabStop?.focus();
+
+  const key = (state) =>
+    h('li', { dataset: { legend: state } }, h('span', { class: 'seat seat--sample', dataset: { state }, 'aria-hidden': 'true' }), t(`seats.state.${state}`));
+  const lostKey = key('lost');
+  lostKey.hidden = true;
   const legend = h('ul', { class: 'legend', 'aria-label': t('seats.legend') },
-    ['free', 'selected', 'taken'].map((state) =>
-      h('li', {}, h('span', { class: 'seat seat--sample', dataset: { state }, 'aria-hidden': 'true' }), t(`seats.state.${state}`))));
+    ['free', 'selected', 'taken'].map(key), lostKey);
 
   const element = h('div', { class: 'seatmap' },
     h('div', { class: 'screen', 'aria-hidden': 'true' }, t('seats.screen')),
     h('div', { class: 'seat-scroll' }, grid),
     legend);
-  return { element, update };
+  return { element, update, focus };
 }
