@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as api from './support/api.js';
 import { launchBrowser, screenshot, withPage } from './support/browser.js';
-import { expectAttribute, expectText, seat, signIn } from './support/ui.js';
+import { expectAttribute, expectText, freezeSeatMap, holdSeats, seat, signIn } from './support/ui.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -22,6 +22,7 @@ test('a declined card shows the decline, books nothing, and another card then wo
     await signIn(page, customer);
     await page.goto(`/screenings/${screeningId}`);
     await page.getByRole('button', { name: 'Row A seat 1, free' }).click();
+    await holdSeats(page);
     await page.locator('#card-token').fill('tok_declined');
     await page.locator('#pay').click();
 
@@ -30,6 +31,7 @@ test('a declined card shows the decline, books nothing, and another card then wo
     await expectText(alert, /declined by its issuer/); // the API's own message
     assert.match(new URL(page.url()).pathname, new RegExp(`/screenings/${screeningId}$`));
     await expectAttribute(seat(page, 'A1'), 'aria-pressed', 'true'); // the choice is kept
+    await expectText(page.locator('#hold-countdown'), /^\d\d:\d\d$/); // and still held
     await screenshot(page, '09-declined-card-desktop');
 
     const token = await api.token(customer, ['customer']);
@@ -48,6 +50,7 @@ test('a malformed card token gets the 422 explained with the API message', async
     await signIn(page, api.unique('typo'));
     await page.goto(`/screenings/${screeningId}`);
     await page.getByRole('button', { name: 'Row E seat 8, free' }).click();
+    await holdSeats(page);
     await page.locator('#card-token').fill('visa');
     await page.locator('#pay').click();
     const alert = page.getByRole('alert');
@@ -95,16 +98,22 @@ test('a seat taken while the customer decides gets a clear 409 and is shown take
     await page.getByRole('button', { name: 'Row C seat 2, free' }).click();
     await page.getByRole('button', { name: 'Row C seat 3, free' }).click();
 
+    // Booked a moment ago: the reservation side refuses C3 at once. The page's map refreshes
+    // keep showing the map of before, so the page learns it from the 409 (which names C3).
+    const thaw = await freezeSeatMap(page, screeningId);
     const placed = await api.book(other, screeningId, ['C3']);
     assert.equal(placed.status, 202, JSON.stringify(placed.body));
-    await api.eventually('C3 to be allocated', async () =>
-      (await api.seatMap(screeningId)).body.seats.some((s) => s.label === 'C3' && s.status === 'taken'));
 
-    await page.locator('#pay').click();
-    await expectText(page.getByRole('alert'), /Some of these seats were just taken/);
-    await expectAttribute(seat(page, 'C3'), 'aria-label', 'Row C seat 3, taken');
+    await page.locator('#hold').click();
+    await expectText(page.getByRole('alert'), /Some of these seats were just taken: C3\./);
+    await expectAttribute(seat(page, 'C3'), 'aria-label', 'Row C seat 3, just taken');
     await expectText(page.locator('#selected-seats'), /^C2$/);
     await screenshot(page, '11-seat-conflict-desktop');
+    await thaw();
+    await api.eventually('C3 to be allocated', async () =>
+      (await api.seatMap(screeningId)).body.seats.some((s) => s.label === 'C3' && s.status === 'taken'));
+    await page.waitForTimeout(5500); // a seat-map refresh keeps it marked
+    await expectAttribute(seat(page, 'C3'), 'aria-label', 'Row C seat 3, just taken');
   }, refused(409));
 });
 
@@ -123,6 +132,7 @@ test('payment being busy says when to retry, and the retry goes through', async 
       await signIn(page, api.unique('patient'));
       await page.goto(`/screenings/${screeningId}`);
       await page.getByRole('button', { name: 'Row D seat 1, free' }).click();
+      await holdSeats(page);
       await page.locator('#pay').click();
       await expectText(page.getByRole('alert'), /Payment is busy, please retry in \d+ s\./);
       await expectText(page.locator('#pay'), /Retry in \d+ s/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as api from './support/api.js';
 import { PHONE, launchBrowser, screenshot, withPage } from './support/browser.js';
-import { expectAttribute, expectText, requestsDuring, seat, signIn, signOut } from './support/ui.js';
+import { expectAttribute, expectText, holdSeats, requestsDuring, seat, signIn, signOut } from './support/ui.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -61,10 +61,11 @@ test('staff register a movie, and a customer books, confirms, cancels and is ref
     await expectAttribute(seat(page, 'C6'), 'aria-pressed', 'true');
     await expectText(page.locator('#selected-seats'), /^C5, C6$/);
     await expectText(page.locator('#checkout-total'), /^₩26,000$/);
+    await screenshot(page, '03-seat-map-desktop');
+    await holdSeats(page); // "Hold seats and continue": the payment step
     await expectText(page.locator('#pay'), /Pay ₩26,000/);
     assert.match(await page.locator('#card-token').inputValue(), /^tok_visa$/);
     await expectText(page.locator('#checkout-form'), /tok_declined is always declined/);
-    await screenshot(page, '03-seat-map-desktop');
 
     // ---- pay: the booking page follows the status live, PAID → CONFIRMED, no reload
     await page.evaluate(() => {
@@ -128,6 +129,7 @@ test('the pages fit a phone screen', async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone screen`);
     await screenshot(page, '07-seat-map-phone');
+    await holdSeats(page);
     await page.locator('#pay').click();
     await expectText(page.locator('#booking-status'), /^Confirmed$/);
     await page.goto('/my');

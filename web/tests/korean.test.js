@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as api from './support/api.js';
 import { PHONE, launchBrowser, screenshot, withPage } from './support/browser.js';
-import { expectAttribute, expectText, seat } from './support/ui.js';
+import { expectAttribute, expectText, holdSeats, seat } from './support/ui.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -51,6 +51,10 @@ test('a customer books and cancels entirely in Korean', async () => {
     await page.getByRole('button', { name: 'A열 2번 좌석, 선택 가능' }).click();
     await page.getByRole('button', { name: 'A열 3번 좌석, 선택 가능' }).click();
     await expectAttribute(seat(page, 'A2'), 'aria-label', 'A열 2번 좌석, 선택됨');
+    await expectText(page.locator('#hold'), /^좌석 선택 완료$/);
+    await holdSeats(page);
+    await expectText(page.locator('#hold-timer'), /남은 결제 시간/);
+    await expectText(page.locator('#announcer'), /A2, A3 좌석을 잡아 두었습니다\. \d+분/);
     await expectText(page.locator('#pay'), /^₩24,000 결제하기$/);
     await expectText(page.locator('#checkout-form'), /tok_declined는 항상 거절/);
     await screenshot(page, '14-seat-map-korean-phone');

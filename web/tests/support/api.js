@@ -3,8 +3,23 @@
 
 import { BASE_URL } from './browser.js';
 
-async function call(method, path, { token, body, headers = {} } = {}) {
-  const response = await fetch(`${BASE_URL}/api${path}`, {
+/** The calls below against another app instance (support/app.js). */
+export function at(base) {
+  const call = (method, path, options) => request(base, method, path, options);
+  const token = (sub, roles) => tokenAt(call, sub, roles);
+  return {
+    call,
+    token,
+    holdSeats: (customer, screeningId, seats) => call('POST', '/holds', { token: customer, body: { screening_id: screeningId, seats } }),
+    hold: (customer, id) => call('GET', `/holds/${id}`, { token: customer }),
+    bookHold: (customer, holdId, card = 'tok_visa') =>
+      call('POST', '/reservations', { token: customer, body: { hold_id: holdId, payment: { card_token: card } } }),
+    bookableScreening: (options) => bookableScreeningAt(call, token, options),
+  };
+}
+
+async function request(base, method, path, { token, body, headers = {} } = {}) {
+  const response = await fetch(`${base}/api${path}`, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -23,7 +38,9 @@ async function call(method, path, { token, body, headers = {} } = {}) {
   return { status: response.status, body: json };
 }
 
-export async function token(sub, roles) {
+const call = (method, path, options) => request(BASE_URL, method, path, options);
+
+async function tokenAt(call, sub, roles) {
   const r = await call('POST', '/auth/dev-token', { body: { sub, roles } });
   if (r.status !== 200) throw new Error(`dev-token ${r.status}: ${JSON.stringify(r.body)} (is dev_auth=true?)`);
   return r.body.token;
@@ -38,8 +55,12 @@ export function inHours(hours) {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+export const token = (sub, roles) => tokenAt(call, sub, roles);
+
 /** A hall, a movie with one screening, known to the catalog and to the reservation side. */
-export async function bookableScreening({ title = unique('Movie'), rows = 5, seatsPerRow = 8, price = 11000 } = {}) {
+export const bookableScreening = (options) => bookableScreeningAt(call, token, options);
+
+async function bookableScreeningAt(call, token, { title = unique('Movie'), rows = 5, seatsPerRow = 8, price = 11000 } = {}) {
   const admin = await token('admin', ['admin']);
   const hall = await call('POST', '/halls', { token: admin, body: { name: unique('Hall'), rows, seats_per_row: seatsPerRow } });
   if (hall.status !== 201) throw new Error(`hall: ${JSON.stringify(hall.body)}`);
@@ -54,7 +75,9 @@ export async function bookableScreening({ title = unique('Movie'), rows = 5, sea
   const screeningId = movie.body.screenings[0].screening_id;
   const probe = await token(unique('probe'), ['customer']);
   await eventually('the reservation side and the catalog to know the screening', async () => {
-    const booked = await book(probe, screeningId, ['Z99']);
+    const booked = await call('POST', '/reservations', {
+      token: probe, body: { screening_id: screeningId, seats: ['Z99'], payment: { card_token: 'tok_visa' } },
+    });
     const movies = await call('GET', '/movies');
     const listed = movies.body.some((m) => m.screenings.some((s) => s.screening_id === screeningId));
     return booked.body?.error !== 'unknown_screening' && listed;
@@ -71,6 +94,8 @@ export const reservation = (customer, id) => call('GET', `/reservations/${id}`, 
 export const setSimulator = (admin, latencyMs, failureRate) =>
   call('PUT', '/admin/payment-simulator', { token: admin, body: { latency_ms: latencyMs, failure_rate: failureRate } });
 export const raw = call;
+const here = at(BASE_URL);
+export const { holdSeats, hold, bookHold } = here;
 
 export async function eventually(what, check, timeoutMs = 20_000) {
   const end = Date.now() + timeoutMs;

@@ -34,9 +34,9 @@ export async function launchBrowser() {
 }
 
 /** A fresh browser context (own storage: one signed-in person) and a page in it. */
-export async function newPage(browser, { viewport = DESKTOP, locale = 'en-US', mobile = false } = {}) {
+export async function newPage(browser, { viewport = DESKTOP, locale = 'en-US', mobile = false, baseURL = BASE_URL } = {}) {
   const context = await browser.newContext({
-    baseURL: BASE_URL, viewport, locale, timezoneId: 'Asia/Seoul', isMobile: mobile, hasTouch: mobile,
+    baseURL, viewport, locale, timezoneId: 'Asia/Seoul', isMobile: mobile, hasTouch: mobile,
     deviceScaleFactor: 1,
   });
   context.setDefaultTimeout(15_000);

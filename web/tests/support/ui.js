@@ -1,7 +1,7 @@
 // What a person does on the page, and assertions on what the page shows.
 
 import assert from 'node:assert/strict';
-import { eventually } from './api.js';
+import { eventually, seatMap } from './api.js';
 
 /** Signs in through the sign-in page and waits until the header shows who is signed in. */
 export async function signIn(page, name, { admin = false } = {}) {
@@ -54,4 +54,33 @@ export async function requestsDuring(page, pattern, ms) {
   await page.waitForTimeout(ms);
   page.off('request', listener);
   return count;
+}
+
+/** "Hold seats and continue": waits until the payment step shows the countdown (mm:ss). */
+export async function holdSeats(page) {
+  await page.locator('#hold').click();
+  await page.locator('#hold-countdown').waitFor({ state: 'visible' });
+  await expectText(page.locator('#hold-countdown'), /^\d\d:\d\d$/);
+}
+
+/** The countdown in seconds (mm:ss → s). */
+export async function secondsLeft(page) {
+  const text = await page.locator('#hold-countdown').innerText();
+  const [, m, s] = text.match(/^(\d\d):(\d\d)$/) ?? [];
+  assert.ok(m !== undefined, `the countdown shows ${JSON.stringify(text)}, not mm:ss`);
+  return Number(m) * 60 + Number(s);
+}
+
+/**
+ * From now on the page's seat-map refreshes get the map as it is now, so a change made meanwhile
+ * (another customer's hold) reaches the page only through the answers to its own requests (a 409
+ * naming the seats), not through a refresh that happens to land first. Returns `thaw()`.
+ */
+export async function freezeSeatMap(page, screeningId) {
+  const now = await seatMap(screeningId);
+  assert.equal(now.status, 200, JSON.stringify(now.body));
+  const url = `**/api/screenings/${screeningId}/seats`;
+  const frozen = (route) => route.fulfill({ json: now.body, headers: { 'cache-control': 'no-store' } });
+  await page.route(url, frozen);
+  return () => page.unroute(url, frozen);
 }
