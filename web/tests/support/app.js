@@ -50,38 +50,6 @@ async function redisAnswers(port) {
   });
 }
 
-/**
- * Variables the manifest may not declare yet, and the components that read them. A variable the
- * repository's spin.toml does not declare is added to a copy of it (declared at the application
- * level and passed to these components) with the wasm sources made absolute: Spin, and devhost
- * with it, refuse a `--variable` the manifest does not declare.
- */
-const WIRING = { hold_ttl_s: { fallback: '600', components: ['reservation'] } };
-
-function manifestFor(variables, workdir) {
-  const original = path.join(ROOT, 'spin.toml');
-  let text = readFileSync(original, 'utf8');
-  // The application's [variables] table: from its header to the next table header.
-  const table = text.match(/^\[variables\]\n(?:(?!\[).*\n|\n)*/m)?.[0] ?? '';
-  const missing = Object.keys(variables).filter((name) => !new RegExp(`^${name}\\s*=`, 'm').test(table));
-  if (missing.length === 0) return original;
-  for (const name of missing) {
-    const { fallback, components } = WIRING[name] ?? {};
-    if (!components) throw new Error(`spin.toml does not declare the variable ${name}, and the tests do not know which component reads it`);
-    text = text.replace(/^\[variables\]\n/m, `[variables]\n${name} = { default = "${fallback}" }\n`);
-    for (const component of components) {
-      const header = new RegExp(`^\\[component\\.${component}\\.variables\\]\\n`, 'm');
-      if (!header.test(text)) throw new Error(`spin.toml has no [component.${component}.variables]`);
-      text = text.replace(header, (line) => `${line}${name} = "{{ ${name} }}"\n`);
-    }
-  }
-  // The copy lives elsewhere: the wasm sources relative to the repository become absolute.
-  text = text.replace(/^(source\s*=\s*")(?!\/)/gm, `$1${ROOT}/`);
-  const copy = path.join(workdir, 'spin.toml');
-  writeFileSync(copy, text);
-  return copy;
-}
-
 function exited(child) {
   return child.exitCode !== null || child.signalCode !== null;
 }
@@ -138,8 +106,7 @@ export async function startApp({ name, variables = {} }) {
     spawnSync(DEVHOST, ['wal', '--runtime-config-file', config], { stdio: 'ignore' });
 
     const httpPort = await freePort();
-    const manifest = manifestFor(variables, workdir);
-    const args = ['up', '-f', manifest, '--runtime-config-file', config, '--state-dir', state,
+    const args = ['up', '-f', path.join(ROOT, 'spin.toml'), '--runtime-config-file', config, '--state-dir', state,
       '--variable', `redis_address=${redisUrl}`, '--variable', 'dev_auth=true',
       '--variable', `jwt_secret=${randomBytes(32).toString('hex')}`,
       ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
