@@ -476,7 +476,7 @@ impl Holds for InMemoryStore {
             s.events.extend(hold.announcement());
             Ok(Claim::Claimed)
         })
-        .or_else(|taken| Ok(taken))
+        .or_else(Ok)
     }
 
     fn hold(&self, id: &HoldId) -> Result<Option<Hold>, StoreError> {

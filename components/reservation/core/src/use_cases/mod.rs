@@ -4,7 +4,7 @@
 //!
 //! - [`holds`]: `HoldSeats`, `ReleaseHold`, `ViewHold` — choosing seats claims them for a while.
 //! - [`place`]: `PlaceReservation` — the booking flow: hold, breaker, payment, paid booking.
-//! - [`cancel`]: `CancelReservation`.
+//! - [`cancel`]: `CancelReservation` — the customer's cancellation.
 //! - [`saga`]: `ApplySagaEvent` — the theater's and payment's answers.
 //! - [`abandon`]: `AbandonStale` — attempts whose instance died mid-call get refunded.
 

@@ -20,6 +20,9 @@ pub enum Applied {
     Skipped(String),
 }
 
+/// What an event does to a booking: `None` when nothing changes, else the event to publish.
+type Change<'a> = dyn Fn(&mut crate::Reservation) -> Option<Option<EventData>> + 'a;
+
 pub struct ApplySagaEvent<'a> {
     pub reservations: &'a dyn Reservations,
     pub screenings: &'a dyn Screenings,
@@ -31,10 +34,7 @@ impl ApplySagaEvent<'_> {
     /// Storage unavailable (the event is delivered again).
     pub fn execute(&self, data: &EventData) -> Result<Applied, ReservationError> {
         let now = self.clock.now();
-        let (id, change): (
-            &str,
-            &dyn Fn(&mut crate::Reservation) -> Option<Option<EventData>>,
-        ) = match data {
+        let (id, change): (&str, &Change<'_>) = match data {
             EventData::ScreeningScheduled(s) => {
                 return match Screening::from_event(s) {
                     Ok(screening) => {
