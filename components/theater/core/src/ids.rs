@@ -64,6 +64,11 @@ id_type!(
     ReservationId,
     "reservation_id"
 );
+id_type!(
+    /// A seat hold (owned by the reservation context).
+    HoldId,
+    "hold_id"
+);
 
 #[cfg(test)]
 mod tests {

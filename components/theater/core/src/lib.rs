@@ -4,7 +4,8 @@
 //!
 //! - Model: [`hall`], [`seat`], [`money`], [`movie`], [`showtime`], [`screening`], [`seat_map`].
 //! - Decisions (pure, return events): [`allocation`] — what a `ReservationPlaced` or
-//!   `ReservationCancelled` does to the seat inventory.
+//!   `ReservationCancelled` does to the seat inventory; [`hold`] — what a `SeatsHeld` or
+//!   `HoldReleased` shows in the seat maps (display only: holds never block an allocation).
 //! - Ports: [`ports`] — repositories, the event publisher (an outbox in the same transaction),
 //!   clock and ids.
 //! - Use cases: [`services`].
@@ -15,6 +16,7 @@
 pub mod allocation;
 pub mod error;
 pub mod hall;
+pub mod hold;
 pub mod ids;
 pub mod money;
 pub mod movie;

@@ -10,7 +10,8 @@ use cinema_events::EventData;
 use crate::StoreError;
 use crate::allocation::ReservationRecord;
 use crate::hall::{Hall, Layout};
-use crate::ids::{HallId, MovieId, ReservationId, ScreeningId};
+use crate::hold::{KnownHold, SeatHold};
+use crate::ids::{HallId, HoldId, MovieId, ReservationId, ScreeningId};
 use crate::movie::Movie;
 use crate::screening::Screening;
 use crate::seat::SeatLabel;
@@ -97,6 +98,37 @@ pub trait SeatInventory {
     /// # Errors
     /// Storage failure.
     fn release(&self, reservation: &ReservationId) -> Result<(), StoreError>;
+}
+
+/// The seat holds the seat maps show (display only: an allocation never consults them), and
+/// the holds known to be released.
+pub trait HoldBoard {
+    /// What the theater remembers of the hold (released wins over shown).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn known_hold(&self, hold: &HoldId) -> Result<Option<KnownHold>, StoreError>;
+    /// Shows the hold's seats until its expiry.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn show_hold(&self, hold: &SeatHold) -> Result<(), StoreError>;
+    /// Stops showing the hold's seats (if any) and remembers it released, so a `SeatsHeld`
+    /// arriving after this shows nothing.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn release_hold(&self, hold: &HoldId) -> Result<(), StoreError>;
+    /// The seats of `screening` held by a hold that expires after `now`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn held_seats(
+        &self,
+        screening: &ScreeningId,
+        layout: &Layout,
+        now: DateTime<Utc>,
+    ) -> Result<BTreeSet<SeatLabel>, StoreError>;
 }
 
 /// The theater's memory of each reservation it has seen (answers and tombstones).

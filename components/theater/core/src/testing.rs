@@ -10,11 +10,12 @@ use cinema_events::EventData;
 use crate::StoreError;
 use crate::allocation::ReservationRecord;
 use crate::hall::{Hall, Layout};
-use crate::ids::{HallId, MovieId, ReservationId, ScreeningId};
+use crate::hold::{KnownHold, SeatHold};
+use crate::ids::{HallId, HoldId, MovieId, ReservationId, ScreeningId};
 use crate::movie::{Movie, Runtime};
 use crate::ports::{
-    Clock, EventPublisher, HallRepository, IdGenerator, MovieRepository, ReservationLedger,
-    ScreeningRepository, SeatInventory,
+    Clock, EventPublisher, HallRepository, HoldBoard, IdGenerator, MovieRepository,
+    ReservationLedger, ScreeningRepository, SeatInventory,
 };
 use crate::screening::Screening;
 use crate::seat::SeatLabel;
@@ -46,6 +47,9 @@ pub struct InMemoryTheater {
     /// (screening, seat) → reservation.
     held: RefCell<BTreeMap<(ScreeningId, SeatLabel), ReservationId>>,
     ledger: RefCell<BTreeMap<ReservationId, ReservationRecord>>,
+    /// hold → what the board remembers, with the hold while it is shown (or was, before its
+    /// release).
+    holds: RefCell<BTreeMap<HoldId, (KnownHold, Option<SeatHold>)>>,
 }
 
 impl InMemoryTheater {
@@ -175,6 +179,47 @@ impl ReservationLedger for InMemoryTheater {
             .borrow_mut()
             .insert(record.reservation_id.clone(), record.clone());
         Ok(())
+    }
+}
+
+impl HoldBoard for InMemoryTheater {
+    fn known_hold(&self, hold: &HoldId) -> Result<Option<KnownHold>, StoreError> {
+        Ok(self.holds.borrow().get(hold).map(|(known, _)| *known))
+    }
+
+    fn show_hold(&self, hold: &SeatHold) -> Result<(), StoreError> {
+        // Released wins, as in the SQLite board.
+        self.holds
+            .borrow_mut()
+            .entry(hold.hold_id.clone())
+            .or_insert_with(|| (KnownHold::Shown, Some(hold.clone())));
+        Ok(())
+    }
+
+    fn release_hold(&self, hold: &HoldId) -> Result<(), StoreError> {
+        self.holds
+            .borrow_mut()
+            .entry(hold.clone())
+            .or_insert((KnownHold::Released, None))
+            .0 = KnownHold::Released;
+        Ok(())
+    }
+
+    fn held_seats(
+        &self,
+        screening: &ScreeningId,
+        _layout: &Layout,
+        now: DateTime<Utc>,
+    ) -> Result<BTreeSet<SeatLabel>, StoreError> {
+        Ok(self
+            .holds
+            .borrow()
+            .values()
+            .filter(|(known, _)| *known == KnownHold::Shown)
+            .filter_map(|(_, hold)| hold.as_ref())
+            .filter(|hold| &hold.screening.id == screening && hold.expires_at > now)
+            .flat_map(|hold| hold.seats.iter().copied())
+            .collect())
     }
 }
 

@@ -4,18 +4,19 @@
 //! that starts with the inbox claim (a redelivered event changes nothing) and ends with the
 //! answer in the outbox; after the commit the outbox is relayed. Events carry
 //! `Meta::caused_by(incoming)`: the correlation id travels on, the causation id is the incoming
-//! event, and the reservation id is set.
+//! event, and the reservation id is set. `SeatsHeld` and `HoldReleased` only change what the
+//! seat maps show and publish nothing.
 
 use std::cell::Cell;
+use std::fmt::Display;
 
 use cinema_eventing::consumer::{Consumer, DrainReport};
 use cinema_eventing::sql;
 use cinema_eventing::{Meta, inbox, outbox};
 use cinema_events::{Envelope, EventData};
 use cinema_http::Level;
-use theater_core::services::reservations::{
-    AllocationError, CancellationOutcome, PlacementOutcome, SeatAllocation,
-};
+use theater_core::services::holds::{HeldOutcome, HoldDisplay, ReleasedOutcome};
+use theater_core::services::reservations::{CancellationOutcome, PlacementOutcome, SeatAllocation};
 
 use crate::CONTEXT;
 use crate::config::Config;
@@ -24,7 +25,12 @@ use crate::store::{self, SqliteTheater, TxError};
 
 // The event types this context acts on (`handle` below); the consumer acknowledges the others
 // unread. Keep in step with that match when a type is added there.
-cinema_events::payload_set!(Consumed: ReservationPlaced, ReservationCancelled);
+cinema_events::payload_set!(
+    Consumed: ReservationPlaced,
+    ReservationCancelled,
+    SeatsHeld,
+    HoldReleased,
+);
 
 /// Drains every pending event of the group. Called by the Redis doorbell and by
 /// `POST /admin/events/drain`.
@@ -50,17 +56,7 @@ pub fn drain() -> anyhow::Result<DrainReport> {
             committed.map_err(|e| e.to_string())
         },
     )?;
-    if report.failed > 0 || report.dead_lettered > 0 {
-        cinema_http::log(
-            CONTEXT,
-            Level::Warn,
-            &format!(
-                "drained with {} handled, {} to retry, {} dead-lettered",
-                report.handled, report.failed, report.dead_lettered
-            ),
-            &[],
-        );
-    }
+    report.log_trouble(CONTEXT);
     outbox::verify_now_and_then(&conn, &config.redis_address, CONTEXT);
     Ok(report)
 }
@@ -68,6 +64,8 @@ pub fn drain() -> anyhow::Result<DrainReport> {
 enum Outcome {
     Placement(PlacementOutcome),
     Cancellation(CancellationOutcome),
+    Held(HeldOutcome),
+    Released(ReleasedOutcome),
 }
 
 impl Outcome {
@@ -94,7 +92,9 @@ impl Outcome {
                 "placement arrived after its cancellation (tombstone): nothing allocated".into()
             }
             Self::Placement(PlacementOutcome::Ignored(why))
-            | Self::Cancellation(CancellationOutcome::Ignored(why)) => {
+            | Self::Cancellation(CancellationOutcome::Ignored(why))
+            | Self::Held(HeldOutcome::Ignored(why))
+            | Self::Released(ReleasedOutcome::Ignored(why)) => {
                 format!("event ignored: {why}")
             }
             Self::Cancellation(CancellationOutcome::Released(seats)) => {
@@ -105,6 +105,21 @@ impl Outcome {
             }
             Self::Cancellation(CancellationOutcome::NothingToRelease) => {
                 "cancellation: no seats held".into()
+            }
+            Self::Held(HeldOutcome::Shown(seats)) => {
+                format!("seats shown held: {}", seats.join(","))
+            }
+            Self::Held(HeldOutcome::AlreadyShown) => "hold seen again: already shown".into(),
+            Self::Held(HeldOutcome::ReleasedBefore) => {
+                "hold arrived after its release: nothing shown".into()
+            }
+            Self::Held(HeldOutcome::Expired) => "hold arrived expired: nothing shown".into(),
+            Self::Released(ReleasedOutcome::Hidden) => "hold released: seats no longer held".into(),
+            Self::Released(ReleasedOutcome::ReleasedBeforeHeld) => {
+                "release arrived before its hold: remembered".into()
+            }
+            Self::Released(ReleasedOutcome::AlreadyReleased) => {
+                "hold released again: nothing changed".into()
             }
         }
     }
@@ -118,22 +133,28 @@ fn handle(
     published: &Cell<bool>,
 ) -> Result<(), String> {
     let outcome = match &event.data {
-        EventData::ReservationPlaced(placed) => apply(batch, event, |allocation| {
-            allocation.place(placed).map(Outcome::Placement)
+        EventData::ReservationPlaced(placed) => apply(batch, event, |ports| {
+            ports.allocation().place(placed).map(Outcome::Placement)
         }),
-        EventData::ReservationCancelled(cancelled) => apply(batch, event, |allocation| {
-            allocation.cancel(cancelled).map(Outcome::Cancellation)
+        EventData::ReservationCancelled(cancelled) => apply(batch, event, |ports| {
+            ports
+                .allocation()
+                .cancel(cancelled)
+                .map(Outcome::Cancellation)
+        }),
+        EventData::SeatsHeld(held) => apply(batch, event, |ports| {
+            ports.holds().held(held).map(Outcome::Held)
+        }),
+        EventData::HoldReleased(released) => apply(batch, event, |ports| {
+            ports.holds().released(released).map(Outcome::Released)
         }),
         // Not consumed by the theater.
         _ => return Ok(()),
     };
-    let reservation_id = event
-        .reservation_id
-        .clone()
-        .unwrap_or_else(|| reservation_of(&event.data));
+    let (subject, subject_id) = subject_of(event);
     let fields = [
         ("correlation_id", event.correlation_id.as_str()),
-        ("reservation_id", reservation_id.as_str()),
+        (subject, subject_id.as_str()),
         ("event_id", event.event_id.as_str()),
         ("event_type", event.type_.as_str()),
     ];
@@ -154,11 +175,7 @@ fn handle(
             );
             Ok(())
         }
-        Err(e) => {
-            let cause = match e {
-                TxError::Domain(AllocationError::Unexpected(e)) => e.to_string(),
-                TxError::Storage(e) => e.to_string(),
-            };
+        Err(cause) => {
             cinema_http::log(
                 CONTEXT,
                 Level::Error,
@@ -170,37 +187,81 @@ fn handle(
     }
 }
 
-/// Runs the use case in the batch's transaction (its own savepoint) with the inbox claim; `None`
-/// when the event was already processed.
-fn apply(
-    batch: &sql::BatchTransaction<'_>,
-    event: &Envelope,
-    use_case: impl FnOnce(&SeatAllocation<'_>) -> Result<Outcome, AllocationError>,
-) -> Result<Option<Outcome>, TxError<AllocationError>> {
-    batch.event(|tx| {
-        if !inbox::claim(tx, &event.event_id)? {
-            return Ok(None);
-        }
-        let store = SqliteTheater::new(tx);
-        let events = OutboxPublisher {
-            conn: tx,
-            meta: Meta::caused_by(event),
-        };
-        let allocation = SeatAllocation {
-            screenings: &store,
-            seats: &store,
-            ledger: &store,
-            events: &events,
-            clock: &SystemClock,
-        };
-        use_case(&allocation).map(Some).map_err(TxError::Domain)
-    })
+/// The ports of one event's savepoint, and the use cases on them.
+struct Ports<'a> {
+    store: SqliteTheater<'a>,
+    events: OutboxPublisher<'a>,
 }
 
-fn reservation_of(data: &EventData) -> String {
-    match data {
-        EventData::ReservationPlaced(e) => e.reservation_id.clone(),
-        EventData::ReservationCancelled(e) => e.reservation_id.clone(),
-        _ => String::new(),
+impl Ports<'_> {
+    fn allocation(&self) -> SeatAllocation<'_> {
+        SeatAllocation {
+            screenings: &self.store,
+            seats: &self.store,
+            ledger: &self.store,
+            events: &self.events,
+            clock: &SystemClock,
+        }
+    }
+
+    fn holds(&self) -> HoldDisplay<'_> {
+        HoldDisplay {
+            screenings: &self.store,
+            board: &self.store,
+            clock: &SystemClock,
+        }
+    }
+}
+
+/// Runs the use case in the batch's transaction (its own savepoint) with the inbox claim; `None`
+/// when the event was already processed. The error is the cause, for the log.
+fn apply<E: Display>(
+    batch: &sql::BatchTransaction<'_>,
+    event: &Envelope,
+    use_case: impl FnOnce(&Ports<'_>) -> Result<Outcome, E>,
+) -> Result<Option<Outcome>, String> {
+    batch
+        .event(|tx| -> Result<Option<Outcome>, TxError<E>> {
+            if !inbox::claim(tx, &event.event_id)? {
+                return Ok(None);
+            }
+            let ports = Ports {
+                store: SqliteTheater::new(tx),
+                events: OutboxPublisher {
+                    conn: tx,
+                    meta: Meta::caused_by(event),
+                },
+            };
+            use_case(&ports).map(Some).map_err(TxError::Domain)
+        })
+        .map_err(|e| match e {
+            TxError::Domain(e) => e.to_string(),
+            TxError::Storage(e) => e.to_string(),
+        })
+}
+
+/// The id the log line is about: the reservation's, or the hold's.
+fn subject_of(event: &Envelope) -> (&'static str, String) {
+    match &event.data {
+        EventData::SeatsHeld(e) => ("hold_id", e.hold_id.clone()),
+        EventData::HoldReleased(e) => ("hold_id", e.hold_id.clone()),
+        EventData::ReservationPlaced(e) => (
+            "reservation_id",
+            event
+                .reservation_id
+                .clone()
+                .unwrap_or_else(|| e.reservation_id.clone()),
+        ),
+        EventData::ReservationCancelled(e) => (
+            "reservation_id",
+            event
+                .reservation_id
+                .clone()
+                .unwrap_or_else(|| e.reservation_id.clone()),
+        ),
+        _ => (
+            "reservation_id",
+            event.reservation_id.clone().unwrap_or_default(),
+        ),
     }
 }

@@ -3,8 +3,9 @@
 //! - [`http`]: the private HTTP API (halls, movies and screenings, seat maps, outbox relay),
 //!   reached through the gateway, which strips `/api`.
 //! - [`events`]: the Redis-triggered consumer (`theater-events`): `ReservationPlaced` →
-//!   allocate or reject, `ReservationCancelled` → release or tombstone. The same drain is
-//!   served as `POST /admin/events/drain` where no Redis trigger exists.
+//!   allocate or reject, `ReservationCancelled` → release or tombstone, `SeatsHeld` /
+//!   `HoldReleased` → show or stop showing held seats in the seat maps (display only). The same
+//!   drain is served as `POST /admin/events/drain` where no Redis trigger exists.
 //! - [`store`]: the SQLite database `theater` — schema and the core's repositories.
 //! - [`outbound`]: the outbox publisher, clock and id generator.
 //!

@@ -2,6 +2,7 @@
 //! variants plus one opaque `Unexpected` for port failures.
 
 pub mod halls;
+pub mod holds;
 pub mod reservations;
 pub mod scheduling;
 pub mod seat_maps;

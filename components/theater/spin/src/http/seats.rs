@@ -1,10 +1,12 @@
-//! `GET /screenings/{id}/seats`: the authoritative seat map (public).
+//! `GET /screenings/{id}/seats`: the seat map (public). `taken` is allocated, or held by a hold
+//! that has not expired or been released.
 
 use cinema_http::json;
 use serde::Serialize;
 use theater_core::services::seat_maps::seat_map;
 
 use super::{HttpResult, ToApiError, open_db};
+use crate::outbound::SystemClock;
 use crate::store::SqliteTheater;
 
 #[derive(Serialize)]
@@ -27,7 +29,8 @@ struct SeatMapView<'a> {
 pub fn get(screening_id: &str) -> HttpResult {
     let conn = open_db()?;
     let store = SqliteTheater::new(&conn);
-    let map = seat_map(&store, &store, screening_id).map_err(ToApiError::to_api_error)?;
+    let map = seat_map(&store, &store, &store, &SystemClock, screening_id)
+        .map_err(ToApiError::to_api_error)?;
     let screening = &map.screening;
     Ok(json(
         200,

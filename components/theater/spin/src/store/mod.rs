@@ -3,12 +3,16 @@
 //! Tables: `halls`, `movies`, `screenings` (with the hall's layout copied and the running
 //! interval in epoch milliseconds for overlap queries), `seat_allocations` (PRIMARY KEY
 //! `(screening_id, seat)`: the database itself refuses to sell a seat twice), `reservations`
-//! (the theater's answer or tombstone per reservation), plus the shared `outbox` and `inbox`.
+//! (the theater's answer or tombstone per reservation), `seat_holds` (the reservation context's
+//! holds as the seat maps show them: `SHOWN` until `expires_at`, or `RELEASED`; its times are
+//! RFC 3339 UTC text with milliseconds, which sorts like time), plus the shared `outbox` and
+//! `inbox`.
 
+mod holds;
 mod repos;
 
 use cinema_eventing::sql::{self, exec};
-use cinema_eventing::{Error, inbox, outbox};
+use cinema_eventing::{Error, inbox, outbox, retention};
 use spin_sdk::sqlite3::Connection;
 
 pub use repos::SqliteTheater;
@@ -16,7 +20,8 @@ pub use repos::SqliteTheater;
 const DATABASE: &str = "theater";
 /// Bump when adding a migration step below.
 /// v2: the outbox's `stream_last` / `confirmed_at` (added by `outbox::ensure_schema`).
-const SCHEMA_VERSION: i64 = 2;
+/// v3: `seat_holds`.
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS halls (
@@ -65,37 +70,50 @@ const SCHEMA_V1: &[&str] = &[
     )",
 ];
 
+const SCHEMA_V3: &[&str] = &[
+    // `screening_id`, `seats` (a JSON array) and `expires_at` are NULL for a hold released
+    // before its `SeatsHeld` arrived.
+    "CREATE TABLE IF NOT EXISTS seat_holds (
+        hold_id      TEXT PRIMARY KEY,
+        screening_id TEXT,
+        seats        TEXT,
+        expires_at   TEXT,
+        state        TEXT NOT NULL CHECK (state IN ('SHOWN', 'RELEASED')),
+        updated_at   TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS seat_holds_shown ON seat_holds (screening_id, expires_at)
+        WHERE state = 'SHOWN'",
+];
+
+/// What the relay tick prunes here besides the outbox and the inbox (`retention_days` after
+/// the stored time): holds past their expiry (a late `SeatsHeld` for one shows nothing anyway),
+/// and releases whose `SeatsHeld` never came.
+pub const RETENTION: [retention::Rule; 2] = [
+    retention::Rule {
+        table: "seat_holds",
+        condition: "expires_at < ?",
+    },
+    retention::Rule {
+        table: "seat_holds",
+        condition: "expires_at IS NULL AND updated_at < ?",
+    },
+];
+
 /// Opens the database (WAL, busy timeout) and brings its schema up to date.
 ///
 /// # Errors
 /// The database's.
 pub fn open() -> Result<Connection, Error> {
     let conn = sql::open(DATABASE)?;
-    if schema_version(&conn)? < SCHEMA_VERSION {
-        // Both triggers may start on a fresh file at once: migrate under the write lock and
-        // re-check inside it.
-        sql::transaction(&conn, |tx| {
-            if schema_version(tx)? < SCHEMA_VERSION {
-                for statement in SCHEMA_V1 {
-                    exec(tx, statement, &[])?;
-                }
-                outbox::ensure_schema(tx)?;
-                inbox::ensure_schema(tx)?;
-                exec(tx, &format!("PRAGMA user_version = {SCHEMA_VERSION}"), &[])?;
-            }
-            Ok::<(), Error>(())
-        })?;
-    }
+    // Every statement is idempotent, so an upgrade from any version runs them all.
+    sql::migrate(&conn, SCHEMA_VERSION, |tx, _from| {
+        for statement in SCHEMA_V1.iter().chain(SCHEMA_V3) {
+            exec(tx, statement, &[])?;
+        }
+        outbox::ensure_schema(tx)?;
+        inbox::ensure_schema(tx)
+    })?;
     Ok(conn)
-}
-
-fn schema_version(conn: &Connection) -> Result<i64, Error> {
-    let result = exec(conn, "PRAGMA user_version", &[])?;
-    Ok(result
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .unwrap_or(0))
 }
 
 /// The error of a use case run in a transaction: its own, or the transaction's.

@@ -29,12 +29,12 @@ impl<'a> SqliteTheater<'a> {
         Self { conn }
     }
 
-    fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, StoreError> {
+    pub(super) fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, StoreError> {
         exec(self.conn, sql, params).map_err(StoreError::new)
     }
 }
 
-fn corrupt(what: &str) -> StoreError {
+pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::new(format!("unreadable {what} row"))
 }
 
