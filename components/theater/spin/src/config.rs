@@ -2,8 +2,6 @@
 
 use theater_core::showtime::CleaningGap;
 
-const DEFAULT_REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
-
 pub struct Config {
     pub redis_address: String,
     pub cleaning_gap: CleaningGap,
@@ -29,7 +27,7 @@ impl Config {
                 CleaningGap::default()
             });
         Self {
-            redis_address: cinema_http::variable_or("redis_address", DEFAULT_REDIS_ADDRESS),
+            redis_address: cinema_http::redis_address(),
             cleaning_gap,
         }
     }

@@ -33,27 +33,27 @@ pub fn handle(req: &Request) -> Response {
         ["halls"] => match method {
             Method::Post => admin(&ctx).and_then(|()| halls::create(req, &ctx)),
             Method::Get => admin(&ctx).and_then(|()| halls::list()),
-            _ => Ok(method_not_allowed("GET, POST")),
+            _ => Err(ApiError::method_not_allowed("GET, POST")),
         },
         ["halls", id] => match method {
             Method::Get => admin(&ctx).and_then(|()| halls::get(id)),
-            _ => Ok(method_not_allowed("GET")),
+            _ => Err(ApiError::method_not_allowed("GET")),
         },
         ["movies"] => match method {
             Method::Post => admin(&ctx).and_then(|()| movies::register(req, &ctx)),
-            _ => Ok(method_not_allowed("POST")),
+            _ => Err(ApiError::method_not_allowed("POST")),
         },
         ["movies", movie_id, "screenings"] => match method {
             Method::Post => admin(&ctx).and_then(|()| movies::schedule(req, &ctx, movie_id)),
-            _ => Ok(method_not_allowed("POST")),
+            _ => Err(ApiError::method_not_allowed("POST")),
         },
         ["screenings", screening_id, "seats"] => match method {
             Method::Get => seats::get(screening_id),
-            _ => Ok(method_not_allowed("GET")),
+            _ => Err(ApiError::method_not_allowed("GET")),
         },
         ["admin", "events", "relay"] => match method {
             Method::Post => admin(&ctx).and_then(|()| relay::relay(&ctx)),
-            _ => Ok(method_not_allowed("POST")),
+            _ => Err(ApiError::method_not_allowed("POST")),
         },
         ["admin", "events", "drain"] => {
             drain_endpoint::serve(crate::CONTEXT, method, &ctx, crate::events::drain)
@@ -65,18 +65,6 @@ pub fn handle(req: &Request) -> Response {
     };
     let mut response = result.unwrap_or_else(ApiError::into_response);
     response.set_header("x-correlation-id", ctx.correlation_id);
-    response
-}
-
-/// 405 with the JSON error and an `Allow` header.
-fn method_not_allowed(allowed: &str) -> Response {
-    let mut response = ApiError::new(
-        405,
-        "method_not_allowed",
-        format!("method not allowed here; allowed: {allowed}"),
-    )
-    .into_response();
-    response.set_header("allow", allowed);
     response
 }
 
