@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use plotters::prelude::*;
 
 use crate::run::{RunResult, median};
+use crate::scenarios::{CLOSED, Closed};
 
 const FONTS: [&str; 3] = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -46,12 +47,7 @@ pub fn draw(path: &Path, r: &RunResult) -> anyhow::Result<()> {
 
     // Latency: p50 / p90 / p99 per scenario (medians over rounds for the closed-loop ones).
     let mut rows: Vec<(String, [f64; 3])> = Vec::new();
-    for (key, name) in [
-        ("hello", "hello"),
-        ("catalog", "catalog"),
-        ("seatmap", "seat map"),
-        ("booking", "booking"),
-    ] {
+    for &Closed { key, name, .. } in &CLOSED {
         if let Some(v) = r.closed.get(key) {
             let m = |f: fn(&crate::load::Outcome) -> f64| {
                 median(&v.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0)
@@ -119,9 +115,9 @@ pub fn draw(path: &Path, r: &RunResult) -> anyhow::Result<()> {
 
     // Throughput ratios to hello-world.
     let hello = r.median_per_s("hello").unwrap_or(0.0);
-    let mut bars: Vec<(String, f64)> = ["catalog", "seatmap", "booking"]
+    let mut bars: Vec<(String, f64)> = CLOSED[1..]
         .iter()
-        .filter_map(|k| median(&r.ratios(k)).map(|v| (k.to_string(), v)))
+        .filter_map(|c| median(&r.ratios(c.key)).map(|v| (c.name.to_string(), v)))
         .collect();
     let best = r
         .sustained

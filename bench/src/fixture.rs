@@ -198,11 +198,37 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use std::cell::Cell;
+    use std::collections::HashSet;
+
+    use super::{Fixture, PER_ROW, ROWS, rfc3339};
 
     #[test]
     fn unix_seconds_format_as_utc_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_709_251_200 + 3600 * 5), "2024-03-01T05:00:00Z");
+    }
+
+    #[test]
+    fn every_seat_is_handed_out_once_then_none() {
+        // Given two screenings' worth of seats (one pool for every booking scenario of a run)
+        let fixture = Fixture {
+            screenings: vec!["s1".into(), "s2".into()],
+            small_screening: "small".into(),
+            next_seat: Cell::new(0),
+        };
+        // When seats are taken until the pool is empty
+        let mut seen = HashSet::new();
+        while let Some((screening, seat)) = fixture.take_seat() {
+            assert!(
+                seen.insert((screening.to_string(), seat.clone())),
+                "{seat} twice"
+            );
+        }
+        // Then every seat of both halls was handed out exactly once, A1 to Z50
+        assert_eq!(seen.len() as u64, fixture.capacity());
+        assert_eq!(seen.len() as u32, 2 * ROWS * PER_ROW);
+        assert!(seen.contains(&("s2".to_string(), "Z50".to_string())));
+        assert!(fixture.take_seat().is_none());
     }
 }

@@ -1,4 +1,4 @@
-//! Local apps for a run, started the way the end-to-end harness does (`tests/src/lib.rs`): a
+//! Local apps for a run, started the way the end-to-end harness does (`tests/src/local.rs`): a
 //! private redis-server on a free port, fresh SQLite and key-value files in a temp dir, and devhost
 //! running the repository's `spin.toml` (or a one-component hello-world manifest) on a free port.
 
@@ -131,7 +131,7 @@ impl Cinema {
         std::fs::create_dir_all(&state)?;
         let redis = Redis::start();
         let rc = dir.path().join("runtime-config.toml");
-        std::fs::write(&rc, runtime_config(&state, &redis.url()))?;
+        std::fs::write(&rc, runtime_config(&state))?;
         cinema_testkit::kv_stores_wal(bin, &rc, &state);
         let mut args: Vec<String> = vec![
             "-f".into(),
@@ -170,9 +170,11 @@ fn push_cache(args: &mut Vec<String>, cache_dir: Option<&Path>) {
     }
 }
 
-/// The same stores as the end-to-end harness: SQLite per publishing context, Redis-backed KV for
-/// the gateway, SQLite-backed KV for the others.
-fn runtime_config(state: &Path, redis_url: &str) -> String {
+/// The same stores as the end-to-end harness's default (`tests/src/local.rs`, without
+/// `kv_on_redis`, which is for replicas) and `runtime-config.toml`: SQLite per publishing context,
+/// SQLite-backed key-value stores for the others. The gateway has no key-value store: its
+/// rate-limit counters are in Redis through `redis_address`.
+fn runtime_config(state: &Path) -> String {
     let mut text = String::new();
     for label in ["reservation", "payment", "theater"] {
         text.push_str(&format!(

@@ -32,7 +32,8 @@ pub struct Args {
     /// That app's Redis, for the event backlog (local runs know their own).
     #[arg(long)]
     pub redis_url: Option<String>,
-    /// Closed-loop rounds (hello, catalog, seat map, booking each); the spread is reported.
+    /// Closed-loop rounds (hello, catalog, seat map, booking, hold → pay each); the spread is
+    /// reported.
     #[arg(long, default_value_t = 3)]
     pub repeats: usize,
     /// Concurrent connections of the closed-loop runs.

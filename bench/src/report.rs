@@ -168,19 +168,8 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
         r.duration_s
     );
     s.push_str("| Scenario | Ratio to hello (median, min–max) | req/s* | p50 ms* | p90 ms* | p99 ms* | failed |\n|---|---|---|---|---|---|---|\n");
-    for (name, what) in [
-        ("hello", "1. hello-world (baseline)"),
-        ("catalog", "2a. catalog `GET /api/movies`"),
-        (
-            "seatmap",
-            "2b. seat map `GET /api/screenings/{id}/seats` (10×12 hall)",
-        ),
-        (
-            "booking",
-            "3. booking `POST /api/reservations` (gateway → reservation → payment)",
-        ),
-    ] {
-        let Some(v) = r.closed.get(name) else {
+    for scenario in &crate::scenarios::CLOSED {
+        let Some(v) = r.closed.get(scenario.key) else {
             continue;
         };
         let med = |f: fn(&crate::load::Outcome) -> f64| {
@@ -189,8 +178,9 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
         let failed: u64 = v.iter().map(|o| o.failed).sum();
         out!(
             s,
-            "| {what} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {failed} |",
-            spread(&r.ratios(name)),
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {failed} |",
+            scenario.what,
+            spread(&r.ratios(scenario.key)),
             med(|o| o.per_s),
             med(|o| o.p50_ms),
             med(|o| o.p90_ms),
@@ -301,7 +291,7 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
         out!(s, "- {when}: {l}");
     }
 
-    s.push_str("\n## History (before / after)\n\nEvery run saved in `bench/results/`; ratios are comparable across runs, absolute numbers less so.\n\n| Run | When (unix) | booking ÷ hello | catalog ÷ hello | e2e p99 ms* | highest absorbed ÷ hello | cold ratio | largest wasm KB |\n|---|---|---|---|---|---|---|---|\n");
+    s.push_str("\n## History (before / after)\n\nEvery run saved in `bench/results/`; ratios are comparable across runs, absolute numbers less so.\n\n| Run | When (unix) | booking ÷ hello | hold → pay ÷ hello | catalog ÷ hello | e2e p99 ms* | highest absorbed ÷ hello | cold ratio | largest wasm KB |\n|---|---|---|---|---|---|---|---|---|\n");
     for h in history {
         let g = goals(h);
         let hello = h.median_per_s("hello").unwrap_or(0.0);
@@ -313,10 +303,11 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
             .fold(0.0, f64::max);
         out!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             h.label,
             h.unix_time,
             spread(&h.ratios("booking")),
+            spread(&h.ratios("hold_pay")),
             spread(&h.ratios("catalog")),
             h.e2e.as_ref().filter(|e| e.outcome.ok > 0).map_or(
                 "none confirmed".into(),
@@ -337,7 +328,7 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
         s.push_str(a.trim_start_matches(|c| c != '\n').trim_start());
         s.push('\n');
     }
-    s.push_str("\n## Method\n\n- Load generator: `bench/src/load.rs` (tokio, one thread, hyper HTTP/1.1 keep-alive client; HDR histograms, 3 significant digits). Closed loop: N connections, each sends its next request when the previous answered (measures capacity). Fixed rate: request *i* is due at start + i/rate and its latency counts from that due time (coordinated-omission aware).\n- Local runs start, like the end-to-end harness, a private `redis-server` and devhost on free ports with fresh SQLite and key-value files, `dev_auth=true`, and the gateway's rate limits raised to 1,000,000/s (the limiter still counts every request; it only never refuses the single benchmark address). `--base-url`/`--hello-url`/`--redis-url` point the same scenarios at any app, e.g. a real `spin up`.\n- Bookings are one seat each, never booked before, from 64 customers round-robin (26×50 halls, ten screenings per movie), card `tok_visa` (the payment simulator at 0 ms latency).\n- Backlog: `XINFO GROUPS cinema:events`, the sum of `lag` and `pending` over the consumer groups.\n- Chart: `bench/report.png` (latency percentiles per scenario; throughput ratios to hello-world).\n");
+    s.push_str("\n## Method\n\n- Load generator: `bench/src/load.rs` (tokio, one thread, hyper HTTP/1.1 keep-alive client; HDR histograms, 3 significant digits). Closed loop: N connections, each sends its next request when the previous answered (measures capacity). Fixed rate: request *i* is due at start + i/rate and its latency counts from that due time (coordinated-omission aware).\n- Local runs start, like the end-to-end harness, a private `redis-server` and devhost on free ports with fresh SQLite and key-value files, `dev_auth=true`, and the gateway's rate limits raised to 1,000,000/s (the limiter still counts every request; it only never refuses the single benchmark address). `--base-url`/`--hello-url`/`--redis-url` point the same scenarios at any app, e.g. a real `spin up`.\n- Bookings are one seat each, never booked or held before, from 64 customers round-robin (26×50 halls, ten screenings per movie), card `tok_visa` (the payment simulator at 0 ms latency). Two closed-loop booking scenarios, in every round: *booking* (`POST /api/reservations` with the seat, which holds it for the duration of the call) and *hold → pay* (the web UI's checkout: `POST /api/holds` → 201, then `POST /api/reservations` with the `hold_id` → 202, by the same customer). A hold → pay is one booking: the pair counts once in req/s and its latency runs from the start of the hold to the 202. Both take their seats from one pool, so no seat is asked for twice and any 409 counts as failed. The event backlog is drained before each of the two, so neither runs against the other's.\n- Backlog: `XINFO GROUPS cinema:events`, the sum of `lag` and `pending` over the consumer groups.\n- Chart: `bench/report.png` (latency percentiles per scenario; throughput ratios to hello-world).\n");
     s
 }
 
@@ -351,4 +342,91 @@ fn fmt_list(v: &[f64]) -> String {
         sorted.last().copied().unwrap_or(0.0),
         v.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::markdown;
+    use crate::load::Outcome;
+    use crate::run::RunResult;
+    use crate::scenarios::CLOSED;
+
+    fn outcome(per_s: f64) -> Outcome {
+        Outcome {
+            ok: per_s as u64,
+            failed: 0,
+            failures: BTreeMap::new(),
+            seconds: 1.0,
+            per_s,
+            p50_ms: 1.0,
+            p90_ms: 2.0,
+            p99_ms: 3.0,
+            max_ms: 4.0,
+            target_per_s: None,
+        }
+    }
+
+    fn run(label: &str, closed: &[(&str, f64)]) -> RunResult {
+        RunResult {
+            label: label.into(),
+            unix_time: 1,
+            machine: "test".into(),
+            host: "test".into(),
+            workers: 8,
+            warmup_s: 2.0,
+            duration_s: 8.0,
+            load: Vec::new(),
+            closed: closed
+                .iter()
+                .map(|(k, per_s)| (k.to_string(), vec![outcome(*per_s)]))
+                .collect(),
+            e2e: None,
+            sustained: Vec::new(),
+            cold: None,
+            wasm: Vec::new(),
+            wrk_hello: None,
+        }
+    }
+
+    #[test]
+    fn the_closed_loop_table_has_a_row_per_scenario_with_its_ratio_to_hello() {
+        // Given a run of every closed-loop scenario, at 1000/s for hello
+        let per_s = [1000.0, 100.0, 90.0, 20.0, 10.0];
+        let pairs: Vec<_> = CLOSED.iter().map(|c| c.key).zip(per_s).collect();
+        let r = run("now", &pairs);
+        // When the report is written
+        let md = markdown(&r, &[], None);
+        // Then each scenario's row shows its ratio, hold → pay included
+        for (c, p) in CLOSED.iter().zip(per_s) {
+            let ratio = p / 1000.0;
+            let row = format!("| {} | {ratio:.3} ({ratio:.3}–{ratio:.3}) |", c.what);
+            assert!(md.contains(&row), "no row {row:?} in\n{md}");
+        }
+    }
+
+    #[test]
+    fn a_saved_run_from_before_hold_pay_shows_no_ratio_for_it_in_the_history() {
+        // Given a saved run without the hold → pay scenario, and one with it
+        let before = || run("before-holds", &[("hello", 1000.0), ("booking", 20.0)]);
+        let after = || {
+            run(
+                "with-holds",
+                &[("hello", 1000.0), ("booking", 20.0), ("hold_pay", 10.0)],
+            )
+        };
+        // When the report is written with both in the history
+        let md = markdown(&after(), &[before(), after()], None);
+        // Then the history's hold → pay column has n/a for the old run, the ratio for the new
+        assert!(md.contains("| hold → pay ÷ hello |"), "{md}");
+        assert!(
+            md.contains("| before-holds | 1 | 0.020 (0.020–0.020) | n/a |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| with-holds | 1 | 0.020 (0.020–0.020) | 0.010 (0.010–0.010) |"),
+            "{md}"
+        );
+    }
 }

@@ -26,7 +26,8 @@ pub struct RunResult {
     pub duration_s: f64,
     /// `uptime` load averages, sampled before each scenario.
     pub load: Vec<(String, String)>,
-    /// Closed-loop rounds per scenario: `hello`, `catalog`, `seatmap`, `booking`.
+    /// Closed-loop rounds per scenario, keyed as in [`scenarios::CLOSED`]: `hello`, `catalog`,
+    /// `seatmap`, `booking`, `hold_pay` (runs before `hold_pay` have no such key).
     pub closed: BTreeMap<String, Vec<Outcome>>,
     /// Booking → CONFIRMED in my-page at half the booking throughput.
     pub e2e: Option<E2e>,
@@ -194,8 +195,10 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
     eprintln!("setting up halls, movies and customers on {base} …");
     let admin = client.dev_token("bench-admin", "admin").await?;
     let run_id = format!("{}-{}", args.label, result.unix_time % 100_000);
-    // Generous: the closed-loop bookings run flat out; the steps at most 1.25× that for a while.
-    let seats = 60_000;
+    // Generous: the closed-loop bookings (direct and hold → pay) run flat out; the steps at most
+    // 1.25× that for a while. Every scenario takes its seats from this one fixture, so no two
+    // bookings or holds ever ask for the same seat.
+    let seats = 90_000;
     let fixture = Rc::new(Fixture::create(&client, &admin, seats, &run_id).await?);
     let tokens = customers(&client, &format!("bench-{run_id}"), 64).await?;
 
@@ -229,6 +232,11 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
         )
         .await;
         push(&mut result, "seatmap", round, o);
+        // Each booking scenario starts on a drained pipeline, so neither runs against the
+        // other's backlog (nor against the fixture's events in the first round).
+        if let Some(r) = &redis_url {
+            drain_time(r, Duration::from_secs(60));
+        }
         let o = closed_loop(
             scenarios::booking(&client, fixture.clone(), tokens.clone()),
             args.workers,
@@ -237,6 +245,17 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
         )
         .await;
         push(&mut result, "booking", round, o);
+        if let Some(r) = &redis_url {
+            drain_time(r, Duration::from_secs(60));
+        }
+        let o = closed_loop(
+            scenarios::hold_pay(&client, fixture.clone(), tokens.clone()),
+            args.workers,
+            warmup,
+            duration,
+        )
+        .await;
+        push(&mut result, "hold_pay", round, o);
         if let Some(r) = &redis_url {
             drain_time(r, Duration::from_secs(60));
         }

@@ -15,6 +15,45 @@ use crate::local::stream_backlog;
 
 pub const STREAM: &str = "cinema:events";
 
+/// A closed-loop scenario as the report and the chart show it.
+pub struct Closed {
+    /// Its key in [`crate::run::RunResult::closed`] (and so in `bench/results/*.json`).
+    pub key: &'static str,
+    /// Its label in the chart.
+    pub name: &'static str,
+    /// Its row in the report's table.
+    pub what: &'static str,
+}
+
+/// The closed-loop scenarios in the order a round runs them; the first is the baseline.
+pub const CLOSED: [Closed; 5] = [
+    Closed {
+        key: "hello",
+        name: "hello",
+        what: "1. hello-world (baseline)",
+    },
+    Closed {
+        key: "catalog",
+        name: "catalog",
+        what: "2a. catalog `GET /api/movies`",
+    },
+    Closed {
+        key: "seatmap",
+        name: "seat map",
+        what: "2b. seat map `GET /api/screenings/{id}/seats` (10×12 hall)",
+    },
+    Closed {
+        key: "booking",
+        name: "booking",
+        what: "3a. booking `POST /api/reservations` (gateway → reservation → payment)",
+    },
+    Closed {
+        key: "hold_pay",
+        name: "hold → pay",
+        what: "3b. hold → pay `POST /api/holds`, then `POST /api/reservations` with `hold_id` (two requests, one booking)",
+    },
+];
+
 /// `GET path` expecting 200.
 pub fn get(client: &Client, path: String) -> Job {
     let client = client.clone();
@@ -55,6 +94,42 @@ async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<String,
             .ok_or_else(|| "202 without reservation_id".to_string()),
         Ok(r) => Err(format!("status {}", r.status)),
         Err(e) => Err(format!("transport: {}", short(&e))),
+    }
+}
+
+/// The web UI's checkout: a hold of one never-booked seat (`POST /api/holds`, 201), then the
+/// booking of that hold (`POST /api/reservations` with `hold_id`, 202), by customers taken
+/// round-robin. Both requests are one job, so the pair counts as one booking and its latency runs
+/// from the start of the hold to the 202. Seats come from the same [`Fixture`] as [`booking`]'s,
+/// so the two scenarios never ask for the same seat (a 409 is a failure, not contention).
+pub fn hold_pay(client: &Client, fixture: Rc<Fixture>, tokens: Rc<Vec<String>>) -> Job {
+    let client = client.clone();
+    Rc::new(move |i| {
+        let (client, fixture, tokens) = (client.clone(), fixture.clone(), tokens.clone());
+        Box::pin(async move {
+            let token = &tokens[i as usize % tokens.len()];
+            let hold_id = hold(&client, &fixture, token).await?;
+            let body = json!({"hold_id": hold_id, "payment": {"card_token": "tok_visa"}});
+            match client.post("/api/reservations", Some(token), &body).await {
+                Ok(r) if r.status == 202 => Ok(()),
+                Ok(r) => Err(format!("pay: status {}", r.status)),
+                Err(e) => Err(format!("pay: transport: {}", short(&e))),
+            }
+        })
+    })
+}
+
+/// Holds a seat; returns the hold id.
+async fn hold(client: &Client, fixture: &Fixture, token: &str) -> Result<String, String> {
+    let (screening, seat) = fixture.take_seat().ok_or("out of seats")?;
+    let body = json!({"screening_id": screening, "seats": [seat]});
+    match client.post("/api/holds", Some(token), &body).await {
+        Ok(r) if r.status == 201 => r.json()["hold_id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| "hold: 201 without hold_id".to_string()),
+        Ok(r) => Err(format!("hold: status {}", r.status)),
+        Err(e) => Err(format!("hold: transport: {}", short(&e))),
     }
 }
 
