@@ -145,10 +145,6 @@ fn rollback(conn: &Connection) {
     }
 }
 
-/// `execute` with `?` parameters, for brevity at call sites.
-///
-/// # Errors
-/// The database's.
 /// Brings a context's schema to `version` (`PRAGMA user_version`): once it is there, a request
 /// pays one query. Otherwise `steps(tx, from)` runs in one write transaction with the version found
 /// under the lock (a concurrent instance may have migrated meanwhile: then nothing runs) and the
@@ -188,6 +184,10 @@ pub fn user_version(conn: &Connection) -> Result<i64, Error> {
         .unwrap_or(0))
 }
 
+/// `execute` with `?` parameters, for brevity at call sites.
+///
+/// # Errors
+/// The database's.
 pub fn exec(conn: &Connection, sql: &str, params: &[Value]) -> Result<QueryResult, Error> {
     Ok(conn.execute(sql, params)?)
 }
