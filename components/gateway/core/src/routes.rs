@@ -214,6 +214,12 @@ mod table {
         reservation(Get, "/reservations"),
         reservation(Get, "/reservations/{id}"),
         reservation(Delete, "/reservations/{id}"),
+        // tickets (the booking's owner) and check-in at the door (staff)
+        reservation(Get, "/reservations/{id}/ticket"),
+        Route {
+            access: ADMIN,
+            ..reservation(Post, "/admin/check-ins")
+        },
         // seat holds (the reservation context's own)
         reservation(Post, "/holds"),
         reservation(Get, "/holds/{id}"),
@@ -344,6 +350,8 @@ mod tests {
             (Get, "/reservations", Forward(Reservation)),
             (Get, "/reservations/r1", Forward(Reservation)),
             (Delete, "/reservations/r1", Forward(Reservation)),
+            (Get, "/reservations/r1/ticket", Forward(Reservation)),
+            (Post, "/admin/check-ins", Forward(Reservation)),
             (Post, "/holds", Forward(Reservation)),
             (Get, "/holds/h1", Forward(Reservation)),
             (Delete, "/holds/h1", Forward(Reservation)),
