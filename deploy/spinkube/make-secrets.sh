@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes, or checks, the three git-ignored files an overlay's generators read:
 #
-#   secrets.env          Secret cinema-secrets: jwt_secret, ops_token, kakao_token
+#   secrets.env          Secret cinema-secrets: jwt_secret, ops_token, ticket_secret, kakao_token
 #   stores.env           Secret cinema-store-credentials: redis_password, redis_address (the URL
 #                        with the password, for the SpinApps), sqld_<db>_jwt_key (the public key
 #                        each libSQL server checks tokens with)
@@ -12,7 +12,7 @@
 #   deploy/spinkube/make-secrets.sh --force <overlay dir>   write them anew (rotates everything)
 #   deploy/spinkube/make-secrets.sh --check <overlay dir>   check them; the release workflow runs this
 #
-# Values come from the environment when set (JWT_SECRET, OPS_TOKEN, KAKAO_TOKEN, REDIS_PASSWORD,
+# Values come from the environment when set (JWT_SECRET, OPS_TOKEN, TICKET_SECRET, KAKAO_TOKEN, REDIS_PASSWORD,
 # REDIS_HOST = host:port, default cinema-redis:6379), otherwise they are generated:
 # `openssl rand -hex 32` for the secrets, one Ed25519 key pair per libSQL database (the private key
 # signs that database's token and is then thrown away). Nothing here is ever committed: a value
@@ -76,15 +76,19 @@ check() {
       bad "$name is published in the repository: generate a new one (openssl rand -hex 32)"
     fi
   }
-  local jwt ops redis_pw redis_addr
+  local jwt ops ticket redis_pw redis_addr
   jwt=$(env_get "$secrets" jwt_secret)
   ops=$(env_get "$secrets" ops_token)
+  ticket=$(env_get "$secrets" ticket_secret)
   redis_pw=$(env_get "$stores" redis_password)
   redis_addr=$(env_get "$stores" redis_address)
   grep -q '^kakao_token=' "$secrets" || bad "secrets.env: no kakao_token= line (leave it empty without a chat channel)"
   strong jwt_secret "$jwt"
   strong ops_token "$ops"
   [ -z "$jwt" ] || [ "$jwt" != "$ops" ] || bad "ops_token must differ from jwt_secret"
+  strong ticket_secret "$ticket"
+  [ -z "$ticket" ] || { [ "$ticket" != "$jwt" ] && [ "$ticket" != "$ops" ]; } ||
+    bad "ticket_secret must differ from jwt_secret and ops_token"
   strong redis_password "$redis_pw"
   case "$redis_pw" in *[!A-Za-z0-9._~-]*) bad "redis_password: use URL-safe characters only (it goes into redis:// URLs)" ;; esac
   case "$redis_addr" in
@@ -156,6 +160,7 @@ verify_token() {
 # ---------------------------------------------------------------------------------------- write
 write() {
   local jwt=${JWT_SECRET:-$(hex32)} ops=${OPS_TOKEN:-$(hex32)} kakao=${KAKAO_TOKEN:-}
+  local ticket=${TICKET_SECRET:-$(hex32)}
   local redis_pw=${REDIS_PASSWORD:-$(hex32)} redis_host=${REDIS_HOST:-cinema-redis:6379}
   local content db upper header payload sig pub
   content=$(cat "$template")
@@ -181,6 +186,7 @@ write() {
     echo "# Written by deploy/spinkube/make-secrets.sh; never commit it."
     echo "jwt_secret=$jwt"
     echo "ops_token=$ops"
+    echo "ticket_secret=$ticket"
     echo "kakao_token=$kakao"
   } >"$tmp/secrets.env"
   printf '%s\n' "# Written by deploy/spinkube/make-secrets.sh from runtime-config.example.toml; never commit it." "$content" >"$tmp/runtime-config.toml"
