@@ -227,6 +227,8 @@ mod table {
         // my page
         route(Get, "/my/reservations", Forward(Mypage), CUSTOMER),
         route(Get, "/my/notifications", Forward(Notification), CUSTOMER),
+        route(Get, "/my/preferences", Forward(Notification), CUSTOMER),
+        route(Put, "/my/preferences", Forward(Notification), CUSTOMER),
         // payment (administration only; `POST /payments` is internal to the reservation context)
         route(Put, "/admin/payment-simulator", Forward(Payment), ADMIN),
         route(Get, "/admin/payment-simulator", Forward(Payment), ADMIN),
@@ -357,6 +359,8 @@ mod tests {
             (Delete, "/holds/h1", Forward(Reservation)),
             (Get, "/my/reservations", Forward(Mypage)),
             (Get, "/my/notifications", Forward(Notification)),
+            (Get, "/my/preferences", Forward(Notification)),
+            (Put, "/my/preferences", Forward(Notification)),
             (Put, "/admin/payment-simulator", Forward(Payment)),
             (Get, "/admin/payment-simulator", Forward(Payment)),
             (Get, "/payments/p1", Forward(Payment)),
