@@ -276,6 +276,32 @@ mod tests {
     }
 
     #[test]
+    fn a_booking_event_from_before_booking_numbers_still_parses() {
+        // As written before `booking-number` existed: no such field in `data`.
+        let old = r#"{"event_id": "e1", "type": "ReservationConfirmed", "version": 1,
+            "occurred_at": "2026-11-23T10:00:00Z", "correlation_id": "req-1",
+            "reservation_id": "r1", "reservation_version": 2, "source": "reservation",
+            "data": {"reservation_id": "r1", "customer_id": "alice", "screening_id": "s1",
+                     "seats": ["A1"]}}"#;
+        let e = Envelope::from_json(old).unwrap();
+        match e.data {
+            EventData::ReservationConfirmed(c) => assert_eq!(c.booking_number, None),
+            other => panic!("{other:?}"),
+        }
+        // And a new one carries it.
+        let new = old.replace(
+            r#""seats": ["A1"]}"#,
+            r#""seats": ["A1"], "booking_number": "2611-0457-3921"}"#,
+        );
+        match Envelope::from_json(&new).unwrap().data {
+            EventData::ReservationConfirmed(c) => {
+                assert_eq!(c.booking_number.as_deref(), Some("2611-0457-3921"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn an_envelope_survives_a_json_round_trip() {
         let e = sample();
         let back = Envelope::from_json(&e.to_json()).unwrap();

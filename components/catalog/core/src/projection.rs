@@ -354,6 +354,7 @@ mod tests {
             customer_id: "c".into(),
             screening_id: "s1".into(),
             seats: vec![],
+            booking_number: None,
         });
         assert!(targets(&other).is_empty());
         assert_eq!(apply_to_screening(&other, None), None);

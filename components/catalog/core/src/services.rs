@@ -312,6 +312,7 @@ mod tests {
                 customer_id: "c".into(),
                 screening_id: "s".into(),
                 seats: vec![],
+                booking_number: None,
             }),
         );
         assert_eq!(projector.handle(&other).unwrap(), Projected::NotProjected);

@@ -23,6 +23,8 @@ pub struct MyReservation {
     pub status: Status,
     pub payment_status: Option<PaymentStatus>,
     pub payment_id: Option<String>,
+    /// The booking number people read; `None` for bookings made before numbers.
+    pub booking_number: Option<String>,
     pub movie_title: Option<String>,
     pub starts_at: Option<String>,
     pub hall_id: Option<String>,
@@ -62,6 +64,7 @@ pub fn present(views: Vec<ReservationView>, screenings: &[ScreeningInfo]) -> Vec
                 status,
                 payment_status: view.payment_status,
                 payment_id: view.payment_id,
+                booking_number: view.booking_number,
                 rejection_reason: view.rejection_reason,
                 version: view.version,
                 updated_at: view.updated_at,
@@ -143,6 +146,7 @@ mod tests {
             "status",
             "payment_status",
             "payment_id",
+            "booking_number",
             "movie_title",
             "starts_at",
             "hall_id",
@@ -154,6 +158,7 @@ mod tests {
         }
         assert_eq!(json["status"], "CONFIRMED");
         assert_eq!(json["payment_status"], "APPROVED");
+        assert_eq!(json["booking_number"], BOOKING_NUMBER);
         assert_eq!(
             json["total"],
             serde_json::json!({"amount": 24000, "currency": "KRW"})

@@ -185,6 +185,9 @@ pub mod events {
         vec!["A1".into(), "A2".into()]
     }
 
+    /// The booking number of `r-1`.
+    pub const BOOKING_NUMBER: &str = "2611-0457-3921";
+
     pub fn placed(version: u64) -> Envelope {
         envelope(
             "e-placed",
@@ -198,6 +201,7 @@ pub mod events {
                 seats: seats(),
                 total: krw(24_000),
                 payment_id: "p-1".into(),
+                booking_number: Some(BOOKING_NUMBER.into()),
             }),
         )
     }
@@ -213,6 +217,7 @@ pub mod events {
                 customer_id: "alice".into(),
                 screening_id: "s-1".into(),
                 seats: seats(),
+                booking_number: Some(BOOKING_NUMBER.into()),
             }),
         )
     }
@@ -230,6 +235,7 @@ pub mod events {
                 seats: seats(),
                 payment_id: "p-1".into(),
                 reason: RejectionReason::SeatsTaken,
+                booking_number: Some(BOOKING_NUMBER.into()),
             }),
         )
     }
@@ -247,6 +253,7 @@ pub mod events {
                 seats: seats(),
                 payment_id: "p-1".into(),
                 was_confirmed: true,
+                booking_number: Some(BOOKING_NUMBER.into()),
             }),
         )
     }

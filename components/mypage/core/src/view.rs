@@ -12,7 +12,9 @@
 //! - timestamps: `updated_at` is the latest event time, `created_at` the placement's time (until
 //!   the placement is seen, the earliest event time);
 //! - the booking's facts (screening, seats, total, payment id) come from `ReservationPlaced`;
-//!   until it arrives, other events fill in what they carry.
+//!   until it arrives, other events fill in what they carry;
+//! - `booking_number` never changes: the first event that carries one sets it (events from before
+//!   booking numbers carry none).
 //!
 //! Applying an event twice gives the same view as applying it once.
 
@@ -65,6 +67,9 @@ pub struct ReservationView {
     pub version: u64,
     pub payment_status: Option<PaymentStatus>,
     pub payment_id: Option<String>,
+    /// The booking number people read (`YYMM-NNNN-NNNN`); `None` for bookings made before numbers.
+    #[serde(default)]
+    pub booking_number: Option<String>,
     /// The API error code of a rejection (`seats_taken`…).
     pub rejection_reason: Option<String>,
     /// Whether `ReservationPlaced` has been applied (its facts are authoritative).
@@ -81,6 +86,7 @@ struct Fact<'a> {
     seats: Option<&'a [String]>,
     total: Option<&'a Money>,
     payment_id: Option<&'a str>,
+    booking_number: Option<&'a str>,
     status: Option<Status>,
     payment_status: Option<PaymentStatus>,
     rejection_reason: Option<&'static str>,
@@ -96,6 +102,7 @@ impl<'a> Fact<'a> {
             seats: None,
             total: None,
             payment_id: None,
+            booking_number: None,
             status: None,
             payment_status: None,
             rejection_reason: None,
@@ -107,6 +114,7 @@ impl<'a> Fact<'a> {
                 seats: Some(&e.seats),
                 total: Some(&e.total),
                 payment_id: Some(&e.payment_id),
+                booking_number: e.booking_number.as_deref(),
                 status: Some(Status::Paid),
                 payment_status: Some(PaymentStatus::Approved),
                 placement: true,
@@ -115,6 +123,7 @@ impl<'a> Fact<'a> {
             EventData::ReservationConfirmed(e) => Fact {
                 screening_id: Some(&e.screening_id),
                 seats: Some(&e.seats),
+                booking_number: e.booking_number.as_deref(),
                 status: Some(Status::Confirmed),
                 ..fact(&e.reservation_id, &e.customer_id)
             },
@@ -122,6 +131,7 @@ impl<'a> Fact<'a> {
                 screening_id: Some(&e.screening_id),
                 seats: Some(&e.seats),
                 payment_id: Some(&e.payment_id),
+                booking_number: e.booking_number.as_deref(),
                 status: Some(Status::Rejected),
                 rejection_reason: Some(e.reason.code()),
                 ..fact(&e.reservation_id, &e.customer_id)
@@ -130,6 +140,7 @@ impl<'a> Fact<'a> {
                 screening_id: Some(&e.screening_id),
                 seats: Some(&e.seats),
                 payment_id: Some(&e.payment_id),
+                booking_number: e.booking_number.as_deref(),
                 status: Some(Status::Cancelled),
                 ..fact(&e.reservation_id, &e.customer_id)
             },
@@ -169,6 +180,7 @@ pub fn apply(view: Option<ReservationView>, event: &Envelope) -> Option<Reservat
         version: 0,
         payment_status: None,
         payment_id: None,
+        booking_number: None,
         rejection_reason: None,
         placed: false,
         created_at: None,
@@ -201,6 +213,9 @@ fn merge_status(view: &mut ReservationView, status: Option<Status>, version: u64
 }
 
 fn merge_facts(view: &mut ReservationView, fact: &Fact<'_>) {
+    if view.booking_number.is_none() {
+        view.booking_number = fact.booking_number.map(str::to_string);
+    }
     if fact.placement {
         view.placed = true;
         view.screening_id = fact.screening_id.map(str::to_string);
@@ -270,6 +285,23 @@ mod tests {
         assert_eq!(view.total.as_ref().map(|m| m.amount), Some(24_000));
         assert_eq!(view.payment_id.as_deref(), Some("p-1"));
         assert_eq!(view.created_at.as_deref(), Some(at(0).as_str()));
+    }
+
+    #[test]
+    fn the_booking_number_comes_with_the_first_event_that_carries_one() {
+        assert_eq!(
+            fold(&[confirmed(2)]).booking_number.as_deref(),
+            Some(BOOKING_NUMBER)
+        );
+        // An event from before booking numbers leaves it unset, a later one fills it in, and a
+        // late old event does not erase it.
+        let mut old = placed(1);
+        if let EventData::ReservationPlaced(p) = &mut old.data {
+            p.booking_number = None;
+        }
+        assert_eq!(fold(&[old.clone()]).booking_number, None);
+        let view = fold(&[old.clone(), cancelled(3), old]);
+        assert_eq!(view.booking_number.as_deref(), Some(BOOKING_NUMBER));
     }
 
     #[test]

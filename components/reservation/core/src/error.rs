@@ -30,6 +30,18 @@ pub enum ReservationError {
     NotCancellable(&'static str),
     #[error("the screening has already started; the booking can no longer be cancelled")]
     CancelTooLate,
+    /// Only a CONFIRMED booking has a ticket (this one has the named status).
+    #[error("only a CONFIRMED booking has a ticket; this one is {0}")]
+    NotConfirmed(&'static str),
+    /// A booking stored before booking numbers existed has no ticket.
+    #[error("this booking was made before booking numbers existed and has no ticket")]
+    NoTicket,
+    /// Malformed, unknown, or not signed for its booking: a made-up code.
+    #[error("not a valid ticket: the code is malformed or was not issued by this cinema")]
+    InvalidTicket,
+    /// A genuine ticket whose booking no longer admits anyone.
+    #[error("the ticket's booking is {0}; it does not admit anyone")]
+    TicketNotValid(&'static str),
     #[error("this Idempotency-Key was used for a different request")]
     KeyReused,
     /// The same key's first request, or another booking of the same hold, is still at work.

@@ -2,9 +2,11 @@
 //! seat holds, the circuit breaker guarding the payment call, and idempotency of booking requests.
 //!
 //! - [`model`]: value objects; [`reservation`]: the booking aggregate; [`hold`]: seat holds.
+//! - [`ticket`]: booking numbers and signed ticket codes.
 //! - [`breaker`] and [`idempotency`]: pure decisions.
 //! - [`use_cases`]: `HoldSeats`, `PlaceReservation`, `CancelReservation`, `ApplySagaEvent`,
-//!   `AbandonStale` (and viewing/releasing holds), all failing with one [`ReservationError`].
+//!   `AbandonStale`, `ViewTicket`, `CheckIn` (and viewing/releasing holds), all failing with one
+//!   [`ReservationError`].
 //! - [`ports`]: what the core needs from storage, payment, the breaker's shared state, the
 //!   outbox, the clock and ids; fakes in `testing`.
 //!
@@ -17,6 +19,7 @@ pub mod idempotency;
 pub mod model;
 pub mod ports;
 pub mod reservation;
+pub mod ticket;
 pub mod use_cases;
 
 #[cfg(any(test, feature = "testing"))]
@@ -25,4 +28,5 @@ pub mod testing;
 pub use error::ReservationError;
 pub use hold::{Hold, HoldStatus};
 pub use model::{CustomerId, HoldId, Money, ReservationId, Screening, SeatLabel, SeatSelection};
-pub use reservation::{CancelError, PaymentStatus, PlaceError, Reservation, Status};
+pub use reservation::{CancelError, PaymentStatus, PlaceError, Placement, Reservation, Status};
+pub use ticket::{BookingNumber, TicketCode, TicketSecret};

@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::breaker::BreakerState;
 use crate::hold::{Hold, ReleaseReason};
 use crate::model::{CustomerId, HoldId, Money, ReservationId, Screening};
-use crate::reservation::Reservation;
+use crate::reservation::{Placement, Reservation};
+use crate::ticket::BookingNumber;
 
 /// A storage failure the caller cannot fix (the driver's text, for the log only).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,9 +102,10 @@ pub trait Holds {
 }
 
 /// The answer to storing a paid booking.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
-    Placed,
+    /// Stored under a booking number of its own.
+    Placed(Box<Reservation>),
     /// The attempt was abandoned meanwhile (the sweep took it for dead; its refund is under way),
     /// or the hold lost its claims: nothing was stored.
     Abandoned,
@@ -127,17 +129,26 @@ pub trait Reservations {
     /// Storage unavailable.
     fn reservations_of(&self, customer: &CustomerId) -> Result<Vec<Reservation>, StoreError>;
 
-    /// Stores a paid booking atomically, only while its attempt is still pending: the attempt
-    /// becomes `PLACED`, the hold's claims become the booking's (no expiry), the hold `BOOKED`,
-    /// the accepted reply is remembered under `key`, and `events` go to the outbox in order.
+    /// The booking numbered `number`, if any.
     ///
     /// # Errors
-    /// Storage unavailable (nothing stored).
+    /// Storage unavailable.
+    fn by_booking_number(&self, number: &BookingNumber) -> Result<Option<Reservation>, StoreError>;
+
+    /// Stores a paid booking atomically, only while its attempt is still pending: the booking
+    /// gets a booking number no other booking has (the store draws
+    /// [`BookingNumber::new`]`(placement.at, random)` until its unique index takes one, a bounded
+    /// number of times), the attempt becomes `PLACED`, the hold's claims become the booking's (no
+    /// expiry), the hold `BOOKED`, the accepted reply is remembered under `key`, and the
+    /// booking's `ReservationPlaced` then `then` go to the outbox in order.
+    ///
+    /// # Errors
+    /// Storage unavailable, or no free number found (nothing stored).
     fn store_placed(
         &self,
-        reservation: &Reservation,
+        placement: &Placement,
         hold: &Hold,
-        events: &[EventData],
+        then: &[EventData],
         key: Option<KeyRef<'_>>,
     ) -> Result<Stored, StoreError>;
 
@@ -147,6 +158,22 @@ pub trait Reservations {
     /// # Errors
     /// Storage unavailable.
     fn save(&self, reservation: &Reservation, event: Option<&EventData>) -> Result<(), StoreError>;
+}
+
+/// Who was let in: one record per booking number, written once.
+pub trait CheckIns {
+    /// Records the booking's first check-in at `at` unless it has one, atomically (of concurrent
+    /// calls exactly one is first). Returns when it was first checked in, and whether that was
+    /// this call.
+    ///
+    /// # Errors
+    /// Storage unavailable (nothing recorded).
+    fn check_in(
+        &self,
+        number: &BookingNumber,
+        reservation: &ReservationId,
+        at: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, bool), StoreError>;
 }
 
 /// Why the reservation side gave up on a payment attempt (the event's `reason`).

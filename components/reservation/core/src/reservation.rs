@@ -13,6 +13,7 @@ use cinema_events as ev;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{CustomerId, Money, ReservationId, Screening, SeatSelection};
+use crate::ticket::BookingNumber;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -87,6 +88,10 @@ pub struct Reservation {
     pub status: Status,
     pub payment_status: PaymentStatus,
     pub payment_id: String,
+    /// The number people read, given when the booking is stored (unique); `None` only for
+    /// bookings stored before booking numbers existed.
+    #[serde(default)]
+    pub booking_number: Option<BookingNumber>,
     /// The theater's rejection reason, when `REJECTED`.
     pub rejection: Option<ev::RejectionReason>,
     pub version: u64,
@@ -115,6 +120,33 @@ pub enum CancelError {
     NotCancellable(&'static str),
     #[error("the screening has already started")]
     ShowtimePassed,
+}
+
+/// A paid booking about to be stored, but for its booking number: the store finds a free number
+/// and [`Placement::numbered`] makes the booking and its announcement with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub id: ReservationId,
+    pub customer_id: CustomerId,
+    pub screening_id: String,
+    pub quote: Quote,
+    pub payment_id: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Placement {
+    /// The booking under `number`, and its `ReservationPlaced`.
+    pub fn numbered(&self, number: BookingNumber) -> (Reservation, ev::EventData) {
+        Reservation::place(
+            self.id.clone(),
+            self.customer_id.clone(),
+            &self.screening_id,
+            self.quote.clone(),
+            self.payment_id.clone(),
+            number,
+            self.at,
+        )
+    }
 }
 
 /// A validated booking request: what will be charged.
@@ -171,6 +203,7 @@ impl Reservation {
         screening_id: &str,
         quote: Quote,
         payment_id: String,
+        booking_number: BookingNumber,
         now: DateTime<Utc>,
     ) -> (Self, ev::EventData) {
         let r = Self {
@@ -182,6 +215,7 @@ impl Reservation {
             status: Status::Paid,
             payment_status: PaymentStatus::Approved,
             payment_id,
+            booking_number: Some(booking_number),
             rejection: None,
             version: 1,
             created_at: now,
@@ -194,8 +228,14 @@ impl Reservation {
             seats: r.seats.clone(),
             total: r.total.clone().into(),
             payment_id: r.payment_id.clone(),
+            booking_number: r.number(),
         });
         (r, event)
+    }
+
+    /// The booking number as events carry it.
+    fn number(&self) -> Option<String> {
+        self.booking_number.as_ref().map(ToString::to_string)
     }
 
     fn bump(&mut self, now: DateTime<Utc>) {
@@ -217,6 +257,7 @@ impl Reservation {
                 customer_id: self.customer_id.to_string(),
                 screening_id: self.screening_id.clone(),
                 seats: self.seats.clone(),
+                booking_number: self.number(),
             },
         ))
     }
@@ -242,6 +283,7 @@ impl Reservation {
                 seats: self.seats.clone(),
                 payment_id: self.payment_id.clone(),
                 reason,
+                booking_number: self.number(),
             },
         ))
     }
@@ -280,6 +322,7 @@ impl Reservation {
                 seats: self.seats.clone(),
                 payment_id: self.payment_id.clone(),
                 was_confirmed,
+                booking_number: self.number(),
             },
         )))
     }
@@ -329,6 +372,10 @@ mod tests {
         CustomerId::parse("alice").unwrap()
     }
 
+    fn number() -> BookingNumber {
+        BookingNumber::parse("3001-0457-3921").unwrap()
+    }
+
     fn placed() -> Reservation {
         let q = quote(&screening(), &seats(&["A1", "A2"]), t(10)).unwrap();
         Reservation::place(
@@ -337,6 +384,7 @@ mod tests {
             "s1",
             q,
             "p1".into(),
+            number(),
             t(10),
         )
         .0
@@ -378,15 +426,46 @@ mod tests {
             "s1",
             q,
             "p1".into(),
+            number(),
             t(10),
         );
         assert_eq!(
             (r.status, r.payment_status, r.version),
             (Status::Paid, PaymentStatus::Approved, 1)
         );
+        assert_eq!(r.booking_number, Some(number()));
         assert!(
-            matches!(event, ev::EventData::ReservationPlaced(p) if p.payment_id == "p1" && p.seats == ["A1"])
+            matches!(event, ev::EventData::ReservationPlaced(p) if p.payment_id == "p1" && p.seats == ["A1"]
+                && p.booking_number.as_deref() == Some("3001-0457-3921"))
         );
+    }
+
+    #[test]
+    fn every_status_change_announces_the_booking_number() {
+        let number = Some("3001-0457-3921".to_string());
+        let mut confirmed = placed();
+        match confirmed.seats_allocated(t(11)) {
+            Some(ev::EventData::ReservationConfirmed(e)) => assert_eq!(e.booking_number, number),
+            other => panic!("{other:?}"),
+        }
+        match confirmed.cancel(&alice(), Some(t(20)), t(12)) {
+            Ok(Some(ev::EventData::ReservationCancelled(e))) => {
+                assert_eq!(e.booking_number, number);
+            }
+            other => panic!("{other:?}"),
+        }
+        match placed().seats_rejected(ev::RejectionReason::SeatsTaken, t(11)) {
+            Some(ev::EventData::ReservationRejected(e)) => assert_eq!(e.booking_number, number),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_booking_stored_before_booking_numbers_reads_without_one() {
+        let mut doc = serde_json::to_value(placed()).unwrap();
+        doc.as_object_mut().unwrap().remove("booking_number");
+        let old: Reservation = serde_json::from_value(doc).unwrap();
+        assert_eq!(old.booking_number, None);
     }
 
     #[test]

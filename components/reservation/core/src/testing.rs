@@ -1,7 +1,8 @@
 //! In-memory fakes of every port and a [`World`] wiring them to the use cases, for the core's
 //! given/when/then tests (and other crates' with the `testing` feature). The fake store keeps the
 //! same rules the SQLite adapter enforces: one claim per (screening, seat), expired claims never
-//! count, each write all or nothing.
+//! count, one booking per booking number (drawn again on a clash), one check-in record per
+//! booking number, each write all or nothing.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -14,16 +15,18 @@ use crate::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 use crate::hold::{Hold, HoldStatus, ReleaseReason};
 use crate::model::{CustomerId, HoldId, Money, ReservationId, Screening};
 use crate::ports::{
-    AbandonReason, Attempt, Attempts, Begin, BreakerStates, Claim, Clock, Holds, IdempotencyKeys,
-    Ids, KeyRef, Outbox, PaymentGateway, PaymentOutcome, PaymentRequest, Reservations, Screenings,
-    StoreError, Stored, StoredKey,
+    AbandonReason, Attempt, Attempts, Begin, BreakerStates, CheckIns, Claim, Clock, Holds,
+    IdempotencyKeys, Ids, KeyRef, Outbox, PaymentGateway, PaymentOutcome, PaymentRequest,
+    Reservations, Screenings, StoreError, Stored, StoredKey,
 };
-use crate::reservation::Reservation;
+use crate::reservation::{Placement, Reservation};
+use crate::ticket::{BookingNumber, TicketSecret};
 use crate::use_cases::Timing;
 use crate::use_cases::cancel::CancelReservation;
 use crate::use_cases::holds::HoldSeats;
 use crate::use_cases::place::{PlaceRequest, PlaceReservation, Placed, Target};
 use crate::use_cases::saga::ApplySagaEvent;
+use crate::use_cases::tickets::{CheckIn, ViewTicket};
 
 pub fn alice() -> CustomerId {
     CustomerId::parse("alice").expect("test id")
@@ -237,6 +240,8 @@ struct State {
     reservations: Vec<Reservation>,
     attempts: BTreeMap<String, AttemptRow>,
     keys: HashMap<(String, String), (StoredKey, DateTime<Utc>)>,
+    /// Booking number → (reservation id, first check-in).
+    check_ins: BTreeMap<String, (String, DateTime<Utc>)>,
     events: Vec<EventData>,
 }
 
@@ -246,6 +251,9 @@ pub struct InMemoryStore {
     state: RefCell<State>,
     clock: Rc<FakeClock>,
     fail_store_placed: Cell<bool>,
+    /// The serials booking numbers are drawn from: these first, then 1, 2, 3…
+    serials: RefCell<VecDeque<u64>>,
+    next_serial: Cell<u64>,
 }
 
 impl InMemoryStore {
@@ -268,6 +276,10 @@ impl InMemoryStore {
             .iter()
             .map(|e| e.type_name().to_string())
             .collect()
+    }
+
+    pub fn events(&self) -> Vec<EventData> {
+        self.state.borrow().events.clone()
     }
 
     pub fn abandoned_reasons(&self) -> Vec<String> {
@@ -364,7 +376,49 @@ impl InMemoryStore {
     pub fn fail_next_store_placed(&self) {
         self.fail_store_placed.set(true);
     }
+
+    /// The next booking numbers are drawn from these serials (a clash draws again).
+    pub fn draw_serials(&self, serials: &[u64]) {
+        self.serials.borrow_mut().extend(serials);
+    }
+
+    /// The booking numbers checked in, with their first time.
+    pub fn check_ins(&self) -> Vec<(String, DateTime<Utc>)> {
+        self.state
+            .borrow()
+            .check_ins
+            .iter()
+            .map(|(number, (_, at))| (number.clone(), *at))
+            .collect()
+    }
+
+    fn draw(&self) -> u64 {
+        self.serials.borrow_mut().pop_front().unwrap_or_else(|| {
+            self.next_serial.set(self.next_serial.get() + 1);
+            self.next_serial.get()
+        })
+    }
+
+    /// A number no booking has, as the unique index would find one.
+    fn free_number(&self, at: DateTime<Utc>) -> Result<BookingNumber, StoreError> {
+        for _ in 0..NUMBER_DRAWS {
+            let number = BookingNumber::new(at, self.draw());
+            let taken = self
+                .state
+                .borrow()
+                .reservations
+                .iter()
+                .any(|r| r.booking_number.as_ref() == Some(&number));
+            if !taken {
+                return Ok(number);
+            }
+        }
+        Err(StoreError("no free booking number".into()))
+    }
 }
+
+/// How often the fake store draws a booking number before giving up (as the SQLite store).
+const NUMBER_DRAWS: usize = 10;
 
 fn release_in(state: &mut State, id: &str, reason: ReleaseReason) {
     let Some(row) = state.holds.get_mut(id) else {
@@ -568,16 +622,28 @@ impl Reservations for InMemoryStore {
         Ok(all)
     }
 
+    fn by_booking_number(&self, number: &BookingNumber) -> Result<Option<Reservation>, StoreError> {
+        Ok(self
+            .state
+            .borrow()
+            .reservations
+            .iter()
+            .find(|r| r.booking_number.as_ref() == Some(number))
+            .cloned())
+    }
+
     fn store_placed(
         &self,
-        reservation: &Reservation,
+        placement: &Placement,
         hold: &Hold,
-        events: &[EventData],
+        then: &[EventData],
         key: Option<KeyRef<'_>>,
     ) -> Result<Stored, StoreError> {
         if self.fail_store_placed.replace(false) {
             return Err(StoreError("disk full".into()));
         }
+        let (reservation, placed) = placement.numbered(self.free_number(placement.at)?);
+        let reservation = &reservation;
         let id = reservation.id.to_string();
         self.atomically(|s| {
             match s.attempts.get_mut(&id) {
@@ -611,8 +677,9 @@ impl Reservations for InMemoryStore {
                     .response
                     .get_or_insert_with(|| format!("{{\"reservation_id\":\"{id}\"}}"));
             }
-            s.events.extend(events.iter().cloned());
-            Ok(Stored::Placed)
+            s.events.push(placed.clone());
+            s.events.extend(then.iter().cloned());
+            Ok(Stored::Placed(Box::new(reservation.clone())))
         })
         .or_else(Ok)
     }
@@ -736,6 +803,25 @@ impl IdempotencyKeys for InMemoryStore {
     }
 }
 
+impl CheckIns for InMemoryStore {
+    fn check_in(
+        &self,
+        number: &BookingNumber,
+        reservation: &ReservationId,
+        at: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, bool), StoreError> {
+        let mut s = self.state.borrow_mut();
+        match s.check_ins.get(number.as_str()) {
+            Some((_, first)) => Ok((*first, false)),
+            None => {
+                s.check_ins
+                    .insert(number.to_string(), (reservation.to_string(), at));
+                Ok((at, true))
+            }
+        }
+    }
+}
+
 impl Outbox for InMemoryStore {
     fn relay(&self) {}
 }
@@ -749,6 +835,7 @@ pub struct World {
     pub payments: FakePayments,
     pub breaker: InMemoryBreaker,
     pub timing: Timing,
+    pub ticket_secret: TicketSecret,
 }
 
 impl World {
@@ -758,6 +845,8 @@ impl World {
             state: RefCell::default(),
             clock: Rc::clone(&clock),
             fail_store_placed: Cell::new(false),
+            serials: RefCell::default(),
+            next_serial: Cell::new(0),
         };
         let screening = screening();
         store.upsert_screening(&screening).expect("in memory");
@@ -772,6 +861,7 @@ impl World {
                 hold_ttl: Duration::seconds(600),
                 payment_timeout_ms: 2000,
             },
+            ticket_secret: TicketSecret::new(&"k".repeat(40)).expect("long enough"),
         })
     }
 
@@ -829,6 +919,35 @@ impl World {
             screenings: &self.store,
             clock: &*self.clock,
         }
+    }
+
+    pub fn view_ticket(&self) -> ViewTicket<'_> {
+        ViewTicket {
+            reservations: &self.store,
+            screenings: &self.store,
+            secret: &self.ticket_secret,
+        }
+    }
+
+    pub fn check_in(&self) -> CheckIn<'_> {
+        CheckIn {
+            reservations: &self.store,
+            screenings: &self.store,
+            check_ins: &self.store,
+            clock: &*self.clock,
+            secret: &self.ticket_secret,
+        }
+    }
+
+    /// The theater allocates the booking's seats: it becomes CONFIRMED.
+    pub fn confirm(&self, r: &Reservation) {
+        self.saga()
+            .execute(&EventData::SeatsAllocated(cinema_events::SeatsAllocated {
+                reservation_id: r.id.to_string(),
+                screening_id: r.screening_id.clone(),
+                seats: r.seats.clone(),
+            }))
+            .expect("in memory");
     }
 
     /// A paid booking of `labels` by `customer`, booked directly.

@@ -43,3 +43,16 @@ impl Config {
         }
     }
 }
+
+/// The key tickets are signed with (`ticket_secret`, secret; no default). Read only by the ticket
+/// and check-in routes.
+///
+/// # Errors
+/// Unset or shorter than 32 bytes: what is wrong, for the log.
+pub fn ticket_secret() -> Result<reservation_core::TicketSecret, String> {
+    let value = spin_sdk::variables::get("ticket_secret").unwrap_or_default();
+    if value.is_empty() {
+        return Err("is not set".into());
+    }
+    reservation_core::TicketSecret::new(&value)
+}

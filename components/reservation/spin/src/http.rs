@@ -9,7 +9,8 @@ use reservation_core::ports::{Clock, Ids, Reservations};
 use reservation_core::use_cases::cancel::CancelReservation;
 use reservation_core::use_cases::holds::{HoldSeats, ReleaseHold, ViewHold};
 use reservation_core::use_cases::place::{PlaceRequest, PlaceReservation, Placed, Target};
-use reservation_core::{CustomerId, ReservationError};
+use reservation_core::use_cases::tickets::{CheckIn, ViewTicket};
+use reservation_core::{CustomerId, ReservationError, TicketSecret};
 use serde::Deserialize;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::sqlite3::Connection;
@@ -32,6 +33,8 @@ pub fn handle(req: Request) -> Response {
         (Method::Get, ["reservations"]) => list(&ctx),
         (Method::Get, ["reservations", id]) => get(&ctx, id),
         (Method::Delete, ["reservations", id]) => cancel(&ctx, id),
+        (Method::Get, ["reservations", id, "ticket"]) => ticket(&ctx, id),
+        (Method::Post, ["admin", "check-ins"]) => check_in(&req, &ctx),
         (Method::Post, ["admin", "events", "relay"]) => relay(&ctx),
         (method, ["admin", "events", "drain"]) => {
             drain_endpoint::serve(CONTEXT, method, &ctx, crate::events::drain)
@@ -39,7 +42,10 @@ pub fn handle(req: Request) -> Response {
         (method, ["admin", "events", "dead-letters", rest @ ..]) => {
             dead_letters::serve(CONTEXT, method, &rest.join("/"), &ctx)
         }
-        (_, ["holds"] | ["admin", "events", "relay"]) => Err(ApiError::method_not_allowed("POST")),
+        (_, ["holds"] | ["admin", "events", "relay"] | ["admin", "check-ins"]) => {
+            Err(ApiError::method_not_allowed("POST"))
+        }
+        (_, ["reservations", _, "ticket"]) => Err(ApiError::method_not_allowed("GET")),
         (_, ["reservations"]) => Err(ApiError::method_not_allowed("GET, POST")),
         (_, ["holds" | "reservations", _]) => Err(ApiError::method_not_allowed("GET, DELETE")),
         _ => Err(ApiError::not_found("no such resource")),
@@ -83,6 +89,10 @@ fn refusal(e: ReservationError, ctx: &RequestContext, reservation_id: Option<&st
         ReservationError::NotCancellable(_) | ReservationError::CancelTooLate => {
             ApiError::new(409, "not_cancellable", message)
         }
+        ReservationError::NotConfirmed(_) => ApiError::new(409, "not_confirmed", message),
+        ReservationError::NoTicket => ApiError::new(409, "no_ticket", message),
+        ReservationError::InvalidTicket => ApiError::new(422, "invalid_ticket", message),
+        ReservationError::TicketNotValid(_) => ApiError::new(409, "ticket_not_valid", message),
         ReservationError::KeyReused => ApiError::new(422, "idempotency_key_reused", message),
         ReservationError::InProgress { retry_after_s, .. } => {
             ApiError::new(409, "request_in_progress", message).with_retry_after(retry_after_s)
@@ -399,6 +409,90 @@ fn cancel(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
         ],
     );
     Ok(json(200, &views::reservation(&r)))
+}
+
+/// The ticket key, or 503 `tickets_not_configured` (the log says what to set): no ticket is
+/// issued or accepted under a missing or guessable key.
+fn ticket_secret(ctx: &RequestContext) -> Result<TicketSecret, ApiError> {
+    crate::config::ticket_secret().map_err(|problem| {
+        cinema_http::log(
+            CONTEXT,
+            Level::Error,
+            &format!(
+                "ticket_secret {problem}: tickets and check-in are off until the Spin variable \
+                 ticket_secret is set to at least 32 random bytes (e.g. \
+                 SPIN_VARIABLE_TICKET_SECRET=$(openssl rand -hex 32))"
+            ),
+            &[("correlation_id", &ctx.correlation_id)],
+        );
+        ApiError::unavailable(
+            "tickets_not_configured",
+            "tickets are not configured on this server; the operator must set ticket_secret",
+            30,
+        )
+    })
+}
+
+/// `GET /reservations/{id}/ticket`: the owner's CONFIRMED booking's signed code.
+fn ticket(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
+    let customer = customer(ctx)?;
+    let secret = ticket_secret(ctx)?;
+    let scope = Scope::open()?;
+    let db = scope.db(ctx);
+    let ticket = ViewTicket {
+        reservations: &db,
+        screenings: &db,
+        secret: &secret,
+    }
+    .execute(&customer, id)
+    .map_err(|e| refusal(e, ctx, Some(id)))?;
+    Ok(json(200, &views::ticket(&ticket)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckInBody {
+    code: String,
+}
+
+/// `POST /admin/check-ins`: staff scan a ticket. Checked and recorded in one transaction, so a
+/// cancel cannot land between the status check and the record, and a refusal stores nothing.
+fn check_in(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
+    ctx.require_admin()?;
+    let body: CheckInBody = parse_json(req)?;
+    let secret = ticket_secret(ctx)?;
+    let scope = Scope::open()?;
+    let address = scope.config.redis_address.as_str();
+    let checked = sql::transaction(&scope.conn, |c| {
+        let db = Db::within(c, address, Meta::new(&ctx.correlation_id));
+        CheckIn {
+            reservations: &db,
+            screenings: &db,
+            check_ins: &db,
+            clock: &System,
+            secret: &secret,
+        }
+        .execute(&body.code)
+        .map_err(Failed::Refused)
+    })
+    .map_err(|e| match e {
+        Failed::Refused(e) => refusal(e, ctx, None),
+        Failed::Db(e) => unexpected(e),
+    })?;
+    cinema_http::log(
+        CONTEXT,
+        Level::Info,
+        if checked.first {
+            "checked in"
+        } else {
+            "ticket scanned again"
+        },
+        &[
+            ("correlation_id", &ctx.correlation_id),
+            ("reservation_id", checked.reservation.id.as_str()),
+        ],
+    );
+    Ok(json(200, &views::check_in(&checked)))
 }
 
 /// A use case run inside a transaction: refused (rolled back) or the transaction itself failed.

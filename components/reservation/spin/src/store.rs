@@ -1,6 +1,6 @@
-//! The reservation database (SQLite label `reservation`): bookings, seat holds and the unique
-//! seat claims behind them, the screenings learned from the theater, idempotency keys, payment
-//! attempts, and the outbox/inbox. [`Db`] implements the core's ports over it.
+//! The reservation database (SQLite label `reservation`): bookings (with their unique booking
+//! numbers), seat holds and the unique seat claims behind them, the screenings learned from the
+//! theater, idempotency keys, payment attempts, check-ins, and the outbox/inbox. [`Db`] implements the core's ports over it.
 //!
 //! A seat of a screening is claimed by at most one active hold or live booking: `seat_claims`
 //! has one row per (screening, seat), written inside `BEGIN IMMEDIATE` transactions, so the
@@ -15,10 +15,12 @@ use cinema_eventing::{Error, Meta, envelope, inbox, outbox, retention, sql};
 use cinema_events::EventData;
 use reservation_core::hold::{Hold, ReleaseReason};
 use reservation_core::ports::{
-    AbandonReason, Attempt, Attempts, Begin, Claim, Holds, IdempotencyKeys, KeyRef, Outbox,
-    Reservations, Screenings, StoreError, Stored, StoredKey,
+    AbandonReason, Attempt, Attempts, Begin, CheckIns, Claim, Holds, IdempotencyKeys, KeyRef,
+    Outbox, Reservations, Screenings, StoreError, Stored, StoredKey,
 };
-use reservation_core::{CustomerId, HoldId, Reservation, ReservationId, Screening};
+use reservation_core::{
+    BookingNumber, CustomerId, HoldId, Placement, Reservation, ReservationId, Screening,
+};
 use spin_sdk::sqlite3::Connection;
 
 use crate::CONTEXT;
@@ -27,7 +29,9 @@ use crate::CONTEXT;
 /// `confirmed_at`, added by `outbox::ensure_schema`).
 /// v4: seat holds (`holds`) and one claim per seat for holds and bookings alike (`seat_claims`,
 /// replacing `held_seats`, which only bookings used).
-const SCHEMA_VERSION: i64 = 4;
+/// v5: booking numbers (`reservations.booking_number`, unique; bookings stored before stay
+/// without one) and `check_ins` (one row per booking number: the first check-in).
+const SCHEMA_VERSION: i64 = 5;
 
 /// Opens the database, creating or migrating the schema on first use (one `PRAGMA user_version`
 /// read after).
@@ -127,7 +131,37 @@ fn migrate(c: &Connection, version: i64) -> Result<(), Error> {
         }
         exec(c, "DROP TABLE IF EXISTS held_seats", &[])?;
     }
+    if version < 5 {
+        for sql in [
+            "ALTER TABLE reservations ADD COLUMN booking_number TEXT",
+            // NULLs (bookings from before numbers) do not clash.
+            "CREATE UNIQUE INDEX IF NOT EXISTS reservations_by_booking_number
+                 ON reservations (booking_number)",
+            "CREATE TABLE IF NOT EXISTS check_ins (
+                booking_number TEXT PRIMARY KEY,
+                reservation_id TEXT NOT NULL,
+                checked_in_at  TEXT NOT NULL
+            )",
+        ] {
+            exec(c, sql, &[])?;
+        }
+    }
     Ok(())
+}
+
+/// How often storing a booking draws a booking number before giving up. With 10⁸ numbers a month
+/// a clash is rare; ten in a row means something else is wrong.
+const NUMBER_DRAWS: usize = 10;
+
+/// A random serial for a booking number (`wasi:random`, the host's secure source).
+fn random_serial() -> u64 {
+    wasi::random::random::get_random_u64()
+}
+
+fn parse_ts(text: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Other(format!("corrupt time {text:?}: {e}")))
 }
 
 /// What the relay tick prunes here besides the outbox and the inbox: idempotency keys (a retry
@@ -590,53 +624,47 @@ impl Reservations for Db<'_> {
         })
     }
 
+    fn by_booking_number(&self, number: &BookingNumber) -> Result<Option<Reservation>, StoreError> {
+        self.run(|c| {
+            one_doc(
+                c,
+                "SELECT doc FROM reservations WHERE booking_number = ?",
+                number.as_str(),
+            )
+        })
+    }
+
     fn store_placed(
         &self,
-        r: &Reservation,
+        placement: &Placement,
         hold: &Hold,
-        events: &[EventData],
+        then: &[EventData],
         key: Option<KeyRef<'_>>,
     ) -> Result<Stored, StoreError> {
-        let store = |c: &Connection| -> Result<(), Abort> {
-            let placed = exec(
+        let id = placement.id.as_str();
+        let store = |c: &Connection| -> Result<Reservation, Abort> {
+            let attempt = exec(
                 c,
                 "UPDATE payment_attempts SET state = 'PLACED' WHERE reservation_id = ? AND state = 'PENDING'
                  RETURNING reservation_id",
-                &[text(r.id.as_str())],
+                &[text(id)],
             )?;
-            if placed.rows().next().is_none() {
+            if attempt.rows().next().is_none() {
                 return Err(Abort::Lost);
             }
             let moved = exec(
                 c,
                 "UPDATE seat_claims SET holder = ?, expires_at = NULL WHERE holder = ? RETURNING seat",
-                &[text(r.id.as_str()), text(hold.id.as_str())],
+                &[text(id), text(hold.id.as_str())],
             )?
             .rows()
             .count();
-            if moved != r.seats.len() {
+            if moved != placement.quote.seats.len() {
                 // The call outlived its allowance and a seat went to someone else: the sweep
                 // abandons the attempt (refund) since it stays pending.
                 return Err(Abort::Lost);
             }
-            let inserted = exec(
-                c,
-                "INSERT INTO reservations (reservation_id, customer_id, screening_id, status, created_at, doc)
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id) DO NOTHING RETURNING reservation_id",
-                &[
-                    text(r.id.as_str()),
-                    text(r.customer_id.as_str()),
-                    text(&r.screening_id),
-                    text(r.status.as_str()),
-                    text(r.created_at.to_rfc3339()),
-                    text(encode(r)),
-                ],
-            )?;
-            if inserted.rows().next().is_none() {
-                return Err(Abort::Db(Error::Other(
-                    "reservation id already used".into(),
-                )));
-            }
+            let (r, placed) = insert_numbered(c, placement)?;
             Self::save_hold(c, hold, None)?;
             if let Some(key) = &key {
                 exec(
@@ -644,18 +672,17 @@ impl Reservations for Db<'_> {
                     "UPDATE idempotency_keys SET response = ?
                      WHERE customer_id = ? AND key = ? AND response IS NULL",
                     &[
-                        text(crate::views::reservation(r).to_string()),
+                        text(crate::views::reservation(&r).to_string()),
                         text(key.customer_id.as_str()),
                         text(key.key),
                     ],
                 )?;
             }
-            for event in events {
-                let reservation = matches!(event, EventData::ReservationPlaced(_))
-                    .then_some((r.id.as_str(), Some(r.version)));
-                self.publish(c, event.clone(), reservation)?;
+            self.publish(c, placed, Some((r.id.as_str(), Some(r.version))))?;
+            for event in then {
+                self.publish(c, event.clone(), None)?;
             }
-            Ok(())
+            Ok(r)
         };
         let result = if self.in_transaction {
             store(self.conn)
@@ -663,7 +690,7 @@ impl Reservations for Db<'_> {
             sql::transaction(self.conn, store)
         };
         match result {
-            Ok(()) => Ok(Stored::Placed),
+            Ok(r) => Ok(Stored::Placed(Box::new(r))),
             Err(Abort::Lost | Abort::Taken(_)) => Ok(Stored::Abandoned),
             Err(Abort::Db(e)) => Err(storage(e)),
         }
@@ -691,6 +718,92 @@ impl Reservations for Db<'_> {
                 self.publish(c, event.clone(), Some((r.id.as_str(), Some(r.version))))?;
             }
             Ok(())
+        })
+    }
+}
+
+/// Inserts the booking under a booking number nobody has: draws until the unique index takes one.
+fn insert_numbered(
+    c: &Connection,
+    placement: &Placement,
+) -> Result<(Reservation, EventData), Abort> {
+    for _ in 0..NUMBER_DRAWS {
+        let number = BookingNumber::new(placement.at, random_serial());
+        let (r, placed) = placement.numbered(number.clone());
+        // No conflict target: either the id or the number may clash; which one is told below.
+        let inserted = exec(
+            c,
+            "INSERT INTO reservations (reservation_id, customer_id, screening_id, status, created_at,
+                                       booking_number, doc)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING reservation_id",
+            &[
+                text(r.id.as_str()),
+                text(r.customer_id.as_str()),
+                text(&r.screening_id),
+                text(r.status.as_str()),
+                text(r.created_at.to_rfc3339()),
+                text(number.as_str()),
+                text(encode(&r)),
+            ],
+        )?;
+        if inserted.rows().next().is_some() {
+            return Ok((r, placed));
+        }
+        let id_used = exec(
+            c,
+            "SELECT 1 AS one FROM reservations WHERE reservation_id = ?",
+            &[text(r.id.as_str())],
+        )?
+        .rows()
+        .next()
+        .is_some();
+        if id_used {
+            return Err(Abort::Db(Error::Other(
+                "reservation id already used".into(),
+            )));
+        }
+    }
+    Err(Abort::Db(Error::Other(format!(
+        "no free booking number after {NUMBER_DRAWS} draws"
+    ))))
+}
+
+impl CheckIns for Db<'_> {
+    fn check_in(
+        &self,
+        number: &BookingNumber,
+        reservation: &ReservationId,
+        at: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, bool), StoreError> {
+        self.write(|c| {
+            // The primary key lets exactly one of concurrent scans in.
+            let inserted = exec(
+                c,
+                "INSERT INTO check_ins (booking_number, reservation_id, checked_in_at)
+                 VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING checked_in_at",
+                &[
+                    text(number.as_str()),
+                    text(reservation.as_str()),
+                    text(ts(at)),
+                ],
+            )?;
+            if let Some(first) = inserted
+                .rows()
+                .next()
+                .and_then(|r| r.get::<&str>("checked_in_at").map(str::to_string))
+            {
+                return Ok((parse_ts(&first)?, true));
+            }
+            let first = exec(
+                c,
+                "SELECT checked_in_at FROM check_ins WHERE booking_number = ?",
+                &[text(number.as_str())],
+            )?
+            .rows()
+            .next()
+            .and_then(|r| r.get::<&str>("checked_in_at").map(str::to_string))
+            .ok_or_else(|| Error::Other("a check-in without its row".into()))?;
+            Ok((parse_ts(&first)?, false))
         })
     }
 }

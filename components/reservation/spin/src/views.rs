@@ -1,7 +1,13 @@
-//! The API's views of bookings and holds.
+//! The API's views of bookings, holds, tickets and check-ins.
 
-use reservation_core::{Hold, Reservation};
+use chrono::{DateTime, SecondsFormat, Utc};
+use reservation_core::use_cases::tickets::{CheckedIn, Ticket};
+use reservation_core::{Hold, Reservation, Screening};
 use serde_json::json;
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
 
 pub fn reservation(r: &Reservation) -> serde_json::Value {
     json!({
@@ -13,6 +19,7 @@ pub fn reservation(r: &Reservation) -> serde_json::Value {
         "status": r.status.as_str(),
         "payment_status": r.payment_status.as_str(),
         "payment_id": r.payment_id,
+        "booking_number": r.booking_number,
         "rejection_reason": r.rejection.map(|reason| reason.code()),
         "version": r.version,
         "created_at": r.created_at.to_rfc3339(),
@@ -36,5 +43,48 @@ pub fn hold(h: &Hold, now: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
         "expires_in_s": if active { (left_ms + 999) / 1000 } else { 0 },
         "reservation_id": h.reservation_id,
         "created_at": h.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    })
+}
+
+/// The screening's details a ticket shows (absent when this context does not know it).
+fn showing(screening: Option<&Screening>) -> (Option<String>, Option<String>, Option<String>) {
+    (
+        screening.map(|s| s.movie_title.clone()),
+        screening.map(|s| time(s.starts_at)),
+        screening.map(|s| s.hall_id.clone()),
+    )
+}
+
+/// `GET /reservations/{id}/ticket`: what the QR code holds (`code`) and what the ticket shows.
+pub fn ticket(t: &Ticket) -> serde_json::Value {
+    let r = &t.reservation;
+    let (movie_title, starts_at, hall_id) = showing(t.screening.as_ref());
+    json!({
+        "reservation_id": r.id,
+        "booking_number": r.booking_number,
+        "code": t.code.to_string(),
+        "screening_id": r.screening_id,
+        "movie_title": movie_title,
+        "starts_at": starts_at,
+        "hall_id": hall_id,
+        "seats": r.seats,
+        "status": r.status.as_str(),
+    })
+}
+
+/// `POST /admin/check-ins`: who the ticket admits, and whether this scan was the first.
+pub fn check_in(c: &CheckedIn) -> serde_json::Value {
+    let r = &c.reservation;
+    let (movie_title, starts_at, hall_id) = showing(c.screening.as_ref());
+    json!({
+        "booking_number": r.booking_number,
+        "reservation_id": r.id,
+        "screening_id": r.screening_id,
+        "movie_title": movie_title,
+        "starts_at": starts_at,
+        "hall_id": hall_id,
+        "seats": r.seats,
+        "first_check_in": c.first,
+        "checked_in_at": time(c.checked_in_at),
     })
 }

@@ -7,12 +7,14 @@
 //! - [`cancel`]: `CancelReservation` — the customer's cancellation.
 //! - [`saga`]: `ApplySagaEvent` — the theater's and payment's answers.
 //! - [`abandon`]: `AbandonStale` — attempts whose instance died mid-call get refunded.
+//! - [`tickets`]: `ViewTicket`, `CheckIn` — a confirmed booking's signed ticket, admitted once.
 
 pub mod abandon;
 pub mod cancel;
 pub mod holds;
 pub mod place;
 pub mod saga;
+pub mod tickets;
 
 use chrono::Duration;
 

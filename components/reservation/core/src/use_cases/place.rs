@@ -22,7 +22,7 @@ use crate::ports::{
     AbandonReason, Attempt, Attempts, Begin, Claim, Clock, Holds, IdempotencyKeys, Ids, KeyRef,
     Outbox, PaymentGateway, PaymentOutcome, PaymentRequest, Reservations, Screenings, Stored,
 };
-use crate::reservation::{Quote, Reservation, quote};
+use crate::reservation::{Placement, Quote, Reservation, quote};
 
 use super::Timing;
 
@@ -221,29 +221,29 @@ impl PlaceReservation<'_> {
             seats,
             total: hold.total.clone(),
         };
-        let (reservation, placed) = Reservation::place(
-            id.clone(),
-            request.customer.clone(),
-            &hold.screening_id,
+        let placement = Placement {
+            id: id.clone(),
+            customer_id: request.customer.clone(),
+            screening_id: hold.screening_id.clone(),
             quote,
             payment_id,
-            self.clock.now(),
-        );
-        // The booking's event first: the theater allocates before it stops showing the hold.
+            at: self.clock.now(),
+        };
+        // The booking's event first (the store writes it): the theater allocates before it stops
+        // showing the hold.
         let mut booked = hold.clone();
-        let mut events = vec![placed];
-        events.extend(booked.booked(id.clone()));
+        let released: Vec<_> = booked.booked(id.clone()).into_iter().collect();
         let key = key.map(|key| KeyRef {
             customer_id: &request.customer,
             key,
         });
         match self
             .reservations
-            .store_placed(&reservation, &booked, &events, key)
+            .store_placed(&placement, &booked, &released, key)
         {
-            Ok(Stored::Placed) => {
+            Ok(Stored::Placed(reservation)) => {
                 self.outbox.relay();
-                Ok(Placed::New(reservation))
+                Ok(Placed::New(*reservation))
             }
             // The sweep took the attempt for dead and its refund is under way: store nothing.
             Ok(Stored::Abandoned) => Err(ReservationError::PaymentUnavailable {

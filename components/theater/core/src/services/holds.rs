@@ -180,6 +180,7 @@ mod tests {
                     currency: "KRW".into(),
                 },
                 payment_id: "p1".into(),
+                booking_number: None,
             })
             .unwrap()
         }

@@ -216,6 +216,7 @@ mod tests {
                 currency: "KRW".into(),
             },
             payment_id: "p1".into(),
+            booking_number: None,
         }
     }
 
@@ -227,6 +228,7 @@ mod tests {
             seats: vec!["A1".into()],
             payment_id: "p1".into(),
             was_confirmed: true,
+            booking_number: None,
         }
     }
 
