@@ -329,6 +329,22 @@ impl TestApp {
         self.delete(&format!("/api/reservations/{id}"), Some(token))
     }
 
+    // ---- tickets and check-in ----
+
+    /// `GET /api/reservations/{id}/ticket`: the booking's signed code.
+    pub fn ticket(&self, token: &str, id: &str) -> Reply {
+        self.get(&format!("/api/reservations/{id}/ticket"), Some(token))
+    }
+
+    /// `POST /api/admin/check-ins` `{"code"}`: a scan at the door.
+    pub fn check_in(&self, token: &str, code: &str) -> Reply {
+        self.post(
+            "/api/admin/check-ins",
+            Some(token),
+            &json!({ "code": code }),
+        )
+    }
+
     // ---- my page ----
 
     pub fn my_reservations(&self, token: &str) -> Vec<Value> {

@@ -183,6 +183,7 @@ impl TestApp {
             options,
             dir,
             jwt_secret: cinema_testkit::random_secret(),
+            ticket_secret: cinema_testkit::random_secret(),
         };
         local.launch();
         let base = local.host.as_ref().expect("launched").base_url();

@@ -22,6 +22,8 @@ pub(crate) struct Local {
     /// This app's `jwt_secret` (there is no default): one per app, so tokens outlive restarts
     /// and workers accept them.
     pub(crate) jwt_secret: String,
+    /// This app's `ticket_secret` (no default either), likewise kept across restarts.
+    pub(crate) ticket_secret: String,
 }
 
 impl TestApp {
@@ -217,6 +219,15 @@ impl Local {
         {
             args.push("--variable".into());
             args.push(format!("jwt_secret={}", self.jwt_secret));
+        }
+        if !self
+            .options
+            .variables
+            .iter()
+            .any(|(k, _)| k == "ticket_secret")
+        {
+            args.push("--variable".into());
+            args.push(format!("ticket_secret={}", self.ticket_secret));
         }
         for (k, v) in &self.options.variables {
             args.push("--variable".into());
