@@ -1,7 +1,7 @@
 //! What the UI's route answers, as plain data: the embedded file for a path, `index.html` for the
 //! app's own routes (the client-side router draws them), a JSON 404 for missing files, 304 when
-//! the browser's copy is current, 405 for anything but GET and HEAD. Every reply carries the
-//! security headers.
+//! the browser's copy is current, 405 for anything but GET and HEAD, and `/config.json`: the
+//! page's settings from the component's configuration. Every reply carries the security headers.
 
 use std::borrow::Cow;
 
@@ -14,6 +14,46 @@ pub struct Reply {
 }
 
 const INDEX: &str = "/index.html";
+
+/// Where the page reads its settings (`{"venue_timezone": "Asia/Seoul"}`).
+pub const CONFIG_PATH: &str = "/config.json";
+
+/// The venue's zone when the configuration names none (or something that is not a zone name).
+pub const DEFAULT_VENUE_TIMEZONE: &str = "Asia/Seoul";
+
+/// What the page needs to know about the deployment: every showtime is shown in this zone.
+pub struct Settings {
+    venue_timezone: String,
+}
+
+impl Settings {
+    /// From the configured value, if any: an IANA zone name (`Area/City`, `UTC`); anything else
+    /// falls back to the default, so a typo cannot break the page.
+    pub fn new(venue_timezone: Option<&str>) -> Self {
+        let zone = venue_timezone
+            .map(str::trim)
+            .filter(|z| is_zone_name(z))
+            .unwrap_or(DEFAULT_VENUE_TIMEZONE);
+        Self {
+            venue_timezone: zone.to_string(),
+        }
+    }
+
+    fn json(&self) -> String {
+        format!(
+            "{{\"venue_timezone\":\"{}\"}}",
+            json_escape(&self.venue_timezone)
+        )
+    }
+}
+
+fn is_zone_name(zone: &str) -> bool {
+    !zone.is_empty()
+        && zone.len() <= 64
+        && zone
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+}
 
 /// Same-origin scripts, styles, images and API calls only; no inline code, plugins or framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -35,7 +75,12 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
 /// File names carry no version, so browsers revalidate every time (a cheap 304 via the ETag).
 const ASSET_CACHE: &str = "no-cache";
 
-pub fn respond(method: &str, path: &str, if_none_match: Option<&str>) -> Reply {
+pub fn respond(
+    method: &str,
+    path: &str,
+    if_none_match: Option<&str>,
+    settings: &Settings,
+) -> Reply {
     let head = match method {
         "GET" => false,
         "HEAD" => true,
@@ -49,6 +94,9 @@ pub fn respond(method: &str, path: &str, if_none_match: Option<&str>) -> Reply {
             return reply;
         }
     };
+    if path == CONFIG_PATH {
+        return config(settings, head);
+    }
     match resolve(path) {
         Some(asset) => file(asset, head, if_none_match),
         None => error(404, "not_found", &format!("no such file: {path}")),
@@ -93,6 +141,23 @@ fn file(asset: &'static Asset, head: bool, if_none_match: Option<&str>) -> Reply
         status: 200,
         headers,
         body: Cow::Borrowed(if head { &[] } else { asset.body }),
+    }
+}
+
+/// Settings are small and may change with a redeploy: never cached.
+fn config(settings: &Settings, head: bool) -> Reply {
+    let mut headers = security_headers();
+    headers.push(("content-type", "application/json".into()));
+    headers.push(("cache-control", "no-store".into()));
+    let body = if head {
+        Vec::new()
+    } else {
+        settings.json().into_bytes()
+    };
+    Reply {
+        status: 200,
+        headers,
+        body: Cow::Owned(body),
     }
 }
 
@@ -144,6 +209,10 @@ fn json_escape(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn get(method: &str, path: &str, if_none_match: Option<&str>) -> Reply {
+        respond(method, path, if_none_match, &Settings::new(None))
+    }
+
     fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
         reply
             .headers
@@ -155,7 +224,7 @@ mod tests {
     #[test]
     fn the_root_and_app_routes_get_the_index_page() {
         for path in ["/", "/my", "/screenings/0198-abc", "/staff"] {
-            let reply = respond("GET", path, None);
+            let reply = get("GET", path, None);
             assert_eq!(reply.status, 200, "{path}");
             assert_eq!(
                 header(&reply, "content-type"),
@@ -168,7 +237,7 @@ mod tests {
     #[test]
     fn a_missing_file_is_a_json_404_not_the_index_page() {
         for path in ["/nope.js", "/js/nope", "/api/movies"] {
-            let reply = respond("GET", path, None);
+            let reply = get("GET", path, None);
             assert_eq!(reply.status, 404, "{path}");
             assert_eq!(header(&reply, "content-type"), Some("application/json"));
             assert!(String::from_utf8_lossy(&reply.body).contains("\"error\":\"not_found\""));
@@ -177,21 +246,21 @@ mod tests {
 
     #[test]
     fn a_current_copy_gets_304_with_no_body() {
-        let etag = respond("GET", "/", None)
+        let etag = get("GET", "/", None)
             .headers
             .into_iter()
             .find(|(n, _)| *n == "etag")
             .map(|(_, v)| v)
             .unwrap();
-        let reply = respond("GET", "/", Some(&format!("\"old\", W/{etag}")));
+        let reply = get("GET", "/", Some(&format!("\"old\", W/{etag}")));
         assert_eq!(reply.status, 304);
         assert!(reply.body.is_empty());
-        assert_eq!(respond("GET", "/", Some("\"old\"")).status, 200);
+        assert_eq!(get("GET", "/", Some("\"old\"")).status, 200);
     }
 
     #[test]
     fn other_methods_are_refused_and_every_reply_has_the_csp() {
-        let reply = respond("POST", "/", None);
+        let reply = get("POST", "/", None);
         assert_eq!(reply.status, 405);
         assert_eq!(header(&reply, "allow"), Some("GET, HEAD"));
         assert_eq!(
@@ -202,8 +271,32 @@ mod tests {
 
     #[test]
     fn head_sends_the_headers_without_the_body() {
-        let reply = respond("HEAD", "/", None);
+        let reply = get("HEAD", "/", None);
         assert_eq!(reply.status, 200);
         assert!(reply.body.is_empty());
+    }
+
+    #[test]
+    fn the_config_names_the_venue_time_zone_with_seoul_by_default() {
+        let reply = get("GET", CONFIG_PATH, None);
+        assert_eq!(reply.status, 200);
+        assert_eq!(header(&reply, "content-type"), Some("application/json"));
+        assert_eq!(header(&reply, "cache-control"), Some("no-store"));
+        assert_eq!(&*reply.body, br#"{"venue_timezone":"Asia/Seoul"}"#);
+
+        let elsewhere = Settings::new(Some("America/Los_Angeles"));
+        let reply = respond("GET", CONFIG_PATH, None, &elsewhere);
+        assert_eq!(&*reply.body, br#"{"venue_timezone":"America/Los_Angeles"}"#);
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_zone_name_falls_back_to_the_default() {
+        for bad in ["", "  ", "Asia/Seoul\"}", "<script>"] {
+            let reply = respond("GET", CONFIG_PATH, None, &Settings::new(Some(bad)));
+            assert_eq!(
+                &*reply.body, br#"{"venue_timezone":"Asia/Seoul"}"#,
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -65,10 +65,20 @@ impl fmt::Display for NotificationId {
 }
 
 /// Money in integer minor units, as the events carry it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amount {
     pub minor: i64,
     pub currency: String,
+}
+
+impl Amount {
+    /// `amount` × `count` (a booking's total from the screening's price).
+    pub fn times(&self, count: usize) -> Self {
+        Self {
+            minor: self.minor * i64::try_from(count).unwrap_or(i64::MAX),
+            currency: self.currency.clone(),
+        }
+    }
 }
 
 impl fmt::Display for Amount {
@@ -94,7 +104,7 @@ impl fmt::Display for Amount {
     }
 }
 
-fn group_thousands(n: u64) -> String {
+pub(crate) fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
@@ -132,6 +142,9 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
     pub reservation_id: String,
+    /// The human booking number, once reservation events carry one (their optional
+    /// `booking-number`); until then `None`, and messages show the reservation's short id.
+    pub booking_number: Option<String>,
     pub customer_id: String,
     pub change: Change,
     /// When the change happened (the event's `occurred_at`), if readable.
@@ -187,6 +200,7 @@ impl StatusChange {
         }
         Some(Self {
             reservation_id: reservation_id.clone(),
+            booking_number: None,
             customer_id: customer_id.clone(),
             change,
             occurred_at: DateTime::parse_from_rfc3339(&event.occurred_at)
@@ -228,6 +242,12 @@ pub struct ScreeningInfo {
     pub hall_name: String,
     /// RFC 3339, in the theater's own offset.
     pub starts_at: String,
+    /// Minutes (the showtime's end); absent in screenings remembered before it was kept.
+    #[serde(default)]
+    pub runtime_min: Option<u32>,
+    /// The price of one seat; absent in screenings remembered before it was kept.
+    #[serde(default)]
+    pub price: Option<Amount>,
 }
 
 impl ScreeningInfo {
@@ -238,6 +258,11 @@ impl ScreeningInfo {
                 movie_title: s.movie_title.clone(),
                 hall_name: s.hall_name.clone(),
                 starts_at: s.starts_at.clone(),
+                runtime_min: Some(s.runtime_min),
+                price: Some(Amount {
+                    minor: s.price.amount,
+                    currency: s.price.currency.clone(),
+                }),
             }),
             _ => None,
         }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::Delivery;
+use crate::locale::Language;
 use crate::model::{BookingStatus, NotificationId, StatusChange};
 
 /// The outbound channel a message goes through.
@@ -21,6 +22,17 @@ impl ChannelKind {
         match self {
             Self::Kakao => "kakao",
             Self::Log => "log",
+        }
+    }
+
+    /// The channel's name as a customer knows it: the chat app, or the app's own notices for the
+    /// log channel (the message is only kept in the customer's list).
+    pub fn label(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Self::Kakao, Language::Ko) => "카카오톡",
+            (Self::Kakao, Language::En) => "KakaoTalk",
+            (Self::Log, Language::Ko) => "앱 알림",
+            (Self::Log, Language::En) => "In-app",
         }
     }
 }

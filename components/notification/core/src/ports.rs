@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{NotificationId, ScreeningInfo};
 use crate::notification::{ChannelKind, Notification};
+use crate::preferences::Preferences;
 
 /// A storage failure the caller cannot fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,6 +111,20 @@ pub trait Screenings {
     /// # Errors
     /// Storage unavailable.
     fn put(&self, screening: &ScreeningInfo) -> Result<(), StoreError>;
+}
+
+/// Customers' preferences (the language of their messages). Each customer's document is written
+/// only by that customer's own requests: last writer wins.
+pub trait CustomerPreferences {
+    /// `None` when the customer never chose.
+    ///
+    /// # Errors
+    /// Storage unavailable.
+    fn get(&self, customer_id: &str) -> Result<Option<Preferences>, StoreError>;
+
+    /// # Errors
+    /// Storage unavailable.
+    fn put(&self, customer_id: &str, preferences: &Preferences) -> Result<(), StoreError>;
 }
 
 /// Reading many notifications at once (for a customer's list).

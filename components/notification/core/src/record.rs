@@ -1,11 +1,14 @@
 //! Turning a booking status change into exactly one notification, queued for delivery.
 
+use crate::locale::VenueZone;
 use crate::message::compose;
 use crate::model::{ScreeningInfo, StatusChange};
 use crate::notification::{ChannelKind, Notification};
 use crate::ports::{
-    Clock, Created, CustomerIndex, Notifications, PendingDeliveries, Screenings, StoreError,
+    Clock, Created, CustomerIndex, CustomerPreferences, Notifications, PendingDeliveries,
+    Screenings, StoreError,
 };
+use crate::preferences::preferences_of;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
@@ -36,9 +39,14 @@ pub struct RecordStatusChange<'a> {
     pub customers: &'a dyn CustomerIndex,
     pub pending: &'a dyn PendingDeliveries,
     pub screenings: &'a dyn Screenings,
+    /// The customer's language when the message is written (a later change of mind changes
+    /// later messages, not this one).
+    pub preferences: &'a dyn CustomerPreferences,
     pub clock: &'a dyn Clock,
     /// The channel deliveries will use (shown before the first attempt).
     pub channel: ChannelKind,
+    /// The zone showtimes are told in.
+    pub zone: VenueZone,
 }
 
 impl RecordStatusChange<'_> {
@@ -49,9 +57,10 @@ impl RecordStatusChange<'_> {
             Some(id) => self.screenings.get(id)?,
             None => None,
         };
+        let language = preferences_of(self.preferences, &change.customer_id)?.language;
         let candidate = Notification::new(
             change,
-            compose(change, screening.as_ref()),
+            compose(change, screening.as_ref(), language, self.zone),
             self.channel,
             self.clock.now(),
         );
@@ -174,7 +183,40 @@ mod tests {
         else {
             panic!()
         };
-        assert!(n.message.contains("Dune, Hall 1"), "{}", n.message);
+        assert!(n.message.contains("Dune · Hall 1"), "{}", n.message);
+    }
+
+    #[test]
+    fn the_message_is_written_in_the_language_the_customer_has_when_it_is_recorded() {
+        let fakes = Fakes::default();
+        let Recorded::New(korean) = fakes
+            .record()
+            .execute(&change(&confirmed("r1", "alice")))
+            .unwrap()
+        else {
+            panic!()
+        };
+        crate::preferences::change_language(&fakes.store, "alice", "en").unwrap();
+        let Recorded::New(english) = fakes
+            .record()
+            .execute(&change(&cancelled("r1", "alice")))
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert!(
+            korean.message.starts_with("[시네마] 예매가 확정"),
+            "{}",
+            korean.message
+        );
+        assert!(
+            english.message.starts_with("[Cinema] Booking cancelled"),
+            "{}",
+            english.message
+        );
+        // What was written stays written.
+        let kept = fakes.store.notification(&korean.notification_id);
+        assert_eq!(kept.message, korean.message);
     }
 
     #[test]

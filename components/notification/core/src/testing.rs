@@ -9,12 +9,14 @@ use cinema_events::{Envelope, EventData, Money, RejectionReason, SCHEMA_VERSION}
 
 use crate::deliver::DeliverPending;
 use crate::delivery::RetryPolicy;
-use crate::model::{NotificationId, ScreeningInfo};
+use crate::locale::VenueZone;
+use crate::model::{Amount, NotificationId, ScreeningInfo};
 use crate::notification::{ChannelKind, Notification};
 use crate::ports::{
-    ChatChannel, ChatMessage, Clock, Created, CustomerIndex, DeliveryError, NotificationReader,
-    Notifications, PendingDeliveries, Screenings, StoreError,
+    ChatChannel, ChatMessage, Clock, Created, CustomerIndex, CustomerPreferences, DeliveryError,
+    NotificationReader, Notifications, PendingDeliveries, Screenings, StoreError,
 };
+use crate::preferences::Preferences;
 use crate::record::{RecordStatusChange, remember_screening};
 
 /// 2026-11-23T10:00:00Z plus `seconds`.
@@ -44,41 +46,45 @@ fn seats() -> Vec<String> {
     vec!["A1".into(), "A2".into()]
 }
 
+/// A payload read the way consumers read it: fields the contract added later (such as the
+/// optional `booking_number`) take their defaults.
+fn payload<T: serde::de::DeserializeOwned>(data: serde_json::Value) -> T {
+    serde_json::from_value(data).expect("a payload of the contract")
+}
+
 pub fn confirmed(reservation: &str, customer: &str) -> Envelope {
-    envelope(EventData::ReservationConfirmed(
-        cinema_events::ReservationConfirmed {
-            reservation_id: reservation.into(),
-            customer_id: customer.into(),
-            screening_id: "s1".into(),
-            seats: seats(),
-        },
-    ))
+    envelope(EventData::ReservationConfirmed(payload(
+        serde_json::json!({
+            "reservation_id": reservation,
+            "customer_id": customer,
+            "screening_id": "s1",
+            "seats": seats(),
+        }),
+    )))
 }
 
 pub fn rejected(reservation: &str, customer: &str) -> Envelope {
-    envelope(EventData::ReservationRejected(
-        cinema_events::ReservationRejected {
-            reservation_id: reservation.into(),
-            customer_id: customer.into(),
-            screening_id: "s1".into(),
-            seats: seats(),
-            payment_id: "p1".into(),
-            reason: RejectionReason::SeatsTaken,
-        },
-    ))
+    envelope(EventData::ReservationRejected(payload(serde_json::json!({
+        "reservation_id": reservation,
+        "customer_id": customer,
+        "screening_id": "s1",
+        "seats": seats(),
+        "payment_id": "p1",
+        "reason": RejectionReason::SeatsTaken,
+    }))))
 }
 
 pub fn cancelled(reservation: &str, customer: &str) -> Envelope {
-    envelope(EventData::ReservationCancelled(
-        cinema_events::ReservationCancelled {
-            reservation_id: reservation.into(),
-            customer_id: customer.into(),
-            screening_id: "s1".into(),
-            seats: seats(),
-            payment_id: "p1".into(),
-            was_confirmed: true,
-        },
-    ))
+    envelope(EventData::ReservationCancelled(payload(
+        serde_json::json!({
+            "reservation_id": reservation,
+            "customer_id": customer,
+            "screening_id": "s1",
+            "seats": seats(),
+            "payment_id": "p1",
+            "was_confirmed": true,
+        }),
+    )))
 }
 
 pub fn refunded(reservation: &str, customer: &str, amount: i64) -> Envelope {
@@ -100,6 +106,11 @@ pub fn screening(id: &str) -> ScreeningInfo {
         movie_title: "Dune".into(),
         hall_name: "Hall 1".into(),
         starts_at: "2026-11-24T19:00:00+09:00".into(),
+        runtime_min: Some(155),
+        price: Some(Amount {
+            minor: 12_000,
+            currency: "KRW".into(),
+        }),
     }
 }
 
@@ -110,7 +121,7 @@ pub fn screening_scheduled(id: &str) -> Envelope {
             screening_id: info.screening_id,
             movie_id: "m1".into(),
             movie_title: info.movie_title,
-            runtime_min: 155,
+            runtime_min: info.runtime_min.unwrap_or(155),
             hall_id: "h1".into(),
             hall_name: info.hall_name,
             starts_at: info.starts_at,
@@ -131,6 +142,7 @@ pub struct InMemoryStore {
     customers: RefCell<BTreeMap<String, Vec<NotificationId>>>,
     pending: RefCell<Vec<NotificationId>>,
     screenings: RefCell<BTreeMap<String, ScreeningInfo>>,
+    preferences: RefCell<BTreeMap<String, Preferences>>,
     failing: Cell<bool>,
 }
 
@@ -252,6 +264,20 @@ impl Screenings for InMemoryStore {
     }
 }
 
+impl CustomerPreferences for InMemoryStore {
+    fn get(&self, customer_id: &str) -> Result<Option<Preferences>, StoreError> {
+        Ok(self.preferences.borrow().get(customer_id).copied())
+    }
+
+    fn put(&self, customer_id: &str, preferences: &Preferences) -> Result<(), StoreError> {
+        self.writable()?;
+        self.preferences
+            .borrow_mut()
+            .insert(customer_id.to_string(), *preferences);
+        Ok(())
+    }
+}
+
 impl NotificationReader for InMemoryStore {
     fn get_many(&self, ids: &[NotificationId]) -> Result<Vec<Notification>, StoreError> {
         let all = self.notifications.borrow();
@@ -345,8 +371,10 @@ impl Fakes {
             customers: &self.store,
             pending: &self.store,
             screenings: &self.store,
+            preferences: &self.store,
             clock: &self.clock,
             channel: self.channel.kind(),
+            zone: VenueZone::default(),
         }
     }
 

@@ -3,8 +3,12 @@
 
 use std::time::Duration;
 
-use crate::channels::{Kakao, LogChannel};
+use cinema_http::{Level, log};
+use notification_core::locale::VenueZone;
 use notification_core::notification::ChannelKind;
+
+use crate::CONTEXT;
+use crate::channels::{Kakao, LogChannel};
 use notification_core::ports::ChatChannel;
 
 pub struct Config {
@@ -16,6 +20,9 @@ pub struct Config {
     /// One chat call, connect to last byte (`kakao_timeout_ms`, default 3000, 100–20000: the
     /// delivery lease, 30 s, must outlive the longest call so no message is sent twice).
     pub kakao_timeout: Duration,
+    /// The zone showtimes are told in (`venue_timezone`, an IANA name; default and fallback
+    /// `Asia/Seoul`).
+    pub venue_zone: VenueZone,
 }
 
 impl Config {
@@ -31,6 +38,10 @@ impl Config {
                     .unwrap_or(3000)
                     .clamp(100, 20_000),
             ),
+            venue_zone: venue_zone(&cinema_http::variable_or(
+                "venue_timezone",
+                VenueZone::DEFAULT_NAME,
+            )),
         }
     }
 
@@ -53,4 +64,17 @@ impl Config {
             )),
         }
     }
+}
+
+/// The configured zone; an unknown name falls back to Seoul, and the log says so.
+fn venue_zone(name: &str) -> VenueZone {
+    VenueZone::parse(name).unwrap_or_else(|e| {
+        log(
+            CONTEXT,
+            Level::Warn,
+            "venue_timezone is not a time zone; showtimes are told in Asia/Seoul",
+            &[("venue_timezone", name), ("error", &e.to_string())],
+        );
+        VenueZone::default()
+    })
 }

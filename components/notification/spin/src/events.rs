@@ -15,6 +15,7 @@ use cinema_events::Envelope;
 use cinema_http::{Level, log};
 use notification_core::deliver::DeliverPending;
 use notification_core::delivery::RetryPolicy;
+use notification_core::locale::VenueZone;
 use notification_core::model::{ScreeningInfo, StatusChange};
 use notification_core::notification::ChannelKind;
 use notification_core::ports::{ChatChannel, Clock, PendingDeliveries, StoreError};
@@ -102,7 +103,7 @@ fn drain_into(config: &Config, kv: &Kv) -> anyhow::Result<DrainReport> {
     let kind = config.channel_kind();
     let report = Consumer::new(&config.redis_address, CONTEXT).drain_batched::<Consumed, _>(
         CONTEXT,
-        |event| handle(kv, &inbox, kind, event),
+        |event| handle(kv, &inbox, kind, config.venue_zone, event),
         || inbox.flush().map_err(HandleError::from),
     )?;
     inbox.prune_now_and_then(&config.redis_address, CONTEXT);
@@ -113,6 +114,7 @@ fn handle(
     kv: &Kv,
     inbox: &KvInbox,
     channel: ChannelKind,
+    zone: VenueZone,
     event: &Envelope,
 ) -> Result<(), HandleError> {
     if let Some(screening) = ScreeningInfo::from_event(event) {
@@ -130,8 +132,10 @@ fn handle(
         customers: kv,
         pending: kv,
         screenings: kv,
+        preferences: kv,
         clock: &SystemClock,
         channel,
+        zone,
     }
     .execute(&change)?;
     inbox.record(&event.event_id);

@@ -1,17 +1,21 @@
-//! The HTTP side (component `notification`, private; read-only):
+//! The HTTP side (component `notification`, private):
 //!
 //! - `GET /my/notifications` (customer, `x-customer-id`) → the customer's notifications, newest first.
+//! - `GET`/`PUT /my/preferences` (customer) → `{"language": "ko" | "en"}` (Korean when never set);
+//!   the one thing this side writes outside the drain.
 //! - `GET /notifications/{notification_id}` (admin) → one notification with its full delivery log.
 //! - `POST /admin/events/drain` (admin, only with `http_drain=true`) → the events side's drain.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cinema_eventing::{dead_letters, drain_endpoint};
-use cinema_http::{ApiError, RequestContext, json};
+use cinema_http::{ApiError, RequestContext, json, parse_json};
+use notification_core::locale::Language;
 use notification_core::model::NotificationId;
 use notification_core::notification::Notification;
 use notification_core::ports::{Notifications, StoreError};
+use notification_core::preferences::{ChangePreferencesError, change_language, preferences_of};
 use notification_core::queries::customer_notifications;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Method, Request, Response};
 
 use crate::CONTEXT;
@@ -26,6 +30,9 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     let segments: Vec<&str> = req.path().trim_matches('/').split('/').collect();
     match (segments.as_slice(), req.method()) {
         (["my", "notifications"], Method::Get) => mine(ctx),
+        (["my", "preferences"], Method::Get) => preferences(ctx),
+        (["my", "preferences"], Method::Put) => change_preferences(req, ctx),
+        (["my", "preferences"], _) => Err(ApiError::method_not_allowed("GET, PUT")),
         (["notifications", id], Method::Get) => one(ctx, id),
         (["admin", "events", "drain"], method) => {
             drain_endpoint::serve(CONTEXT, method, ctx, crate::events::drain)
@@ -55,6 +62,8 @@ struct NotificationView {
     reservation_id: String,
     status: &'static str,
     channel: &'static str,
+    /// The channel as the customer knows it, in their language (`카카오톡`, `앱 알림`).
+    channel_label: &'static str,
     message: String,
     delivery: &'static str,
     created_at: String,
@@ -62,13 +71,14 @@ struct NotificationView {
     sent_at: Option<String>,
 }
 
-impl From<&Notification> for NotificationView {
-    fn from(n: &Notification) -> Self {
+impl NotificationView {
+    fn new(n: &Notification, language: Language) -> Self {
         Self {
             notification_id: n.notification_id.to_string(),
             reservation_id: n.reservation_id.clone(),
             status: n.status.as_str(),
             channel: n.channel.as_str(),
+            channel_label: n.channel.label(language),
             message: n.message.clone(),
             delivery: n.delivery.state().as_str(),
             created_at: time(n.created_at),
@@ -82,9 +92,13 @@ fn mine(ctx: &RequestContext) -> Result<Response, ApiError> {
     let customer = ctx.customer()?;
     let kv = Kv::open().map_err(storage)?;
     let list = customer_notifications(&kv, &kv, customer).map_err(storage)?;
+    let language = preferences_of(&kv, customer).map_err(storage)?.language;
     Ok(json(
         200,
-        &list.iter().map(NotificationView::from).collect::<Vec<_>>(),
+        &list
+            .iter()
+            .map(|n| NotificationView::new(n, language))
+            .collect::<Vec<_>>(),
     ))
 }
 
@@ -97,10 +111,33 @@ fn one(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
     Ok(json(
         200,
         &serde_json::json!({
-            "notification": NotificationView::from(&n),
+            "notification": NotificationView::new(&n, Language::default()),
             "customer_id": n.customer_id,
             "correlation_id": n.correlation_id,
             "delivery": n.delivery,
         }),
     ))
+}
+
+/// `PUT /my/preferences` body.
+#[derive(Deserialize)]
+struct PreferencesBody {
+    language: String,
+}
+
+fn preferences(ctx: &RequestContext) -> Result<Response, ApiError> {
+    let customer = ctx.customer()?;
+    let kv = Kv::open().map_err(storage)?;
+    Ok(json(200, &preferences_of(&kv, customer).map_err(storage)?))
+}
+
+fn change_preferences(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
+    let customer = ctx.customer()?;
+    let body: PreferencesBody = parse_json(req)?;
+    let kv = Kv::open().map_err(storage)?;
+    match change_language(&kv, customer, &body.language) {
+        Ok(preferences) => Ok(json(200, &preferences)),
+        Err(ChangePreferencesError::UnknownLanguage(e)) => Err(ApiError::validation(e.to_string())),
+        Err(ChangePreferencesError::Unexpected(e)) => Err(storage(e)),
+    }
 }

@@ -4,9 +4,10 @@ use cinema_eventing::kv::Documents;
 use notification_core::model::{NotificationId, ScreeningInfo};
 use notification_core::notification::Notification;
 use notification_core::ports::{
-    Created, CustomerIndex, NotificationReader, Notifications, PendingDeliveries, Screenings,
-    StoreError,
+    Created, CustomerIndex, CustomerPreferences, NotificationReader, Notifications,
+    PendingDeliveries, Screenings, StoreError,
 };
+use notification_core::preferences::Preferences;
 use serde::{Deserialize, Serialize};
 
 use super::STORE;
@@ -19,6 +20,10 @@ fn notification_key(id: &NotificationId) -> String {
 
 fn customer_key(customer_id: &str) -> String {
     format!("customer-notifications:{customer_id}")
+}
+
+fn preferences_key(customer_id: &str) -> String {
+    format!("preferences:{customer_id}")
 }
 
 fn screening_key(screening_id: &str) -> String {
@@ -172,6 +177,21 @@ impl Screenings for Kv {
         // A screening's details never change once scheduled: last writer wins with the same value.
         self.docs
             .set_json(&screening_key(&screening.screening_id), screening)
+            .map_err(kv_error)
+    }
+}
+
+impl CustomerPreferences for Kv {
+    fn get(&self, customer_id: &str) -> Result<Option<Preferences>, StoreError> {
+        self.docs
+            .get_json(&preferences_key(customer_id))
+            .map_err(kv_error)
+    }
+
+    fn put(&self, customer_id: &str, preferences: &Preferences) -> Result<(), StoreError> {
+        // Only the customer's own requests write it: last writer wins.
+        self.docs
+            .set_json(&preferences_key(customer_id), preferences)
             .map_err(kv_error)
     }
 }
