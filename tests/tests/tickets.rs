@@ -114,6 +114,7 @@ fn a_confirmed_bookings_ticket_checks_in_once_and_a_second_scan_says_when() {
     assert_eq!(first.body["seats"], serde_json::json!(["B1", "B2"]));
     assert!(first.body["movie_title"].is_string(), "{:?}", first.body);
     assert!(first.body["starts_at"].is_string(), "{:?}", first.body);
+    assert_eq!(first.body["hall_name"], "Hall", "{:?}", first.body);
 
     let second = app.check_in(&admin, &code);
     assert_eq!(second.status, 200, "{:?}", second.body);

@@ -175,6 +175,9 @@ pub struct Screening {
     pub movie_id: String,
     pub movie_title: String,
     pub hall_id: String,
+    /// What a ticket and the check-in show (empty in copies stored before it was kept).
+    #[serde(default)]
+    pub hall_name: String,
     pub starts_at: DateTime<Utc>,
     pub rows: u32,
     pub seats_per_row: u32,
@@ -193,6 +196,7 @@ impl Screening {
             movie_id: e.movie_id.clone(),
             movie_title: e.movie_title.clone(),
             hall_id: e.hall_id.clone(),
+            hall_name: e.hall_name.clone(),
             starts_at,
             rows: e.rows,
             seats_per_row: e.seats_per_row,

@@ -354,6 +354,7 @@ mod tests {
             movie_id: "m1".into(),
             movie_title: "Parasite".into(),
             hall_id: "h1".into(),
+            hall_name: "Hall 1".into(),
             starts_at: t(20),
             rows: 5,
             seats_per_row: 8,

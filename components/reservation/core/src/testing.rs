@@ -54,6 +54,7 @@ pub fn screening() -> Screening {
         movie_id: "m1".into(),
         movie_title: "Parasite".into(),
         hall_id: "h1".into(),
+        hall_name: "Hall 1".into(),
         starts_at: start() + Duration::hours(10),
         rows: 5,
         seats_per_row: 8,

@@ -46,45 +46,50 @@ pub fn hold(h: &Hold, now: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
     })
 }
 
-/// The screening's details a ticket shows (absent when this context does not know it).
-fn showing(screening: Option<&Screening>) -> (Option<String>, Option<String>, Option<String>) {
-    (
-        screening.map(|s| s.movie_title.clone()),
-        screening.map(|s| time(s.starts_at)),
-        screening.map(|s| s.hall_id.clone()),
-    )
+/// The screening's details a ticket shows (absent when this context does not know them).
+fn showing(screening: Option<&Screening>) -> serde_json::Value {
+    json!({
+        "movie_title": screening.map(|s| &s.movie_title),
+        "starts_at": screening.map(|s| time(s.starts_at)),
+        "hall_id": screening.map(|s| &s.hall_id),
+        "hall_name": screening.map(|s| &s.hall_name).filter(|name| !name.is_empty()),
+    })
+}
+
+/// `base` with the screening's details added.
+fn with_showing(mut base: serde_json::Value, screening: Option<&Screening>) -> serde_json::Value {
+    if let (Some(base), serde_json::Value::Object(extra)) =
+        (base.as_object_mut(), showing(screening))
+    {
+        base.extend(extra);
+    }
+    base
 }
 
 /// `GET /reservations/{id}/ticket`: what the QR code holds (`code`) and what the ticket shows.
 pub fn ticket(t: &Ticket) -> serde_json::Value {
     let r = &t.reservation;
-    let (movie_title, starts_at, hall_id) = showing(t.screening.as_ref());
-    json!({
+    let base = json!({
         "reservation_id": r.id,
         "booking_number": r.booking_number,
         "code": t.code.to_string(),
         "screening_id": r.screening_id,
-        "movie_title": movie_title,
-        "starts_at": starts_at,
-        "hall_id": hall_id,
         "seats": r.seats,
         "status": r.status.as_str(),
-    })
+    });
+    with_showing(base, t.screening.as_ref())
 }
 
 /// `POST /admin/check-ins`: who the ticket admits, and whether this scan was the first.
 pub fn check_in(c: &CheckedIn) -> serde_json::Value {
     let r = &c.reservation;
-    let (movie_title, starts_at, hall_id) = showing(c.screening.as_ref());
-    json!({
+    let base = json!({
         "booking_number": r.booking_number,
         "reservation_id": r.id,
         "screening_id": r.screening_id,
-        "movie_title": movie_title,
-        "starts_at": starts_at,
-        "hall_id": hall_id,
         "seats": r.seats,
         "first_check_in": c.first,
         "checked_in_at": time(c.checked_in_at),
-    })
+    });
+    with_showing(base, c.screening.as_ref())
 }
