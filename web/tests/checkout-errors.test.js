@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as api from './support/api.js';
-import { launchBrowser, screenshot, withPage } from './support/browser.js';
+import { launchBrowser, keyScreen, withPage } from './support/browser.js';
 import { expectAttribute, expectText, freezeSeatMap, holdSeats, seat, signIn } from './support/ui.js';
 
 let browser;
@@ -32,7 +32,7 @@ test('a declined card shows the decline, books nothing, and another card then wo
     assert.match(new URL(page.url()).pathname, new RegExp(`/screenings/${screeningId}$`));
     await expectAttribute(seat(page, 'A1'), 'aria-pressed', 'true'); // the choice is kept
     await expectText(page.locator('#hold-countdown'), /^\d\d:\d\d$/); // and still held
-    await screenshot(page, '09-declined-card-desktop');
+    await keyScreen(page, '09-declined-card-desktop');
 
     const token = await api.token(customer, ['customer']);
     const mine = await api.myReservations(token);
@@ -85,7 +85,7 @@ test('a seat another customer took is shown taken and cannot be chosen', async (
     await seat(page, 'B2').focus();
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.seat), 'B5');
-    await screenshot(page, '10-taken-seats-desktop');
+    await keyScreen(page, '10-taken-seats-desktop');
   });
 });
 
@@ -108,7 +108,7 @@ test('a seat taken while the customer decides gets a clear 409 and is shown take
     await expectText(page.getByRole('alert'), /Some of these seats were just taken: C3\./);
     await expectAttribute(seat(page, 'C3'), 'aria-label', 'Row C seat 3, just taken');
     await expectText(page.locator('#selected-seats'), /^C2$/);
-    await screenshot(page, '11-seat-conflict-desktop');
+    await keyScreen(page, '11-seat-conflict-desktop');
     await thaw();
     await api.eventually('C3 to be allocated', async () =>
       (await api.seatMap(screeningId)).body.seats.some((s) => s.label === 'C3' && s.status === 'taken'));
@@ -126,7 +126,7 @@ test('payment being busy says when to retry, and the retry goes through', async 
       await page.locator('#sim-down').click();
       await page.locator('#sim-save').click();
       await expectText(page.locator('#flash-simulator'), /0 ms latency, 100 % failures/);
-      await screenshot(page, '12-simulator-desktop');
+      await keyScreen(page, '12-simulator-desktop');
       await page.locator('#sign-out').click();
 
       await signIn(page, api.unique('patient'));
@@ -137,7 +137,7 @@ test('payment being busy says when to retry, and the retry goes through', async 
       await expectText(page.getByRole('alert'), /Payment is busy, please retry in \d+ s\./);
       await expectText(page.locator('#pay'), /Retry in \d+ s/);
       assert.equal(await page.locator('#pay').isDisabled(), true, 'pay waits for Retry-After');
-      await screenshot(page, '13-payment-busy-desktop');
+      await keyScreen(page, '13-payment-busy-desktop');
 
       const healed = await api.setSimulator(admin, 0, 0);
       assert.equal(healed.status, 200);

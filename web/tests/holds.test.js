@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as api from './support/api.js';
 import { cannotStartApp, startApp } from './support/app.js';
-import { launchBrowser, screenshot, withPage } from './support/browser.js';
+import { launchBrowser, keyScreen, withPage } from './support/browser.js';
 import { expectAttribute, expectText, freezeSeatMap, holdSeats, secondsLeft, seat, signIn } from './support/ui.js';
 
 let browser;
@@ -74,7 +74,7 @@ test('held seats count down in mm:ss, and paying the hold confirms the booking',
     await expectAttribute(seat(page, 'A3'), 'aria-label', 'Row A seat 3, selected');
     await expectAttribute(seat(page, 'A4'), 'aria-pressed', 'true');
     await page.unroute(seatsUrl);
-    await screenshot(page, '18-seats-held-desktop');
+    await keyScreen(page, '18-seats-held-desktop');
 
     await page.locator('#pay').click();
     await page.waitForURL(/\/bookings\//);
@@ -128,7 +128,7 @@ test('by keyboard: hold, then screen readers hear the time left at 5 min and 1 m
     await jumpTo(55);
     await expectText(announcer, /^\d+ seconds? left to pay for your seats\.$/);
     await expectAttribute(page.locator('#hold-timer'), 'data-urgent', 'true');
-    await screenshot(page, '21-hold-last-minute-desktop');
+    await keyScreen(page, '21-hold-last-minute-desktop');
   });
 });
 
@@ -214,7 +214,7 @@ test('time running out releases the seats, says so, and "Choose again" starts ov
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'choose-again');
       await expectText(page.locator('#selected-seats'), /None selected/); // released: nothing chosen
       await expectAttribute(seat(page, 'C1'), 'aria-pressed', 'false');
-      await screenshot(page, '19-hold-expired-desktop');
+      await keyScreen(page, '19-hold-expired-desktop');
 
       // The server agrees: the hold is over and cannot be paid.
       await holdStatus(short, customer, id, ['EXPIRED', 'RELEASED']);
@@ -300,7 +300,7 @@ test('a seat someone else holds first: a 409 marks it on the map and the custome
     await expectText(page.locator('.legend [data-legend="lost"]'), /just taken/);
     await expectText(page.locator('#selected-seats'), /^D2$/);
     assert.equal(await page.locator('#pay').isVisible(), false, 'nothing is held');
-    await screenshot(page, '20-hold-race-desktop');
+    await keyScreen(page, '20-hold-race-desktop');
     await thaw();
 
     await page.getByRole('button', { name: 'Row D seat 4, free' }).click();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as api from './support/api.js';
-import { PHONE, launchBrowser, screenshot, withPage } from './support/browser.js';
+import { PHONE, launchBrowser, keyScreen, withPage } from './support/browser.js';
 import { expectAttribute, expectText, holdSeats, requestsDuring, seat, signIn, signOut } from './support/ui.js';
 
 let browser;
@@ -20,7 +20,7 @@ test('staff register a movie, and a customer books, confirms, cancels and is ref
   await withPage(browser, 'journey', async (page) => {
     await page.goto('/signin');
     await expectText(page.locator('#signin-form'), /pick a customer name, or sign in as theater staff/);
-    await screenshot(page, '00-signin-desktop');
+    await keyScreen(page, '00-signin-desktop');
 
     // ---- staff: a hall, then a movie with one screening in it
     await signIn(page, 'admin', { admin: true });
@@ -38,7 +38,7 @@ test('staff register a movie, and a customer books, confirms, cancels and is ref
     await page.locator('#screening-hall-0').selectOption({ label: `${hallName} (60)` });
     await page.getByRole('button', { name: 'Register movie' }).click();
     await expectText(page.locator('#flash-movie'), new RegExp(`“${title}” registered with 1 showtime`));
-    await screenshot(page, '01-staff-desktop');
+    await keyScreen(page, '01-staff-desktop');
     await signOut(page);
 
     // ---- customer: find the movie, open its seat map
@@ -46,7 +46,7 @@ test('staff register a movie, and a customer books, confirms, cancels and is ref
     const card = page.locator('article.movie', { hasText: title });
     await expectText(card, /13,000/); // the catalog learns the movie from events
     await expectText(card, /60 of 60 seats left/);
-    await screenshot(page, '02-movies-desktop');
+    await keyScreen(page, '02-movies-desktop');
     await card.locator('a.showtime').first().click();
     await expectText(page.locator('#screening-title'), new RegExp(title));
 
@@ -61,7 +61,7 @@ test('staff register a movie, and a customer books, confirms, cancels and is ref
     await expectAttribute(seat(page, 'C6'), 'aria-pressed', 'true');
     await expectText(page.locator('#selected-seats'), /^C5, C6$/);
     await expectText(page.locator('#checkout-total'), /^₩26,000$/);
-    await screenshot(page, '03-seat-map-desktop');
+    await keyScreen(page, '03-seat-map-desktop');
     await holdSeats(page); // "Hold seats and continue": the payment step
     await expectText(page.locator('#pay'), /Pay ₩26,000/);
     assert.match(await page.locator('#card-token').inputValue(), /^tok_visa$/);
@@ -84,7 +84,7 @@ test('staff register a movie, and a customer books, confirms, cancels and is ref
     await expectText(page.locator('#booking-explanation'), /Your seats are confirmed/);
     await expectText(page.locator('#booking-seats'), /C5, C6/);
     await expectText(page.locator('#booking-movie'), new RegExp(title));
-    await screenshot(page, '04-booking-confirmed-desktop');
+    await keyScreen(page, '04-booking-confirmed-desktop');
 
     // ---- my bookings: the read model shows it; cancel there. The booking page stopped polling.
     await page.getByRole('navigation').getByRole('link', { name: 'My bookings' }).click();
@@ -100,7 +100,7 @@ test('staff register a movie, and a customer books, confirms, cancels and is ref
     await expectText(notes.locator('li[data-status="CANCELLED"]'), /Cancelled/);
     await expectText(notes.locator('li[data-status="REFUNDED"]'), /Refunded/);
     await expectText(notes.locator('li[data-status="CONFIRMED"]'), /confirmed/i);
-    await screenshot(page, '05-my-bookings-cancelled-desktop');
+    await keyScreen(page, '05-my-bookings-cancelled-desktop');
 
     // The booking page tells the same story; the my-page polling has stopped.
     await booking.getByRole('link', { name: 'Details' }).click();
@@ -122,18 +122,18 @@ test('the pages fit a phone screen', async () => {
     await signIn(page, api.unique('jisoo'));
     await page.goto('/');
     await expectText(page.locator('article.movie', { hasText: title }), new RegExp(title));
-    await screenshot(page, '06-movies-phone');
+    await keyScreen(page, '06-movies-phone');
     await page.goto(`/screenings/${screeningId}`);
     await page.getByRole('button', { name: 'Row B seat 4, free' }).click();
     await expectText(page.locator('#checkout-total'), /₩11,000/);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone screen`);
-    await screenshot(page, '07-seat-map-phone');
+    await keyScreen(page, '07-seat-map-phone');
     await holdSeats(page);
     await page.locator('#pay').click();
     await expectText(page.locator('#booking-status'), /^Confirmed$/);
     await page.goto('/my');
     await expectText(page.locator('article.booking .booking__status'), /Confirmed/);
-    await screenshot(page, '08-my-bookings-phone');
+    await keyScreen(page, '08-my-bookings-phone');
   }, { viewport: PHONE, mobile: true });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as api from './support/api.js';
-import { PHONE, launchBrowser, screenshot, withPage } from './support/browser.js';
+import { PHONE, launchBrowser, keyScreen, withPage } from './support/browser.js';
 import { expectAttribute, expectText, holdSeats, seat } from './support/ui.js';
 
 let browser;
@@ -36,7 +36,7 @@ test('a customer books and cancels entirely in Korean', async () => {
     // A browser that prefers Korean gets Korean without asking.
     await page.goto('/signin');
     await expectText(page.locator('h1'), /^로그인$/);
-    await expectText(page.locator('#lang-switch'), /^English$/);
+    await expectText(page.locator('#lang-switch span[lang="en"]'), /^English$/);
     const name = api.unique('minji');
     await page.locator('#signin-name').fill(name);
     await page.getByRole('button', { name: '로그인', exact: true }).click();
@@ -47,17 +47,17 @@ test('a customer books and cancels entirely in Korean', async () => {
     await expectText(card, /잔여 40\/40석/);
     await expectText(card, /₩12,000/);
     await card.locator('a.showtime').click();
-    await expectAttribute(seat(page, 'A2'), 'aria-label', 'A열 2번 좌석, 선택 가능');
-    await page.getByRole('button', { name: 'A열 2번 좌석, 선택 가능' }).click();
-    await page.getByRole('button', { name: 'A열 3번 좌석, 선택 가능' }).click();
-    await expectAttribute(seat(page, 'A2'), 'aria-label', 'A열 2번 좌석, 선택됨');
+    await expectAttribute(seat(page, 'A2'), 'aria-label', 'A열 2 번 좌석, 선택 가능');
+    await page.getByRole('button', { name: 'A열 2 번 좌석, 선택 가능' }).click();
+    await page.getByRole('button', { name: 'A열 3 번 좌석, 선택 가능' }).click();
+    await expectAttribute(seat(page, 'A2'), 'aria-label', 'A열 2 번 좌석, 선택됨');
     await expectText(page.locator('#hold'), /^좌석 선택 완료$/);
     await holdSeats(page);
     await expectText(page.locator('#hold-timer'), /남은 결제 시간/);
     await expectText(page.locator('#announcer'), /A2, A3 좌석을 잡아 두었습니다\. \d+분/);
     await expectText(page.locator('#pay'), /^₩24,000 결제하기$/);
     await expectText(page.locator('#checkout-form'), /tok_declined는 항상 거절/);
-    await screenshot(page, '14-seat-map-korean-phone');
+    await keyScreen(page, '14-seat-map-korean-phone');
 
     await page.locator('#pay').click();
     await expectText(page.locator('#booking-status'), /^예매 확정$/);
@@ -66,12 +66,12 @@ test('a customer books and cancels entirely in Korean', async () => {
     await page.getByRole('button', { name: '네, 취소합니다' }).click();
     await expectText(page.locator('#booking-status'), /^예매 취소$/);
     await expectText(page.locator('#booking-refund'), /^환불 완료$/);
-    await screenshot(page, '15-booking-refunded-korean-phone');
+    await keyScreen(page, '15-booking-refunded-korean-phone');
 
     await page.getByRole('navigation').getByRole('link', { name: '내 예매' }).click();
     await expectText(page.locator('#my-notifications li[data-status="REFUNDED"]'), /환불 완료/);
     await expectText(page.locator('h1'), /^내 예매$/);
-    await screenshot(page, '16-my-bookings-korean-phone');
+    await keyScreen(page, '16-my-bookings-korean-phone');
   }, { viewport: PHONE, mobile: true, locale: 'ko-KR' });
 });
 
@@ -85,6 +85,6 @@ test('the staff page speaks Korean too', async () => {
     await expectText(page.locator('#staff-halls h2'), /^상영관$/);
     await expectText(page.locator('#staff-simulator'), /서킷 브레이커/);
     await expectText(page.getByRole('button', { name: '영화 등록하기' }), /영화 등록하기/);
-    await screenshot(page, '17-staff-korean-phone');
+    await keyScreen(page, '17-staff-korean-phone');
   }, { viewport: PHONE, mobile: true, locale: 'ko-KR' });
 });

@@ -85,6 +85,9 @@ export const reservation = (reservationId, signal) => call('GET', `/reservations
 export const cancel = (reservationId) => call('DELETE', `/reservations/${id(reservationId)}`);
 export const myReservations = (signal) => call('GET', '/my/reservations', { signal });
 export const myNotifications = (signal) => call('GET', '/my/notifications', { signal });
+/** `{language: "ko" | "en"}`; a 404 where the server has no preferences yet. */
+export const preferences = (signal) => call('GET', '/my/preferences', { signal });
+export const setPreferences = (body) => call('PUT', '/my/preferences', { body });
 export const halls = (signal) => call('GET', '/halls', { signal });
 export const createHall = (body) => call('POST', '/halls', { body });
 export const registerMovie = (body) => call('POST', '/movies', { body });

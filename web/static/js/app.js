@@ -5,7 +5,9 @@
 import { setUnauthorizedHandler } from './api.js';
 import { h } from './dom.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
+import { saveAccountLanguage } from './preferences.js';
 import * as session from './session.js';
+import { loadVenueZone } from './venue.js';
 import booking from './views/booking.js';
 import movies from './views/movies.js';
 import my from './views/my.js';
@@ -75,10 +77,10 @@ function drawHeader() {
       session.isCustomer(who) ? link('/my', t('nav.my'), here === '/my' || here.startsWith('/bookings/')) : null,
       session.isAdmin(who) ? link('/staff', t('nav.staff'), here === '/staff') : null)),
     h('div', { class: 'tools' },
+      // The visible name comes first in the accessible name (WCAG 2.5.3, label in name).
       h('button', {
-        type: 'button', class: 'button button--ghost lang-switch', id: 'lang-switch',
-        'aria-label': t('lang.switchTo'), onclick: () => setLanguage(other),
-      }, h('span', { lang: other }, t('lang.other'))),
+        type: 'button', class: 'button button--ghost lang-switch', id: 'lang-switch', onclick: () => setLanguage(other),
+      }, h('span', { lang: other }, t('lang.other')), h('span', { class: 'visually-hidden' }, ` ${t('lang.switchTo')}`)),
       who
         ? h('span', { class: 'who', id: 'who' },
           h('span', { class: 'who__name' }, who.sub),
@@ -107,13 +109,16 @@ document.addEventListener('click', (event) => {
 });
 
 window.addEventListener('popstate', () => render({ moveFocus: true }));
-onLanguageChange(() => {
+onLanguageChange((next, origin) => {
   render();
+  if (origin !== 'user') return;
   document.getElementById('lang-switch')?.focus();
+  saveAccountLanguage(next);
 });
 setUnauthorizedHandler(() => {
   session.clear();
   navigate(`/signin?expired=1&next=${encodeURIComponent(location.pathname)}`, { replace: true });
 });
 
-render();
+// Showtimes are drawn in the venue's zone: learn it first (a small same-origin file).
+loadVenueZone().finally(() => render());

@@ -1,48 +1,63 @@
-// API errors as the customer reads them: a localized explanation plus the server's own message.
+// API errors as the customer reads them: an explanation in the UI's language chosen by the
+// error's code (then by its HTTP status). The server's own `message` is English text for API
+// users: the English UI shows it under the explanation; the Korean UI keeps it folded away in
+// "details" (for support), never in the alert's text.
 
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { language, t } from './i18n.js';
 import { seatOrder } from './status.js';
 
-export function describe(error) {
-  const detail = error.message;
+const seconds = (error) => ({ seconds: error.retryAfter ?? 1 });
+
+/** error.code → the explanation (a dictionary key, or a function for texts with values). */
+const BY_CODE = {
+  network: 'error.network',
+  unauthorized: 'error.unauthorized',
+  forbidden: 'error.forbidden',
+  not_found: 'error.notFound',
+  auth_not_configured: 'error.authNotConfigured',
+  invalid_json: 'error.invalidJson',
+  validation_failed: 'error.invalid',
+  payload_too_large: 'error.tooLarge',
+  method_not_allowed: 'error.notAllowed',
+  payment_declined: 'error.declined',
+  payment_unavailable: (error) => t('error.busy', seconds(error)),
+  seats_taken: (error) => (error.seats?.length
+    ? t('error.seatsTakenNamed', { seats: [...error.seats].sort(seatOrder).join(', ') })
+    : t('error.seatsTaken')),
+  hold_expired: 'error.holdExpired',
+  unknown_screening: 'error.unknownScreening',
+  showtime_passed: 'error.showtimePassed',
+  not_cancellable: 'error.notCancellable',
+  idempotency_key_reused: 'error.idempotencyKeyReused',
+  request_in_progress: (error) => t('error.inProgress', seconds(error)),
+  rate_limited: (error) => t('error.rateLimited', seconds(error)),
+};
+
+/** For codes this page does not know yet: what the status says. */
+function byStatus(error) {
   switch (error.status) {
-    case 0:
-      return { title: t('error.network'), detail: null };
-    case 401:
-      return { title: t('error.unauthorized'), detail };
-    case 402:
-      return { title: t('error.declined'), detail };
-    case 403:
-      return { title: t('error.forbidden'), detail };
-    case 404:
-      return { title: error.code === 'unknown_screening' ? t('error.unknownScreening') : t('error.notFound'), detail };
-    case 409:
-      return { title: conflict(error), detail };
-    case 422:
-      return { title: t('error.invalid'), detail };
-    case 429:
-      return { title: t('error.rateLimited', { seconds: error.retryAfter ?? 1 }), detail };
-    case 503:
-      return { title: t('error.busy', { seconds: error.retryAfter ?? 1 }), detail };
-    default:
-      return { title: t('error.generic', { status: error.status }), detail };
+    case 0: return t('error.network');
+    case 400: return t('error.invalidJson');
+    case 401: return t('error.unauthorized');
+    case 402: return t('error.declined');
+    case 403: return t('error.forbidden');
+    case 404: return t('error.notFound');
+    case 409: return t('error.conflict');
+    case 413: return t('error.tooLarge');
+    case 422: return t('error.invalid');
+    case 429: return t('error.rateLimited', seconds(error));
+    case 503: return t('error.busy', seconds(error));
+    default: return t('error.generic', { status: error.status });
   }
 }
 
-function conflict(error) {
-  switch (error.code) {
-    case 'seats_taken':
-      return error.seats?.length
-        ? t('error.seatsTakenNamed', { seats: [...error.seats].sort(seatOrder).join(', ') })
-        : t('error.seatsTaken');
-    case 'hold_expired':
-      return t('error.holdExpired');
-    case 'request_in_progress':
-      return t('error.inProgress', { seconds: error.retryAfter ?? 1 });
-    default:
-      return t('error.conflict');
-  }
+/** { title: the explanation in the UI's language, detail: the server's text (English) or null }. */
+export function describe(error) {
+  const known = BY_CODE[error.code];
+  const title = typeof known === 'function' ? known(error) : known ? t(known) : byStatus(error);
+  const detail = error.status === 0 || !error.message || error.message === title ? null : error.message;
+  return { title, detail };
 }
 
 /** A message box for an error (role=alert: read out at once). */
@@ -51,7 +66,14 @@ export function errorBox(error) {
   const { title, detail } = describe(error);
   return h('div', { class: 'alert alert--error', role: 'alert', dataset: { code: error.code ?? '', status: error.status ?? '' } },
     h('p', { class: 'alert__title' }, title),
-    detail ? h('p', { class: 'alert__detail' }, detail) : null);
+    detail ? serverText(detail) : null);
+}
+
+function serverText(detail) {
+  if (language() === 'en') return h('p', { class: 'alert__detail' }, detail);
+  return h('details', { class: 'alert__more' },
+    h('summary', {}, t('error.details')),
+    h('p', { class: 'alert__detail', lang: 'en' }, detail));
 }
 
 export function noticeBox(text, kind = 'success') {

@@ -3,6 +3,7 @@
 
 import en from './i18n/en.js';
 import ko from './i18n/ko.js';
+import { deviceDiffers, venueZone } from './venue.js';
 
 export const DICTIONARIES = { en, ko };
 const KEY = 'cinema.lang';
@@ -16,14 +17,23 @@ function initialLanguage() {
   } catch {
     saved = null;
   }
-  if (saved && saved in DICTIONARIES) return saved;
-  const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
-  return preferred.some((l) => l?.toLowerCase().startsWith('ko')) ? 'ko' : 'en';
+  // Korean unless the customer chose otherwise (here, or in their account's preferences).
+  return saved && saved in DICTIONARIES ? saved : 'ko';
 }
 
 export const language = () => lang;
 
-export function setLanguage(next) {
+/** Did someone choose the language in this browser (rather than it being the default)? */
+export function chosenHere() {
+  try {
+    return localStorage.getItem(KEY) in DICTIONARIES;
+  } catch {
+    return false;
+  }
+}
+
+/** `origin`: 'user' (the switch) or 'account' (the signed-in customer's stored preference). */
+export function setLanguage(next, origin = 'user') {
   if (!(next in DICTIONARIES) || next === lang) return;
   lang = next;
   try {
@@ -32,7 +42,7 @@ export function setLanguage(next) {
     // Private mode: the choice lasts for this page only.
   }
   document.documentElement.lang = next;
-  listeners.forEach((f) => f(next));
+  listeners.forEach((f) => f(next, origin));
 }
 
 export const onLanguageChange = (f) => listeners.add(f);
@@ -71,19 +81,69 @@ export function money(value) {
   return format.format(value.amount / 10 ** digits);
 }
 
-/** An RFC 3339 instant in the reader's time zone and language. */
-export function dateTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso ?? '—';
-  return new Intl.DateTimeFormat(locale(), {
-    weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
-  }).format(date);
+const formats = new Map();
+function format(options) {
+  const key = `${locale()}|${venueZone()}|${JSON.stringify(options)}`;
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(locale(), { timeZone: venueZone(), ...options }));
+  return formats.get(key);
 }
 
-export function time(iso) {
+const CLOCK = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+/** Zone abbreviations people know, where the locale data has only "GMT+9". */
+const ABBREVIATIONS = { 'Asia/Seoul': 'KST' };
+
+/** The venue's zone by name ("KST", "대한민국 시간"), for a reader whose device clock differs. */
+export function zoneName(date) {
+  if (lang === 'en' && ABBREVIATIONS[venueZone()]) return ABBREVIATIONS[venueZone()];
+  const style = lang === 'ko' ? 'shortGeneric' : 'short';
+  const part = format({ timeZoneName: style }).formatToParts(date).find((p) => p.type === 'timeZoneName');
+  return part?.value ?? venueZone();
+}
+
+/** " (KST)" when the device's clock differs from the venue's at that instant, else "". */
+function zoneSuffix(date) {
+  return deviceDiffers(date.getTime()) ? t('time.zone', { zone: zoneName(date) }) : '';
+}
+
+const parse = (iso) => {
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso ?? '—';
-  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(date);
+  return Number.isNaN(date.getTime()) ? null : date;
+};
+
+/** "12월 6일 (일)" / "Sun, Dec 6" on the venue's calendar. */
+export function day(iso) {
+  const date = parse(iso);
+  if (!date) return iso ?? '—';
+  return format({ weekday: 'short', month: lang === 'ko' ? 'long' : 'short', day: 'numeric' }).format(date);
+}
+
+/** An RFC 3339 instant on the venue's clock, with the zone named where the device's differs. */
+export function dateTime(iso) {
+  const date = parse(iso);
+  if (!date) return iso ?? '—';
+  return `${format({ weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', ...CLOCK }).format(date)}${zoneSuffix(date)}`;
+}
+
+/** "19:00~21:21" on the venue's clock (the end from the runtime, when known), zone named if needed. */
+export function showtimeRange(iso, runtimeMin) {
+  const date = parse(iso);
+  if (!date) return iso ?? '—';
+  const clock = format(CLOCK);
+  const end = Number.isFinite(runtimeMin) && runtimeMin > 0 ? new Date(date.getTime() + runtimeMin * 60_000) : null;
+  const range = end ? t('time.range', { start: clock.format(date), end: clock.format(end) }) : clock.format(date);
+  return `${range}${zoneSuffix(date)}`;
+}
+
+/** "12월 6일 (일) 19:00~21:21": a showtime with its day. */
+export function showtime(iso, runtimeMin) {
+  return parse(iso) ? `${day(iso)} ${showtimeRange(iso, runtimeMin)}` : (iso ?? '—');
+}
+
+/** "12월 6일 19:00" on the venue's clock, zone named if needed (a deadline). */
+export function dayAndTime(iso) {
+  const date = parse(iso);
+  if (!date) return iso ?? '—';
+  return `${format({ month: lang === 'ko' ? 'long' : 'short', day: 'numeric' }).format(date)} ${format(CLOCK).format(date)}${zoneSuffix(date)}`;
 }
 
 export const statusText = (status) => t(`status.${status}`);

@@ -18,3 +18,14 @@ export function cancellable(r) {
 export function seatOrder(a, b) {
   return a.localeCompare(b, 'en', { numeric: true });
 }
+
+/** What a person reads: the booking number (`2612-0457-3921`) where the server has one, else the id's start. */
+export function bookingNumber(r) {
+  return r.booking_number ?? (r.reservation_id ?? '').slice(0, 8).toUpperCase();
+}
+
+/** Upcoming: the show is still ahead and the booking stands (paid or confirmed). */
+export function upcoming(r, now = Date.now()) {
+  const ahead = !r.starts_at || Date.parse(r.starts_at) > now;
+  return ahead && (r.status === 'PAID' || r.status === 'CONFIRMED');
+}

@@ -5,10 +5,10 @@
 import * as api from '../api.js';
 import { h, announce, redraw } from '../dom.js';
 import { errorBox } from '../errors.js';
-import { dateTime, money, statusText, t } from '../i18n.js';
+import { dayAndTime, money, showtime, statusText, t } from '../i18n.js';
 import { poll } from '../poll.js';
 import * as session from '../session.js';
-import { cancellable, settled } from '../status.js';
+import { bookingNumber, cancellable, settled } from '../status.js';
 import { cancelControl } from './cancel.js';
 
 const POLL_MS = 1000;
@@ -19,7 +19,7 @@ const known = new Map();
 export function remember(reservation, info) {
   known.set(reservation.reservation_id, {
     reservation,
-    movie: info ? { title: info.movie.title, starts_at: info.screening.starts_at, hall_name: info.screening.hall_name } : null,
+    movie: info ? { title: info.movie.title, runtime_min: info.movie.runtime_min, starts_at: info.screening.starts_at, hall_name: info.screening.hall_name } : null,
   });
 }
 
@@ -70,12 +70,15 @@ export default function booking(root, { params: [id], signal, setTitle }) {
         h('h2', {}, t('booking.details')),
         h('dl', { class: 'details' },
           movie ? [h('dt', {}, t('booking.movie')), h('dd', { id: 'booking-movie' }, movie.title)] : null,
-          movie ? [h('dt', {}, t('booking.showtime')), h('dd', {}, h('time', { datetime: movie.starts_at }, dateTime(movie.starts_at)))] : null,
+          movie ? [h('dt', {}, t('booking.showtime')), h('dd', { id: 'booking-showtime' }, h('time', { datetime: movie.starts_at }, showtime(movie.starts_at, movie.runtime_min)))] : null,
+          movie && cancellable({ ...r, starts_at: movie.starts_at })
+            ? [h('dt', {}, t('booking.cancelUntil')), h('dd', { id: 'booking-deadline' }, dayAndTime(movie.starts_at))] : null,
           movie?.hall_name ? [h('dt', {}, t('booking.hall')), h('dd', {}, movie.hall_name)] : null,
           h('dt', {}, t('booking.seats')), h('dd', { id: 'booking-seats' }, r.seats.join(', ')),
           h('dt', {}, t('booking.total')), h('dd', {}, money(r.total)),
           h('dt', {}, t('booking.payment')), h('dd', { id: 'booking-payment' }, r.payment_status ? statusText(r.payment_status) : '—'),
-          h('dt', {}, t('booking.number')), h('dd', { class: 'mono' }, r.reservation_id)),
+          h('dt', {}, t('booking.number')), h('dd', { class: 'mono', id: 'booking-number' }, bookingNumber(r)),
+          h('dt', {}, t('booking.id')), h('dd', { class: 'mono small' }, r.reservation_id)),
         cancelBox)]);
   }
 
@@ -92,7 +95,7 @@ export default function booking(root, { params: [id], signal, setTitle }) {
     const all = await api.movies(signal);
     for (const movie of all) {
       const s = movie.screenings.find((x) => x.screening_id === entry.reservation.screening_id);
-      if (s) entry.movie = { title: movie.title, starts_at: s.starts_at, hall_name: s.hall_name };
+      if (s) entry.movie = { title: movie.title, runtime_min: movie.runtime_min, starts_at: s.starts_at, hall_name: s.hall_name };
     }
     if (entry.movie) draw();
   }

@@ -3,7 +3,7 @@
 import * as api from '../api.js';
 import { h, redraw } from '../dom.js';
 import { errorBox } from '../errors.js';
-import { dateTime, money, t, tn } from '../i18n.js';
+import { day, money, showtimeRange, t, tn } from '../i18n.js';
 import { poll } from '../poll.js';
 import * as session from '../session.js';
 
@@ -49,14 +49,16 @@ function draw(all) {
       movie.screenings.length === 0
         ? h('p', { class: 'muted' }, t('movies.noShowtimes'))
         : h('ul', { class: 'showtimes', 'aria-label': t('movies.showtimesOf', { title: movie.title }) },
-          [...movie.screenings].sort((a, b) => a.starts_at.localeCompare(b.starts_at)).map(showtime))));
+          [...movie.screenings].sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at)).map((s) => showtime(s, movie.runtime_min)))));
 }
 
-function showtime(s) {
+function showtime(s, runtimeMin) {
   const started = Date.parse(s.starts_at) <= Date.now();
   const soldOut = s.seats_left <= 0;
   const body = [
-    h('span', { class: 'showtime__when' }, h('time', { datetime: s.starts_at }, dateTime(s.starts_at))),
+    h('span', { class: 'showtime__when' }, h('time', { datetime: s.starts_at },
+      h('span', { class: 'showtime__day' }, day(s.starts_at)), ' ',
+      h('span', { class: 'showtime__time' }, showtimeRange(s.starts_at, runtimeMin)))),
     h('span', { class: 'showtime__price' }, money(s.price)),
     h('span', { class: 'showtime__hall' }, s.hall_name ?? ''),
     h('span', { class: 'showtime__left' }, started ? t('movies.started') : soldOut ? t('movies.soldOut') : tn('movies.seatsLeft', s.seats_left, { total: s.seats_total })),

@@ -1,14 +1,14 @@
-// My bookings (the my-page read model) with cancel, and my notifications. Polls about once a
-// second while a booking is still moving, every few seconds otherwise; stops when the customer
-// leaves the page.
+// My bookings (the my-page read model), upcoming ones first with their cancellation deadline and
+// cancel, then past and cancelled ones; and my notifications. Polls about once a second while a
+// booking is still moving, every few seconds otherwise; stops when the customer leaves the page.
 
 import * as api from '../api.js';
 import { h, redraw } from '../dom.js';
 import { errorBox } from '../errors.js';
-import { dateTime, money, statusText, t } from '../i18n.js';
+import { dateTime, dayAndTime, money, showtime, statusText, t } from '../i18n.js';
 import { poll } from '../poll.js';
 import * as session from '../session.js';
-import { cancellable, settled } from '../status.js';
+import { bookingNumber, cancellable, settled, upcoming } from '../status.js';
 import { cancelControl } from './cancel.js';
 
 const FAST_MS = 1000;
@@ -34,6 +34,18 @@ export default function my(root, { signal, setTitle }) {
       h('section', { 'aria-labelledby': 'notifications-heading' }, h('h2', { id: 'notifications-heading' }, t('my.notifications')), notifications)));
 
   const state = { reservations: null, notifications: null, pending: new Set() };
+  // The catalog knows each screening's movie runtime and hall (for "19:00~21:21"); looked up
+  // again only when a booking names a screening not seen yet.
+  const screenings = new Map();
+  let catalogAt = 0;
+  async function learnScreenings(reservations) {
+    if (!reservations.some((r) => !screenings.has(r.screening_id)) || Date.now() - catalogAt < SLOW_MS) return;
+    catalogAt = Date.now();
+    for (const movie of await api.movies(signal)) {
+      for (const s of movie.screenings) screenings.set(s.screening_id, { runtime_min: movie.runtime_min, hall_name: s.hall_name });
+    }
+  }
+  const withCatalog = (r) => ({ ...screenings.get(r.screening_id), ...r });
   const cancelBoxes = new Map();
   let drawn = { bookings: null, notifications: null };
 
@@ -63,7 +75,7 @@ export default function my(root, { signal, setTitle }) {
         bookings.removeAttribute('aria-busy');
         redraw(bookings, () => (list.length === 0
           ? h('div', { class: 'card empty' }, h('p', {}, t('my.noBookings')), h('a', { class: 'button', href: '/' }, t('my.browse')))
-          : [...list].sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '')).map((r) => bookingCard(r, cancellable(r) ? cancelBox(r) : null))));
+          : bookingSections(list, (r) => (cancellable(r) ? cancelBox(r) : null))));
       }
     }
     const notes = state.notifications;
@@ -93,7 +105,10 @@ export default function my(root, { signal, setTitle }) {
           else if (ahead) Object.assign(r, { status: ahead.status, payment_status: ahead.payment_status });
         }
       }
-      state.reservations = reservations;
+      await learnScreenings(reservations).catch((error) => {
+        if (error.name === 'AbortError') throw error;
+      });
+      state.reservations = reservations.map(withCatalog);
       state.notifications = notes;
       messages.replaceChildren();
       draw();
@@ -105,22 +120,48 @@ export default function my(root, { signal, setTitle }) {
   }, () => (state.reservations?.every(settled) && state.pending.size === 0 ? SLOW_MS : FAST_MS), signal);
 }
 
+const when = (r) => Date.parse(r.starts_at ?? r.created_at ?? '') || 0;
+
+/** Upcoming (soonest first), then past and cancelled (latest first). */
+function bookingSections(list, cancelOf) {
+  const now = Date.now();
+  const ahead = list.filter((r) => upcoming(r, now)).sort((a, b) => when(a) - when(b));
+  const done = list.filter((r) => !upcoming(r, now)).sort((a, b) => when(b) - when(a));
+  const section = (id, title, items, empty) => h('section', { class: 'booking-group', id, 'aria-labelledby': `${id}-heading` },
+    h('h3', { id: `${id}-heading` }, title, ' ', h('span', { class: 'count muted' }, `(${items.length})`)),
+    items.length ? items.map((r) => bookingCard(r, cancelOf(r))) : h('p', { class: 'muted' }, empty));
+  return [
+    section('my-upcoming', t('my.upcoming'), ahead, t('my.noUpcoming')),
+    done.length ? section('my-past', t('my.past'), done, '') : null,
+  ];
+}
+
 function bookingCard(r, cancel) {
   return h('article', { class: 'card booking', dataset: { reservationId: r.reservation_id, status: r.status } },
     h('div', { class: 'booking__head' },
-      h('h3', { class: 'booking__title' }, r.movie_title ?? t('my.unknownMovie')),
+      h('h4', { class: 'booking__title' }, r.movie_title ?? t('my.unknownMovie')),
       h('div', { class: 'badges' },
         h('span', { class: 'badge booking__status', dataset: { status: r.status } }, statusText(r.status)),
         r.payment_status === 'REFUNDED' ? h('span', { class: 'badge booking__refund', dataset: { status: 'REFUNDED' } }, statusText('REFUNDED')) : null)),
     h('dl', { class: 'details details--compact' },
-      r.starts_at ? [h('dt', {}, t('booking.showtime')), h('dd', {}, h('time', { datetime: r.starts_at }, dateTime(r.starts_at)))] : null,
+      h('dt', {}, t('booking.number')), h('dd', { class: 'mono booking__number' }, bookingNumber(r)),
+      r.starts_at ? [h('dt', {}, t('booking.showtime')), h('dd', { class: 'booking__when' }, h('time', { datetime: r.starts_at }, showtime(r.starts_at, r.runtime_min)))] : null,
       r.hall_name ? [h('dt', {}, t('booking.hall')), h('dd', {}, r.hall_name)] : null,
       h('dt', {}, t('booking.seats')), h('dd', { class: 'booking__seats' }, r.seats.join(', ')),
       h('dt', {}, t('booking.total')), h('dd', {}, money(r.total)),
       h('dt', {}, t('booking.payment')), h('dd', {}, r.payment_status ? statusText(r.payment_status) : '—')),
+    cancel && r.starts_at ? h('p', { class: 'booking__deadline' }, t('my.cancelUntil', { when: dayAndTime(r.starts_at) })) : null,
     h('div', { class: 'actions' },
       h('a', { class: 'button button--ghost', href: `/bookings/${encodeURIComponent(r.reservation_id)}`, dataset: { key: `details-${r.reservation_id}` } }, t('my.details')),
       cancel));
+}
+
+const KNOWN_CHANNELS = ['kakao', 'log'];
+
+/** The channel as the customer knows it: the server's label, else ours. */
+function channelName(n) {
+  if (typeof n.channel_label === 'string' && n.channel_label) return n.channel_label;
+  return KNOWN_CHANNELS.includes(n.channel) ? t(`channel.${n.channel}`) : (n.channel ?? '—');
 }
 
 function notification(n) {
@@ -128,6 +169,7 @@ function notification(n) {
     h('div', { class: 'notification__head' },
       h('span', { class: 'badge', dataset: { status: n.status } }, statusText(n.status)),
       h('time', { class: 'muted', datetime: n.created_at }, dateTime(n.created_at))),
-    h('p', { class: 'notification__message' }, n.message),
-    h('p', { class: 'muted small' }, t('my.delivery', { delivery: t(`delivery.${n.delivery}`), channel: n.channel })));
+    // The server writes the message in the customer's language (or, before it did, in English).
+    h('p', { class: 'notification__message', lang: n.language ?? (n.message && /[가-힣]/.test(n.message) ? 'ko' : 'en') }, n.message),
+    h('p', { class: 'muted small notification__delivery' }, t('my.delivery', { delivery: t(`delivery.${n.delivery}`), channel: channelName(n) })));
 }

@@ -13,7 +13,7 @@
 import * as api from '../api.js';
 import { h, field, keepDraft, randomKey, sleep, announce } from '../dom.js';
 import { errorBox, noticeBox } from '../errors.js';
-import { dateTime, money, t, tn } from '../i18n.js';
+import { money, showtime, t, tn } from '../i18n.js';
 import { poll } from '../poll.js';
 import * as session from '../session.js';
 import { seatOrder } from '../status.js';
@@ -147,7 +147,7 @@ export default function screening(root, { params: [screeningId], signal, navigat
     heading.textContent = movie.title;
     setTitle(movie.title);
     meta.replaceChildren(
-      h('time', { datetime: s.starts_at }, dateTime(s.starts_at)),
+      h('time', { datetime: s.starts_at, id: 'screening-when' }, showtime(s.starts_at, movie.runtime_min)),
       s.hall_name ? ` · ${s.hall_name}` : '',
       ` · ${t('movies.runtime', { minutes: movie.runtime_min })}`);
   }

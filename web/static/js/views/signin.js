@@ -4,6 +4,7 @@ import * as api from '../api.js';
 import { h, field, keepDraft } from '../dom.js';
 import { errorBox } from '../errors.js';
 import { t } from '../i18n.js';
+import { syncAccountLanguage } from '../preferences.js';
 import * as session from '../session.js';
 
 const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
@@ -57,6 +58,7 @@ export default function signin(root, { query, navigate, setTitle }) {
     try {
       const { token } = await api.devToken(sub, roles);
       const who = session.save(token, { sub, roles });
+      await syncAccountLanguage();
       const next = query.get('next');
       const safeNext = next && next.startsWith('/') && !next.startsWith('//') && next !== '/signin' ? next : null;
       navigate(safeNext ?? (session.isAdmin(who) ? '/staff' : '/'));

@@ -5,8 +5,9 @@
 import * as api from '../api.js';
 import { h, field, keepDraft, forgetDrafts, redraw } from '../dom.js';
 import { errorBox, noticeBox } from '../errors.js';
-import { dateTime, t } from '../i18n.js';
+import { dateTime, t, zoneName } from '../i18n.js';
 import * as session from '../session.js';
+import { inputValue, localToRfc3339, tomorrowAt, venueZone } from '../venue.js';
 
 const flashes = new Map(); // section → element shown above its form after a redraw
 let screeningRows = 1;
@@ -98,8 +99,12 @@ export default function staff(root, { signal, setTitle }) {
   }
 
   function startsAtInput(id) {
-    return keepDraft(h('input', { id, type: 'datetime-local', required: true, min: localInputValue(new Date()), value: localInputValue(tomorrowEvening()) }));
+    // The venue's wall clock, whatever zone this device is set to.
+    return keepDraft(h('input', { id, type: 'datetime-local', required: true, min: inputValue(Date.now()), value: inputValue(tomorrowAt(19)) }));
   }
+
+  /** "Starts at (KST, Asia/Seoul)": the field says which clock it reads. */
+  const startsAtLabel = () => t('staff.startsAt', { zone: zoneName(new Date()), id: venueZone() });
 
   function movieSection() {
     const title = keepDraft(h('input', { id: 'movie-title', required: true, maxlength: 200, placeholder: t('staff.movieTitleExample') }));
@@ -118,7 +123,7 @@ export default function staff(root, { signal, setTitle }) {
         h('legend', {}, t('staff.screenings')),
         rows.map((row, i) => h('div', { class: 'field-row screening-row' },
           field(t('staff.hall'), row.hall),
-          field(t('staff.startsAt'), row.startsAt),
+          field(startsAtLabel(), row.startsAt),
           screeningRows > 1 ? h('button', { type: 'button', class: 'button button--ghost remove', 'aria-label': t('staff.removeShowtime', { n: i + 1 }), onclick: () => removeRow(i) }, '×') : null)),
         h('button', { type: 'button', class: 'button button--ghost', id: 'add-showtime-row', onclick: addRow, disabled: noHalls }, t('staff.anotherShowtime'))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button--primary', disabled: noHalls }, t('staff.registerMovie'))));
@@ -127,7 +132,7 @@ export default function staff(root, { signal, setTitle }) {
         title: title.value.trim(),
         runtime_min: Number(runtime.value),
         price: { amount: Number(price.value), currency: 'KRW' },
-        screenings: rows.map((row) => ({ hall_id: row.hall.value, starts_at: toRfc3339(row.startsAt.value) })),
+        screenings: rows.map((row) => ({ hall_id: row.hall.value, starts_at: localToRfc3339(row.startsAt.value) })),
       });
       forgetDrafts('movie-');
       forgetDrafts('screening-');
@@ -171,13 +176,14 @@ export default function staff(root, { signal, setTitle }) {
     const form = h('form', { id: 'showtime-form', class: 'form' },
       flash('showtime'),
       field(t('staff.movie'), movie),
-      h('div', { class: 'field-row field-row--when' }, field(t('staff.hall'), hall), field(t('staff.startsAt'), startsAt)),
+      h('div', { class: 'field-row field-row--when' }, field(t('staff.hall'), hall), field(startsAtLabel(), startsAt)),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button--primary', disabled }, t('staff.addShowtime'))));
     form.addEventListener('submit', submitting('showtime', async () => {
-      await api.addScreening(movie.value, { hall_id: hall.value, starts_at: toRfc3339(startsAt.value) });
+      const startsAtValue = localToRfc3339(startsAt.value);
+      await api.addScreening(movie.value, { hall_id: hall.value, starts_at: startsAtValue });
       const chosen = state.movies.find((m) => m.movie_id === movie.value);
       forgetDrafts('showtime-');
-      return t('staff.showtimeAdded', { title: chosen?.title ?? '', when: dateTime(toRfc3339(startsAt.value)) });
+      return t('staff.showtimeAdded', { title: chosen?.title ?? '', when: dateTime(startsAtValue) });
     }));
     return h('section', { class: 'card', id: 'staff-showtime', 'aria-labelledby': 'showtime-heading' },
       h('h2', { id: 'showtime-heading' }, t('staff.showtimeTitle')),
@@ -218,22 +224,3 @@ export default function staff(root, { signal, setTitle }) {
 
   load();
 }
-
-/** `datetime-local` value (local time, no zone) → RFC 3339 UTC, as the API wants an offset. */
-export function toRfc3339(local) {
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? local : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function localInputValue(date) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-function tomorrowEvening() {
-  const date = new Date();
-  date.setDate(date.getDate() + 1);
-  date.setHours(19, 0, 0, 0);
-  return date;
-}
-
