@@ -60,15 +60,27 @@ export const token = (sub, roles) => tokenAt(call, sub, roles);
 /** A hall, a movie with one screening, known to the catalog and to the reservation side. */
 export const bookableScreening = (options) => bookableScreeningAt(call, token, options);
 
-async function bookableScreeningAt(call, token, { title = unique('Movie'), rows = 5, seatsPerRow = 8, price = 11000 } = {}) {
+/**
+ * 19:00 in Seoul (10:00Z), `days` days from now: { iso, month, day } (the Seoul calendar day is
+ * the UTC one at 10:00Z).
+ */
+export function seoulEvening(days = 2) {
+  const date = new Date(Date.now() + days * 86_400_000);
+  date.setUTCHours(10, 0, 0, 0);
+  return { iso: date.toISOString().replace(/\.\d{3}Z$/, 'Z'), month: date.getUTCMonth() + 1, day: date.getUTCDate(), ms: date.getTime() };
+}
+
+async function bookableScreeningAt(call, token, {
+  title = unique('Movie'), rows = 5, seatsPerRow = 8, price = 11000, startsAt = inHours(30), runtimeMin = 100,
+} = {}) {
   const admin = await token('admin', ['admin']);
   const hall = await call('POST', '/halls', { token: admin, body: { name: unique('Hall'), rows, seats_per_row: seatsPerRow } });
   if (hall.status !== 201) throw new Error(`hall: ${JSON.stringify(hall.body)}`);
   const movie = await call('POST', '/movies', {
     token: admin,
     body: {
-      title, runtime_min: 100, price: { amount: price, currency: 'KRW' },
-      screenings: [{ hall_id: hall.body.hall_id, starts_at: inHours(30) }],
+      title, runtime_min: runtimeMin, price: { amount: price, currency: 'KRW' },
+      screenings: [{ hall_id: hall.body.hall_id, starts_at: startsAt }],
     },
   });
   if (movie.status !== 201) throw new Error(`movie: ${JSON.stringify(movie.body)}`);
@@ -93,6 +105,10 @@ export const myReservations = (customer) => call('GET', '/my/reservations', { to
 export const reservation = (customer, id) => call('GET', `/reservations/${id}`, { token: customer });
 export const setSimulator = (admin, latencyMs, failureRate) =>
   call('PUT', '/admin/payment-simulator', { token: admin, body: { latency_ms: latencyMs, failure_rate: failureRate } });
+export const cancel = (customer, id) => call('DELETE', `/reservations/${id}`, { token: customer });
+export const myNotifications = (customer) => call('GET', '/my/notifications', { token: customer });
+export const preferences = (customer) => call('GET', '/my/preferences', { token: customer });
+export const setPreferences = (customer, language) => call('PUT', '/my/preferences', { token: customer, body: { language } });
 export const raw = call;
 const here = at(BASE_URL);
 export const { holdSeats, hold, bookHold } = here;
