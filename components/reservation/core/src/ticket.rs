@@ -326,6 +326,8 @@ mod tests {
     fn base32_round_trips() {
         let bytes = [0, 1, 2, 0x7f, 0x80, 0xfe, 0xff, 42, 7, 9];
         assert_eq!(base32::decode(&base32::encode(&bytes)), Some(bytes));
+        // RFC 4648's vector: BASE32("fooba") = "MZXW6YTB".
+        assert_eq!(base32::encode(b"foobafooba"), "MZXW6YTBMZXW6YTB");
         assert_eq!(base32::encode(&[0; SIGNATURE_BYTES]), "AAAAAAAAAAAAAAAA");
         assert_eq!(base32::encode(&[0xff; SIGNATURE_BYTES]), "7777777777777777");
     }
