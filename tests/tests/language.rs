@@ -45,10 +45,11 @@ fn messages_are_korean_in_venue_time_until_the_customer_chooses_english() {
     );
     assert!(korean.contains("The Test Movie"), "{korean}");
     assert!(korean.contains("A1, A2 · 24,000원"), "{korean}");
-    assert!(
-        korean.contains(&format!("예매번호 {}", &id[..8])),
-        "{korean}"
-    );
+    // The booking number when the reservation side gives one, else the id's first 8 characters.
+    let number = booked.body["booking_number"]
+        .as_str()
+        .map_or_else(|| id[..8].to_string(), str::to_string);
+    assert!(korean.contains(&format!("예매번호 {number}")), "{korean}");
     if app.variable("venue_timezone") == "Asia/Seoul" {
         let weekday = ["월", "화", "수", "목", "금", "토", "일"]
             [day.weekday().num_days_from_monday() as usize];
@@ -78,12 +79,15 @@ fn messages_are_korean_in_venue_time_until_the_customer_chooses_english() {
         "{english}"
     );
     assert!(english.contains("Seats A1, A2 · ₩24,000"), "{english}");
+    assert!(english.contains(&format!("Booking {number}.")), "{english}");
     if app.variable("venue_timezone") == "Asia/Seoul" {
         assert!(english.contains("19:00–20:40 KST"), "{english}");
     }
     let refunded = message(&app, &alice, &id, "REFUNDED");
     assert!(
-        text(&refunded).starts_with("[Cinema] Refund completed. ₩24,000"),
+        text(&refunded).starts_with(&format!(
+            "[Cinema] Refund completed. ₩24,000 · Booking {number}"
+        )),
         "{}",
         text(&refunded)
     );

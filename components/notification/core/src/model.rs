@@ -142,8 +142,8 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
     pub reservation_id: String,
-    /// The human booking number, once reservation events carry one (their optional
-    /// `booking-number`); until then `None`, and messages show the reservation's short id.
+    /// The human booking number (the reservation events' optional `booking-number`); `None` for
+    /// bookings made before numbers and for refunds, whose messages then show the short id.
     pub booking_number: Option<String>,
     pub customer_id: String,
     pub change: Change,
@@ -156,10 +156,11 @@ impl StatusChange {
     /// The status change an event announces; `None` for events that change no booking status
     /// (or that name no reservation or customer, which no message could reach).
     pub fn from_event(event: &Envelope) -> Option<Self> {
-        let (reservation_id, customer_id, change) = match &event.data {
+        let (reservation_id, customer_id, booking_number, change) = match &event.data {
             EventData::ReservationConfirmed(e) => (
                 &e.reservation_id,
                 &e.customer_id,
+                &e.booking_number,
                 Change::Confirmed {
                     screening_id: e.screening_id.clone(),
                     seats: e.seats.clone(),
@@ -168,6 +169,7 @@ impl StatusChange {
             EventData::ReservationRejected(e) => (
                 &e.reservation_id,
                 &e.customer_id,
+                &e.booking_number,
                 Change::Rejected {
                     screening_id: e.screening_id.clone(),
                     seats: e.seats.clone(),
@@ -177,14 +179,18 @@ impl StatusChange {
             EventData::ReservationCancelled(e) => (
                 &e.reservation_id,
                 &e.customer_id,
+                &e.booking_number,
                 Change::Cancelled {
                     screening_id: e.screening_id.clone(),
                     seats: e.seats.clone(),
                 },
             ),
+            // Payment does not know the number: the record use case finds it on the booking's
+            // cancellation or rejection notice.
             EventData::PaymentRefunded(e) => (
                 &e.reservation_id,
                 &e.customer_id,
+                &None,
                 Change::Refunded {
                     amount: Amount {
                         minor: e.amount.amount,
@@ -200,7 +206,7 @@ impl StatusChange {
         }
         Some(Self {
             reservation_id: reservation_id.clone(),
-            booking_number: None,
+            booking_number: booking_number.clone().filter(|n| !n.is_empty()),
             customer_id: customer_id.clone(),
             change,
             occurred_at: DateTime::parse_from_rfc3339(&event.occurred_at)
@@ -310,6 +316,18 @@ mod tests {
             seats: vec!["A1".into()],
         }));
         assert_eq!(StatusChange::from_event(&placed), None);
+    }
+
+    #[test]
+    fn the_booking_number_comes_from_the_reservation_event() {
+        let mut event = confirmed("r1", "alice");
+        if let EventData::ReservationConfirmed(c) = &mut event.data {
+            c.booking_number = Some("2612-0457-3921".into());
+        }
+        let change = StatusChange::from_event(&event).unwrap();
+        assert_eq!(change.booking_number.as_deref(), Some("2612-0457-3921"));
+        let before_numbers = StatusChange::from_event(&confirmed("r1", "alice")).unwrap();
+        assert_eq!(before_numbers.booking_number, None);
     }
 
     #[test]

@@ -41,6 +41,9 @@ impl ChannelKind {
 pub struct Notification {
     pub notification_id: NotificationId,
     pub reservation_id: String,
+    /// The booking number the message named, if the event carried one.
+    #[serde(default)]
+    pub booking_number: Option<String>,
     pub customer_id: String,
     pub status: BookingStatus,
     /// The channel of the latest attempt (the configured one before any attempt).
@@ -62,6 +65,7 @@ impl Notification {
         Self {
             notification_id: change.notification_id(),
             reservation_id: change.reservation_id.clone(),
+            booking_number: change.booking_number.clone(),
             customer_id: change.customer_id.clone(),
             status: change.status(),
             channel,

@@ -2,7 +2,7 @@
 
 use crate::locale::VenueZone;
 use crate::message::compose;
-use crate::model::{ScreeningInfo, StatusChange};
+use crate::model::{BookingStatus, NotificationId, ScreeningInfo, StatusChange};
 use crate::notification::{ChannelKind, Notification};
 use crate::ports::{
     Clock, Created, CustomerIndex, CustomerPreferences, Notifications, PendingDeliveries,
@@ -58,6 +58,7 @@ impl RecordStatusChange<'_> {
             None => None,
         };
         let language = preferences_of(self.preferences, &change.customer_id)?.language;
+        let change = &self.with_booking_number(change)?;
         let candidate = Notification::new(
             change,
             compose(change, screening.as_ref(), language, self.zone),
@@ -75,6 +76,26 @@ impl RecordStatusChange<'_> {
             self.pending.add(&stored.notification_id)?;
         }
         Ok(recorded)
+    }
+}
+
+impl RecordStatusChange<'_> {
+    /// A refund names the booking number its cancellation or rejection notice named (payment
+    /// events do not carry it); without one the message shows the short id.
+    fn with_booking_number(&self, change: &StatusChange) -> Result<StatusChange, StoreError> {
+        let mut change = change.clone();
+        if change.booking_number.is_none() && change.status() == BookingStatus::Refunded {
+            for earlier in [BookingStatus::Cancelled, BookingStatus::Rejected] {
+                let id = NotificationId::for_status(&change.reservation_id, earlier);
+                if let Some(n) = self.notifications.get(&id)?
+                    && n.booking_number.is_some()
+                {
+                    change.booking_number = n.booking_number;
+                    break;
+                }
+            }
+        }
+        Ok(change)
     }
 }
 
@@ -217,6 +238,27 @@ mod tests {
         // What was written stays written.
         let kept = fakes.store.notification(&korean.notification_id);
         assert_eq!(kept.message, korean.message);
+    }
+
+    #[test]
+    fn a_refund_names_the_booking_number_of_its_cancellation() {
+        let fakes = Fakes::default();
+        let mut cancellation = change(&cancelled("r1", "alice"));
+        cancellation.booking_number = Some("2612-0457-3921".into());
+        fakes.record().execute(&cancellation).unwrap();
+        let Recorded::New(refund) = fakes
+            .record()
+            .execute(&change(&refunded("r1", "alice", 24_000)))
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(refund.booking_number.as_deref(), Some("2612-0457-3921"));
+        assert!(
+            refund.message.contains("예매번호 2612-0457-3921"),
+            "{}",
+            refund.message
+        );
     }
 
     #[test]

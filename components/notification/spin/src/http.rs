@@ -60,6 +60,8 @@ fn time(t: DateTime<Utc>) -> String {
 struct NotificationView {
     notification_id: String,
     reservation_id: String,
+    /// The number people read (`null` for bookings made before numbers).
+    booking_number: Option<String>,
     status: &'static str,
     channel: &'static str,
     /// The channel as the customer knows it, in their language (`카카오톡`, `앱 알림`).
@@ -76,6 +78,7 @@ impl NotificationView {
         Self {
             notification_id: n.notification_id.to_string(),
             reservation_id: n.reservation_id.clone(),
+            booking_number: n.booking_number.clone(),
             status: n.status.as_str(),
             channel: n.channel.as_str(),
             channel_label: n.channel.label(language),
