@@ -97,6 +97,8 @@ test('by keyboard: hold, then screen readers hear the time left at 5 min and 1 m
     await page.keyboard.press('ArrowDown'); // B1
     await page.keyboard.press('Space');
     await expectAttribute(seat(page, 'B1'), 'aria-pressed', 'true');
+    // The button waits for the price (the catalog's answer), which may come after the seat map.
+    await page.locator('#hold:enabled').waitFor();
     // Tab leaves the map (one tab stop) for the checkout: the hold button.
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'hold');
