@@ -53,6 +53,8 @@ for (const [ui, timezoneId] of [[KOREAN, 'UTC'], [ENGLISH, 'America/Los_Angeles'
       const booking = page.locator('#my-upcoming article.booking', { hasText: title });
       await expectText(booking.locator('.booking__when'), ui.showtime(evening, true));
       await expectText(booking.locator('.booking__deadline'), ui.deadline(evening));
+      assert.equal(await page.locator('#my-past').count(), 0, 'nothing past or cancelled yet');
+      assert.doesNotMatch(await page.locator('#my-bookings').innerText(), /\b(null|undefined)\b/);
       await keyScreen(page, `24-my-bookings-${ui.name}-${slug}`);
     }, { locale: ui.locale, timezoneId });
   });

@@ -130,10 +130,9 @@ function bookingSections(list, cancelOf) {
   const section = (id, title, items, empty) => h('section', { class: 'booking-group', id, 'aria-labelledby': `${id}-heading` },
     h('h3', { id: `${id}-heading` }, title, ' ', h('span', { class: 'count muted' }, `(${items.length})`)),
     items.length ? items.map((r) => bookingCard(r, cancelOf(r))) : h('p', { class: 'muted' }, empty));
-  return [
-    section('my-upcoming', t('my.upcoming'), ahead, t('my.noUpcoming')),
-    done.length ? section('my-past', t('my.past'), done, '') : null,
-  ];
+  const sections = [section('my-upcoming', t('my.upcoming'), ahead, t('my.noUpcoming'))];
+  if (done.length) sections.push(section('my-past', t('my.past'), done, ''));
+  return sections;
 }
 
 function bookingCard(r, cancel) {
