@@ -117,9 +117,10 @@ test('the language switch is kept by the account, and a new browser adopts it at
   await withPage(browser, 'language-preference', async (page) => {
     await signIn(page, name);
     await expectText(page.locator('h1'), /^현재 상영작$/);
-    const put = page.waitForRequest((r) => r.url().endsWith('/api/my/preferences') && r.method() === 'PUT');
+    // The answer, not just the request: closing the page must not cut the PUT short.
+    const put = page.waitForResponse((r) => r.url().endsWith('/api/my/preferences') && r.request().method() === 'PUT');
     await page.getByRole('button', { name: /Switch to English/ }).click();
-    assert.deepEqual((await put).postDataJSON(), { language: 'en' });
+    assert.deepEqual((await put).request().postDataJSON(), { language: 'en' });
     await expectText(page.locator('h1'), /^Now showing$/);
   }, { locale: 'ko-KR' });
   if (server) {
@@ -173,8 +174,8 @@ test('my bookings: upcoming with the cancellation deadline, then past and cancel
     const next = upcoming.locator('article.booking');
     await expectText(next.locator('.booking__title'), new RegExp(first.title));
     await expectText(next.locator('.booking__number'), new RegExp(`^${keptNumber}$`));
-    await expectText(next.locator('.booking__when'), new RegExp(`${evening.month}월 ${evening.day}일 \\(.\\) 19:00~21:14 \\(대한민국 시간\\)`));
-    await expectText(next.locator('.booking__deadline'), new RegExp(`^취소 가능: ${evening.month}월 ${evening.day}일 19:00 \\(대한민국 시간\\)까지`));
+    await expectText(next.locator('.booking__when'), new RegExp(`${evening.month}월 ${evening.day}일 \\(.\\) 19:00~21:14 \\(대한민국\\s시간\\)`));
+    await expectText(next.locator('.booking__deadline'), new RegExp(`^취소 가능: ${evening.month}월 ${evening.day}일 19:00 \\(대한민국\\s시간\\)까지`));
     assert.equal(await next.getByRole('button', { name: '예매 취소' }).count(), 1);
 
     const gone = past.locator('article.booking');

@@ -15,15 +15,15 @@ after(() => browser?.close());
 const KOREAN = {
   name: 'Korean', locale: 'ko-KR', seat: 'A열 1 번 좌석, 선택 가능',
   // "12월 7일 (월) 19:00~20:40 (대한민국 시간)"
-  showtime: ({ month, day }, zone) => new RegExp(`${month}월 ${day}일 \\(.\\) 19:00~20:40${zone ? ' \\(대한민국 시간\\)' : '$'}`),
-  deadline: ({ month, day }) => new RegExp(`취소 가능: ${month}월 ${day}일 19:00 \\(대한민국 시간\\)까지`),
+  showtime: ({ month, day }, zone) => new RegExp(`${month}월 ${day}일 \\(.\\)\\s+19:00~20:40${zone ? ' \\(대한민국\\s시간\\)' : '$'}`),
+  deadline: ({ month, day }) => new RegExp(`취소 가능: ${month}월 ${day}일 19:00 \\(대한민국\\s시간\\)까지`),
   confirmed: /^예매 확정$/,
 };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const ENGLISH = {
   name: 'English', locale: 'en-US', seat: 'Row A seat 1, free',
   // "Mon, Dec 7 19:00–20:40 (KST)"
-  showtime: ({ month, day }, zone) => new RegExp(`${MONTHS[month - 1]} ${day} 19:00–20:40${zone ? ' \\(KST\\)' : '$'}`),
+  showtime: ({ month, day }, zone) => new RegExp(`${MONTHS[month - 1]} ${day}\\s+19:00–20:40${zone ? ' \\(KST\\)' : '$'}`),
   deadline: ({ month, day }) => new RegExp(`cancel until ${MONTHS[month - 1]} ${day} 19:00 \\(KST\\)`),
   confirmed: /^Confirmed$/,
 };

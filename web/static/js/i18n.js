@@ -102,7 +102,8 @@ export function zoneName(date) {
 
 /** " (KST)" when the device's clock differs from the venue's at that instant, else "". */
 function zoneSuffix(date) {
-  return deviceDiffers(date.getTime()) ? t('time.zone', { zone: zoneName(date) }) : '';
+  // No line break inside the name ("대한민국 시간"): it wraps whole, after the time.
+  return deviceDiffers(date.getTime()) ? t('time.zone', { zone: zoneName(date).replace(/ /g, '\u00a0') }) : '';
 }
 
 const parse = (iso) => {
