@@ -68,7 +68,7 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("cross-origin-opener-policy", "same-origin"),
     (
         "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), payment=()",
+        "camera=(self), microphone=(), geolocation=(), payment=()",
     ),
 ];
 
@@ -223,7 +223,13 @@ mod tests {
 
     #[test]
     fn the_root_and_app_routes_get_the_index_page() {
-        for path in ["/", "/my", "/screenings/0198-abc", "/staff"] {
+        for path in [
+            "/",
+            "/my",
+            "/screenings/0198-abc",
+            "/staff",
+            "/staff/check-in",
+        ] {
             let reply = get("GET", path, None);
             assert_eq!(reply.status, 200, "{path}");
             assert_eq!(

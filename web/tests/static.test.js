@@ -2,6 +2,8 @@
 // JSON 404s and the security headers; and that both dictionaries have the same texts.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import en from '../static/js/i18n/en.js';
 import ko from '../static/js/i18n/ko.js';
@@ -17,6 +19,9 @@ test('the app is served with a strict content security policy and revalidation',
   assert.match(page.headers.get('content-security-policy'), /script-src 'self';/);
   assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(page.headers.get('cache-control'), 'no-cache');
+  // The check-in page may use this site's camera; nothing else may, and no frame may.
+  assert.match(page.headers.get('permissions-policy'), /(^|, )camera=\(self\)(,|$)/);
+  assert.match(page.headers.get('permissions-policy'), /microphone=\(\)/);
   const etag = page.headers.get('etag');
   assert.match(etag, /^"[0-9a-f]{16}"$/);
   assert.match(await page.text(), /<script type="module" src="\/js\/app.js">/);
@@ -31,7 +36,7 @@ test('the app is served with a strict content security policy and revalidation',
 });
 
 test('app routes fall back to the page, missing files are JSON 404s', async () => {
-  for (const path of ['/my', '/staff', '/screenings/whatever', '/bookings/x']) {
+  for (const path of ['/my', '/staff', '/staff/check-in', '/screenings/whatever', '/bookings/x']) {
     const response = await get(path);
     assert.equal(response.status, 200, path);
     assert.match(await response.text(), /<main id="main"/, path);
@@ -59,4 +64,12 @@ test('Korean and English have the same texts with the same placeholders', () => 
   for (const key of Object.keys(en)) {
     assert.deepEqual(placeholders(ko[key]), placeholders(en[key]), key);
   }
+});
+
+test('the vendored QR encoder is qrcode-generator exactly as npm ships it (upgrade it through web/package.json)', async () => {
+  const shipped = readFileSync(createRequire(import.meta.url).resolve('qrcode-generator').replace(/qrcode\.js$/, 'qrcode.mjs'), 'utf8');
+  const served = await get('/js/vendor/qrcode-generator.js');
+  assert.equal(served.status, 200);
+  assert.equal(served.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  assert.equal(await served.text(), shipped, 'web/static/js/vendor/qrcode-generator.js differs from node_modules/qrcode-generator/dist/qrcode.mjs');
 });

@@ -83,6 +83,10 @@ export const releaseHold = (holdId, token, { keepalive = false } = {}) =>
   call('DELETE', `/holds/${id(holdId)}`, { token, keepalive });
 export const reservation = (reservationId, signal) => call('GET', `/reservations/${id(reservationId)}`, { signal });
 export const cancel = (reservationId) => call('DELETE', `/reservations/${id(reservationId)}`);
+/** The signed ticket code of a CONFIRMED booking (what its QR code holds), with what it admits. */
+export const ticket = (reservationId, signal) => call('GET', `/reservations/${id(reservationId)}/ticket`, { signal });
+/** Staff at the door: a scanned or typed ticket code → who it admits and whether it was used before. */
+export const checkIn = (code) => call('POST', '/admin/check-ins', { body: { code } });
 export const myReservations = (signal) => call('GET', '/my/reservations', { signal });
 export const myNotifications = (signal) => call('GET', '/my/notifications', { signal });
 /** `{language: "ko" | "en"}`; a 404 where the server has no preferences yet. */

@@ -9,6 +9,7 @@ import { saveAccountLanguage } from './preferences.js';
 import * as session from './session.js';
 import { loadVenueZone } from './venue.js';
 import booking from './views/booking.js';
+import checkin from './views/checkin.js';
 import movies from './views/movies.js';
 import my from './views/my.js';
 import screening from './views/screening.js';
@@ -22,6 +23,7 @@ const ROUTES = [
   [/^\/bookings\/([^/]+)$/, booking],
   [/^\/my$/, my],
   [/^\/staff$/, staff],
+  [/^\/staff\/check-in$/, checkin],
 ];
 
 let leave = null;
@@ -75,7 +77,8 @@ function drawHeader() {
     h('nav', { class: 'nav', 'aria-label': t('nav.label') }, h('ul', {},
       link('/', t('nav.movies'), here === '/' || here.startsWith('/screenings/')),
       session.isCustomer(who) ? link('/my', t('nav.my'), here === '/my' || here.startsWith('/bookings/')) : null,
-      session.isAdmin(who) ? link('/staff', t('nav.staff'), here === '/staff') : null)),
+      session.isAdmin(who) ? link('/staff', t('nav.staff'), here === '/staff') : null,
+      session.isAdmin(who) ? link('/staff/check-in', t('nav.checkIn'), here === '/staff/check-in') : null)),
     h('div', { class: 'tools' },
       // The visible name comes first in the accessible name (WCAG 2.5.3, label in name).
       h('button', {

@@ -29,9 +29,15 @@ const BY_CODE = {
   unknown_screening: 'error.unknownScreening',
   showtime_passed: 'error.showtimePassed',
   not_cancellable: 'error.notCancellable',
+  already_checked_in: 'error.alreadyCheckedIn',
   idempotency_key_reused: 'error.idempotencyKeyReused',
   request_in_progress: (error) => t('error.inProgress', seconds(error)),
   rate_limited: (error) => t('error.rateLimited', seconds(error)),
+  invalid_ticket: 'error.invalidTicket',
+  ticket_not_valid: 'error.ticketNotValid',
+  not_confirmed: 'error.notConfirmed',
+  no_ticket: 'error.noTicket',
+  tickets_not_configured: 'error.ticketsNotConfigured',
 };
 
 /** For codes this page does not know yet: what the status says. */

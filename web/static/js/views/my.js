@@ -10,6 +10,7 @@ import { poll } from '../poll.js';
 import * as session from '../session.js';
 import { bookingNumber, cancellable, settled, upcoming } from '../status.js';
 import { cancelControl } from './cancel.js';
+import { ticketControl } from './ticket.js';
 
 const FAST_MS = 1000;
 const SLOW_MS = 5000;
@@ -47,6 +48,13 @@ export default function my(root, { signal, setTitle }) {
   }
   const withCatalog = (r) => ({ ...screenings.get(r.screening_id), ...r });
   const cancelBoxes = new Map();
+  // A ticket stays open (and its code fetched once) across the list's redraws.
+  const tickets = new Map();
+  const ticketOf = (r) => {
+    if (r.status !== 'CONFIRMED' || !r.booking_number || !upcoming(r)) return null;
+    if (!tickets.has(r.reservation_id)) tickets.set(r.reservation_id, ticketControl(r));
+    return Object.assign(tickets.get(r.reservation_id), { booking: r });
+  };
   let drawn = { bookings: null, notifications: null };
 
   function cancelBox(r) {
@@ -75,7 +83,7 @@ export default function my(root, { signal, setTitle }) {
         bookings.removeAttribute('aria-busy');
         redraw(bookings, () => (list.length === 0
           ? h('div', { class: 'card empty' }, h('p', {}, t('my.noBookings')), h('a', { class: 'button', href: '/' }, t('my.browse')))
-          : bookingSections(list, (r) => (cancellable(r) ? cancelBox(r) : null))));
+          : bookingSections(list, (r) => (cancellable(r) ? cancelBox(r) : null), ticketOf)));
       }
     }
     const notes = state.notifications;
@@ -123,19 +131,19 @@ export default function my(root, { signal, setTitle }) {
 const when = (r) => Date.parse(r.starts_at ?? r.created_at ?? '') || 0;
 
 /** Upcoming (soonest first), then past and cancelled (latest first). */
-function bookingSections(list, cancelOf) {
+function bookingSections(list, cancelOf, ticketOf) {
   const now = Date.now();
   const ahead = list.filter((r) => upcoming(r, now)).sort((a, b) => when(a) - when(b));
   const done = list.filter((r) => !upcoming(r, now)).sort((a, b) => when(b) - when(a));
   const section = (id, title, items, empty) => h('section', { class: 'booking-group', id, 'aria-labelledby': `${id}-heading` },
     h('h3', { id: `${id}-heading` }, title, ' ', h('span', { class: 'count muted' }, `(${items.length})`)),
-    items.length ? items.map((r) => bookingCard(r, cancelOf(r))) : h('p', { class: 'muted' }, empty));
+    items.length ? items.map((r) => bookingCard(r, cancelOf(r), ticketOf(r))) : h('p', { class: 'muted' }, empty));
   const sections = [section('my-upcoming', t('my.upcoming'), ahead, t('my.noUpcoming'))];
   if (done.length) sections.push(section('my-past', t('my.past'), done, ''));
   return sections;
 }
 
-function bookingCard(r, cancel) {
+function bookingCard(r, cancel, ticket) {
   return h('article', { class: 'card booking', dataset: { reservationId: r.reservation_id, status: r.status } },
     h('div', { class: 'booking__head' },
       h('h4', { class: 'booking__title' }, r.movie_title ?? t('my.unknownMovie')),
@@ -151,8 +159,10 @@ function bookingCard(r, cancel) {
       h('dt', {}, t('booking.payment')), h('dd', {}, r.payment_status ? statusText(r.payment_status) : '—')),
     cancel && r.starts_at ? h('p', { class: 'booking__deadline' }, t('my.cancelUntil', { when: dayAndTime(r.starts_at) })) : null,
     h('div', { class: 'actions' },
+      ticket?.button,
       h('a', { class: 'button button--ghost', href: `/bookings/${encodeURIComponent(r.reservation_id)}`, dataset: { key: `details-${r.reservation_id}` } }, t('my.details')),
-      cancel));
+      cancel),
+    ticket?.panel);
 }
 
 const KNOWN_CHANNELS = ['kakao', 'log'];
