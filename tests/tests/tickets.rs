@@ -120,6 +120,18 @@ fn a_confirmed_bookings_ticket_checks_in_once_and_a_second_scan_says_when() {
     assert_eq!(second.status, 200, "{:?}", second.body);
     assert_eq!(second.body["first_check_in"], false);
     assert_eq!(second.body["checked_in_at"], first.body["checked_in_at"]);
+
+    // In the hall now: the booking can no longer be cancelled (and refunded).
+    let cancel = app.cancel(&alice, &id);
+    assert_eq!(
+        (cancel.status, cancel.error_code()),
+        (409, "already_checked_in"),
+        "{:?}",
+        cancel.body
+    );
+    let kept = app.reservation(&alice, &id);
+    assert_eq!(kept.body["status"], "CONFIRMED", "{:?}", kept.body);
+    assert_eq!(kept.body["payment_status"], "APPROVED", "{:?}", kept.body);
 }
 
 #[test]

@@ -30,6 +30,11 @@ pub enum ReservationError {
     NotCancellable(&'static str),
     #[error("the screening has already started; the booking can no longer be cancelled")]
     CancelTooLate,
+    /// The ticket was used at the door (at this time): the seats were taken, nothing to refund.
+    #[error(
+        "the booking's ticket was checked in at {0}; a booking cannot be cancelled after check-in"
+    )]
+    CheckedIn(String),
     /// Only a CONFIRMED booking has a ticket (this one has the named status).
     #[error("only a CONFIRMED booking has a ticket; this one is {0}")]
     NotConfirmed(&'static str),

@@ -174,6 +174,12 @@ pub trait CheckIns {
         reservation: &ReservationId,
         at: DateTime<Utc>,
     ) -> Result<(DateTime<Utc>, bool), StoreError>;
+
+    /// When the booking with this number was first checked in, if it was.
+    ///
+    /// # Errors
+    /// Storage unavailable.
+    fn checked_in_at(&self, number: &BookingNumber) -> Result<Option<DateTime<Utc>>, StoreError>;
 }
 
 /// Why the reservation side gave up on a payment attempt (the event's `reason`).

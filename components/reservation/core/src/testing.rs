@@ -821,6 +821,15 @@ impl CheckIns for InMemoryStore {
             }
         }
     }
+
+    fn checked_in_at(&self, number: &BookingNumber) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .state
+            .borrow()
+            .check_ins
+            .get(number.as_str())
+            .map(|(_, at)| *at))
+    }
 }
 
 impl Outbox for InMemoryStore {
@@ -910,6 +919,7 @@ impl World {
         CancelReservation {
             reservations: &self.store,
             screenings: &self.store,
+            check_ins: &self.store,
             clock: &*self.clock,
         }
     }

@@ -89,6 +89,7 @@ fn refusal(e: ReservationError, ctx: &RequestContext, reservation_id: Option<&st
         ReservationError::NotCancellable(_) | ReservationError::CancelTooLate => {
             ApiError::new(409, "not_cancellable", message)
         }
+        ReservationError::CheckedIn(_) => ApiError::new(409, "already_checked_in", message),
         ReservationError::NotConfirmed(_) => ApiError::new(409, "not_confirmed", message),
         ReservationError::NoTicket => ApiError::new(409, "no_ticket", message),
         ReservationError::InvalidTicket => ApiError::new(422, "invalid_ticket", message),
@@ -389,6 +390,7 @@ fn cancel(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
         CancelReservation {
             reservations: &db,
             screenings: &db,
+            check_ins: &db,
             clock: &System,
         }
         .execute(&customer, id)

@@ -806,6 +806,21 @@ impl CheckIns for Db<'_> {
             Ok((parse_ts(&first)?, false))
         })
     }
+
+    fn checked_in_at(&self, number: &BookingNumber) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.run(|c| {
+            exec(
+                c,
+                "SELECT checked_in_at FROM check_ins WHERE booking_number = ?",
+                &[text(number.as_str())],
+            )?
+            .rows()
+            .next()
+            .and_then(|r| r.get::<&str>("checked_in_at").map(str::to_string))
+            .map(|at| parse_ts(&at))
+            .transpose()
+        })
+    }
 }
 
 impl Attempts for Db<'_> {

@@ -1,15 +1,20 @@
 //! `DELETE /reservations/{id}`: the customer cancels before the showtime. The booking's claims
 //! are released at once (its seats can be held again); the theater releases the allocation and
-//! payment refunds, both from `ReservationCancelled`. Run by the adapter inside one transaction.
+//! payment refunds, both from `ReservationCancelled`. A booking whose ticket was used at the door
+//! is not cancelled (the customer is in the hall: no refund). Run by the adapter inside one
+//! transaction, so a check-in cannot land between this look and the cancel.
+
+use chrono::SecondsFormat;
 
 use crate::error::ReservationError;
 use crate::model::CustomerId;
-use crate::ports::{Clock, Reservations, Screenings};
-use crate::reservation::Reservation;
+use crate::ports::{CheckIns, Clock, Reservations, Screenings};
+use crate::reservation::{Reservation, Status};
 
 pub struct CancelReservation<'a> {
     pub reservations: &'a dyn Reservations,
     pub screenings: &'a dyn Screenings,
+    pub check_ins: &'a dyn CheckIns,
     pub clock: &'a dyn Clock,
 }
 
@@ -18,7 +23,8 @@ impl CancelReservation<'_> {
     ///
     /// # Errors
     /// Unknown or another customer's booking ([`ReservationError::NotFound`]), a rejected one, or
-    /// a screening that has started.
+    /// a screening that has started, a booking checked in at the door
+    /// ([`ReservationError::CheckedIn`]).
     pub fn execute(
         &self,
         customer: &CustomerId,
@@ -28,6 +34,15 @@ impl CancelReservation<'_> {
             .reservations
             .reservation(id)?
             .ok_or(ReservationError::NotFound)?;
+        if r.status == Status::Confirmed
+            && &r.customer_id == customer
+            && let Some(number) = &r.booking_number
+            && let Some(at) = self.check_ins.checked_in_at(number)?
+        {
+            return Err(ReservationError::CheckedIn(
+                at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            ));
+        }
         let starts_at = self
             .screenings
             .screening(&r.screening_id)?
@@ -44,6 +59,44 @@ mod tests {
     use super::*;
     use crate::reservation::Status;
     use crate::testing::{World, alice, bob, seats};
+
+    #[test]
+    fn given_a_ticket_used_at_the_door_when_cancelled_then_refused_and_the_booking_stands() {
+        use crate::ports::CheckIns;
+        let w = World::new();
+        let r = w.book(&alice(), &["A1"]);
+        w.confirm(&r);
+        let number = r.booking_number.clone().unwrap();
+        w.store.check_in(&number, &r.id, w.clock.now()).unwrap();
+
+        let refused = w.cancel().execute(&alice(), r.id.as_str()).unwrap_err();
+        assert!(
+            matches!(refused, ReservationError::CheckedIn(_)),
+            "{refused:?}"
+        );
+        assert_eq!(
+            w.store.reservation_now(r.id.as_str()).status,
+            Status::Confirmed
+        );
+        assert_ne!(
+            w.store.event_types().last().map(String::as_str),
+            Some("ReservationCancelled")
+        );
+        // Someone else's booking stays someone else's: not found, whatever its ticket did.
+        assert_eq!(
+            w.cancel().execute(&bob(), r.id.as_str()).unwrap_err(),
+            ReservationError::NotFound
+        );
+    }
+
+    #[test]
+    fn given_a_ticket_not_used_when_cancelled_then_cancelled() {
+        let w = World::new();
+        let r = w.book(&alice(), &["A1"]);
+        w.confirm(&r);
+        let cancelled = w.cancel().execute(&alice(), r.id.as_str()).unwrap();
+        assert_eq!(cancelled.status, Status::Cancelled);
+    }
 
     #[test]
     fn given_a_booking_when_cancelled_then_its_seats_are_free_for_others_at_once() {
