@@ -88,3 +88,14 @@ test('the staff page speaks Korean too', async () => {
     await keyScreen(page, '17-staff-korean-phone');
   }, { viewport: PHONE, mobile: true, locale: 'ko-KR' });
 });
+
+test('an address the app does not know says so in Korean and leads back to the movies', async () => {
+  await withPage(browser, 'not-found', async (page) => {
+    await page.goto('/no/such/page');
+    await expectText(page.locator('h1'), /^페이지를 찾을 수 없습니다$/);
+    assert.match(await page.title(), /페이지를 찾을 수 없습니다/);
+    await keyScreen(page, '29-not-found-korean-phone');
+    await page.getByRole('link', { name: '영화 목록으로' }).click();
+    await expectText(page.locator('h1'), /^현재 상영작$/);
+  }, { locale: 'ko-KR', viewport: PHONE, mobile: true });
+});
