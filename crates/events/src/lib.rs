@@ -41,6 +41,73 @@ impl EventData {
     }
 }
 
+impl HallLayout {
+    /// The row of `label` (`A12` → row `A`) and the seat's number, when the layout has that seat.
+    fn locate(&self, label: &str) -> Option<(&LayoutRow, u32)> {
+        let split = label.find(|c: char| c.is_ascii_digit())?;
+        let (row, number) = label.split_at(split);
+        let number: u32 = number.parse().ok()?;
+        let row = self.rows.iter().find(|r| r.label == row)?;
+        (1..=row.seats).contains(&number).then_some((row, number))
+    }
+
+    /// Whether the layout has this seat.
+    pub fn has_seat(&self, label: &str) -> bool {
+        self.locate(label).is_some()
+    }
+
+    /// The seat's kind (`standard` unless the row says otherwise); `None` for no such seat.
+    pub fn kind_of(&self, label: &str) -> Option<SeatKind> {
+        let (row, number) = self.locate(label)?;
+        Some(row.kind_of(number))
+    }
+
+    /// The other half of a couple seat: in each row the couple seats pair up in number order
+    /// (first with second, third with fourth, …). `None` for other seats.
+    pub fn couple_partner(&self, label: &str) -> Option<String> {
+        let (row, number) = self.locate(label)?;
+        let couples = row.numbers_of(SeatKind::Couple);
+        let at = couples.iter().position(|&n| n == number)?;
+        let partner = couples.get(at ^ 1)?;
+        Some(format!("{}{partner}", row.label))
+    }
+
+    /// Every seat label, row by row, front first.
+    pub fn labels(&self) -> impl Iterator<Item = String> + '_ {
+        self.rows
+            .iter()
+            .flat_map(|row| (1..=row.seats).map(move |n| format!("{}{n}", row.label)))
+    }
+
+    /// How many seats the hall has.
+    pub fn seat_count(&self) -> u32 {
+        self.rows.iter().map(|r| r.seats).sum()
+    }
+}
+
+impl LayoutRow {
+    /// The kind of seat `number` of this row.
+    pub fn kind_of(&self, number: u32) -> SeatKind {
+        self.kinds
+            .iter()
+            .find(|k| k.numbers.contains(&number))
+            .map_or(SeatKind::Standard, |k| k.kind)
+    }
+
+    /// The numbers of this row's seats of `kind`, ascending (not for `standard`).
+    pub fn numbers_of(&self, kind: SeatKind) -> Vec<u32> {
+        let mut numbers: Vec<u32> = self
+            .kinds
+            .iter()
+            .filter(|k| k.kind == kind)
+            .flat_map(|k| k.numbers.iter().copied())
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        numbers
+    }
+}
+
 /// The envelope as it travels on the stream: `type` names the payload and `data` is the payload
 /// itself (`{"event_id": …, "type": "SeatsAllocated", …, "data": {"reservation_id": …}}`).
 /// Enum values (e.g. `RejectionReason`) are written with their Rust names (`"SeatsTaken"`).
@@ -377,5 +444,88 @@ mod tests {
     fn every_payload_name_is_a_type_of_the_contract() {
         assert_eq!(EVENT_TYPES.len(), 14);
         assert!(EVENT_TYPES.contains(&sample().data.type_name()));
+    }
+
+    fn layout() -> HallLayout {
+        HallLayout {
+            rows: vec![
+                LayoutRow {
+                    label: "A".into(),
+                    seats: 6,
+                    aisles_after: vec![2],
+                    space_before: false,
+                    kinds: vec![
+                        SeatsOfKind {
+                            kind: SeatKind::Wheelchair,
+                            numbers: vec![1],
+                        },
+                        SeatsOfKind {
+                            kind: SeatKind::Companion,
+                            numbers: vec![2],
+                        },
+                    ],
+                },
+                LayoutRow {
+                    label: "B".into(),
+                    seats: 6,
+                    aisles_after: vec![],
+                    space_before: true,
+                    kinds: vec![SeatsOfKind {
+                        kind: SeatKind::Couple,
+                        numbers: vec![6, 5, 2, 1],
+                    }],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_layout_tells_each_seats_kind_and_pairs_couple_seats_in_number_order() {
+        let l = layout();
+        assert_eq!(l.kind_of("A1"), Some(SeatKind::Wheelchair));
+        assert_eq!(l.kind_of("A3"), Some(SeatKind::Standard));
+        assert_eq!(l.kind_of("A7"), None);
+        assert_eq!(l.kind_of("C1"), None);
+        assert_eq!(l.couple_partner("B1").as_deref(), Some("B2"));
+        assert_eq!(l.couple_partner("B2").as_deref(), Some("B1"));
+        assert_eq!(l.couple_partner("B5").as_deref(), Some("B6"));
+        assert_eq!(l.couple_partner("B3"), None);
+        assert_eq!(l.seat_count(), 12);
+        assert_eq!(l.labels().take(3).collect::<Vec<_>>(), ["A1", "A2", "A3"]);
+        assert!(l.has_seat("B6") && !l.has_seat("B0") && !l.has_seat("B"));
+    }
+
+    #[test]
+    fn a_screening_from_before_layouts_still_parses_and_a_new_one_round_trips() {
+        let old = r#"{"event_id": "e1", "type": "ScreeningScheduled", "version": 1,
+            "occurred_at": "2026-11-23T10:00:00Z", "correlation_id": "req-1", "source": "theater",
+            "data": {"screening_id": "s1", "movie_id": "m1", "movie_title": "Dune",
+                     "runtime_min": 166, "hall_id": "h1", "hall_name": "1관",
+                     "starts_at": "2026-12-06T10:00:00Z", "rows": 2, "seats_per_row": 6,
+                     "price": {"amount": 12000, "currency": "KRW"}}}"#;
+        let mut e = Envelope::from_json(old).unwrap();
+        let EventData::ScreeningScheduled(s) = &mut e.data else {
+            panic!("{:?}", e.data)
+        };
+        assert_eq!(
+            (
+                s.layout.is_none(),
+                s.prices.is_none(),
+                s.age_rating.is_none()
+            ),
+            (true, true, true)
+        );
+        s.layout = Some(layout());
+        s.prices = Some(vec![TicketPrice {
+            ticket_type: TicketType::Youth,
+            price: Money {
+                amount: 9000,
+                currency: "KRW".into(),
+            },
+        }]);
+        let text = e.to_json();
+        assert!(text.contains(r#""kind":"Couple""#), "{text}");
+        assert!(text.contains(r#""ticket_type":"Youth""#), "{text}");
+        assert_eq!(Envelope::from_json(&text).unwrap(), e);
     }
 }

@@ -145,6 +145,10 @@ mod tests {
                 amount: 12_000,
                 currency: "KRW".into(),
             },
+            layout: None,
+            prices: None,
+            seat_surcharges: None,
+            age_rating: None,
         })
     }
 
@@ -157,6 +161,11 @@ mod tests {
                 amount: 12_000,
                 currency: "KRW".into(),
             },
+            age_rating: None,
+            genre: None,
+            synopsis: None,
+            prices: None,
+            seat_surcharges: None,
         })
     }
 

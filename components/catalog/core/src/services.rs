@@ -144,6 +144,11 @@ mod tests {
                     amount: 12_000,
                     currency: "KRW".into(),
                 },
+                age_rating: None,
+                genre: None,
+                synopsis: None,
+                prices: None,
+                seat_surcharges: None,
             }),
         )
     }
@@ -165,6 +170,10 @@ mod tests {
                     amount: 12_000,
                     currency: "KRW".into(),
                 },
+                layout: None,
+                prices: None,
+                seat_surcharges: None,
+                age_rating: None,
             }),
         )
     }

@@ -202,6 +202,7 @@ pub mod events {
                 total: krw(24_000),
                 payment_id: "p-1".into(),
                 booking_number: Some(BOOKING_NUMBER.into()),
+                tickets: None,
             }),
         )
     }
@@ -306,6 +307,10 @@ pub mod events {
                 rows: 10,
                 seats_per_row: 12,
                 price: krw(12_000),
+                layout: None,
+                prices: None,
+                seat_surcharges: None,
+                age_rating: None,
             }),
         );
         e.reservation_id = None;

@@ -131,6 +131,10 @@ pub fn screening_scheduled(id: &str) -> Envelope {
                 amount: 12_000,
                 currency: "KRW".into(),
             },
+            layout: None,
+            prices: None,
+            seat_surcharges: None,
+            age_rating: None,
         },
     ))
 }

@@ -229,6 +229,7 @@ impl Reservation {
             total: r.total.clone().into(),
             payment_id: r.payment_id.clone(),
             booking_number: r.number(),
+            tickets: None,
         });
         (r, event)
     }

@@ -181,6 +181,7 @@ mod tests {
                 },
                 payment_id: "p1".into(),
                 booking_number: None,
+                tickets: None,
             })
             .unwrap()
         }

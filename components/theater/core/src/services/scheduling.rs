@@ -196,6 +196,11 @@ impl Scheduling<'_> {
                 title: movie.title.as_str().to_string(),
                 runtime_min: movie.runtime.as_minutes(),
                 price: movie.price.to_event(),
+                age_rating: None,
+                genre: None,
+                synopsis: None,
+                prices: None,
+                seat_surcharges: None,
             }))?;
         let mut screenings = Vec::with_capacity(planned.len());
         for (screening, hall) in planned {
@@ -303,6 +308,10 @@ impl Scheduling<'_> {
                 rows: hall.layout.rows(),
                 seats_per_row: hall.layout.seats_per_row(),
                 price: movie.price.to_event(),
+                layout: None,
+                prices: None,
+                seat_surcharges: None,
+                age_rating: None,
             }))
     }
 }
