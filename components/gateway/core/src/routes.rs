@@ -205,6 +205,9 @@ mod table {
         route(Get, "/halls/{id}", Forward(Theater), ADMIN),
         route(Post, "/movies", Forward(Theater), ADMIN),
         route(Post, "/movies/{id}/screenings", Forward(Theater), ADMIN),
+        // staff views: the programme with sales (catalog's read model), who holds which seat
+        route(Get, "/admin/programme", Forward(Catalog), ADMIN),
+        route(Get, "/admin/screenings/{id}/seats", Forward(Theater), ADMIN),
         // catalog and seat maps (public reads)
         route(Get, "/movies", Forward(Catalog), Public),
         route(Get, "/movies/{id}", Forward(Catalog), Public),
@@ -345,6 +348,8 @@ mod tests {
             (Get, "/halls/h1", Forward(Theater)),
             (Post, "/movies", Forward(Theater)),
             (Post, "/movies/m1/screenings", Forward(Theater)),
+            (Get, "/admin/programme", Forward(Catalog)),
+            (Get, "/admin/screenings/s1/seats", Forward(Theater)),
             (Get, "/movies", Forward(Catalog)),
             (Get, "/movies/m1", Forward(Catalog)),
             (Get, "/screenings/s1/seats", Forward(Theater)),
