@@ -2,7 +2,8 @@
 //! status and error code; the core never decides HTTP.
 
 use crate::ports::StoreError;
-use crate::reservation::{CancelError, PlaceError};
+use crate::quote::PlaceError;
+use crate::reservation::CancelError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReservationError {
@@ -73,7 +74,13 @@ impl From<PlaceError> for ReservationError {
             PlaceError::ShowtimePassed => Self::ShowtimePassed,
             PlaceError::InvalidSeats(_)
             | PlaceError::UnknownSeat { .. }
-            | PlaceError::PriceOverflow => Self::Invalid(e.to_string()),
+            | PlaceError::CoupleHalf { .. }
+            | PlaceError::UnknownTicketType(_)
+            | PlaceError::TicketCount { .. }
+            | PlaceError::NotSold { .. }
+            | PlaceError::TicketsDoNotAddUp { .. }
+            | PlaceError::PriceOverflow
+            | PlaceError::Unpriceable(_) => Self::Invalid(e.to_string()),
         }
     }
 }

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ReservationError;
 use crate::model::{CustomerId, HoldId, Money, ReservationId, Screening};
-use crate::reservation::Quote;
+use crate::pricing::Tickets;
+use crate::quote::Quote;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -68,6 +69,10 @@ pub struct Hold {
     pub customer_id: CustomerId,
     pub screening_id: String,
     pub seats: Vec<String>,
+    /// How many tickets of each type; `None` for holds stored before ticket types (all adult):
+    /// see [`Hold::tickets`].
+    #[serde(default)]
+    pub tickets: Option<Tickets>,
     /// What booking these seats costs.
     pub total: Money,
     /// As stored: `ACTIVE`, `RELEASED` or `BOOKED` (see [`Hold::status_at`]).
@@ -98,6 +103,7 @@ impl Hold {
             customer_id,
             screening_id: screening.screening_id.clone(),
             seats: quote.seats.labels(),
+            tickets: Some(quote.tickets),
             total: quote.total,
             status: HoldStatus::Active,
             expires_at,
@@ -105,6 +111,14 @@ impl Hold {
             reservation_id: None,
             for_call,
         }
+    }
+
+    /// How many tickets of each type the booking of this hold has (a hold from before ticket
+    /// types: one adult per seat).
+    pub fn tickets(&self) -> Tickets {
+        self.tickets
+            .clone()
+            .unwrap_or_else(|| Tickets::adults(self.seats.len()))
     }
 
     /// The status as the customer sees it at `now`.

@@ -2,7 +2,11 @@
 //! request replays the first accepted answer; the same key with a different request is refused.
 //! Only accepted (202) requests are remembered, so a 402/503 may be retried with the same key.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+
+use crate::pricing::Tickets;
 
 /// The parts of a booking request that must match for a replay.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,15 +17,27 @@ pub struct Fingerprint {
     /// Set when the request names a hold (then `screening_id` and `seats` are empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_id: Option<String>,
+    /// The tickets by type, unless they are one adult per seat: a request without `tickets`
+    /// and one naming exactly those mean the same (and keys stored before ticket types match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<BTreeMap<&'static str, u32>>,
 }
 
 impl Fingerprint {
-    pub fn of_seats(screening_id: &str, seats: &[String], card_token: &str) -> Self {
+    pub fn of_seats(
+        screening_id: &str,
+        seats: &[String],
+        tickets: Option<&Tickets>,
+        card_token: &str,
+    ) -> Self {
         Self {
             screening_id: screening_id.to_string(),
             seats: seats.to_vec(),
             card_token: card_token.to_string(),
             hold_id: None,
+            tickets: tickets
+                .filter(|t| !t.all_adult(seats.len()))
+                .map(Tickets::by_name),
         }
     }
 
@@ -31,6 +47,7 @@ impl Fingerprint {
             seats: Vec::new(),
             card_token: card_token.to_string(),
             hold_id: Some(hold_id.to_string()),
+            tickets: None,
         }
     }
 
@@ -77,7 +94,12 @@ mod tests {
 
     fn request(seats: &[&str]) -> Fingerprint {
         let seats: Vec<String> = seats.iter().map(|s| s.to_string()).collect();
-        Fingerprint::of_seats("s1", &seats, "tok_visa")
+        Fingerprint::of_seats("s1", &seats, None, "tok_visa")
+    }
+
+    fn tickets(counts: &[(&str, i64)]) -> Tickets {
+        let request = counts.iter().map(|(t, n)| (t.to_string(), *n)).collect();
+        Tickets::parse(&request).unwrap()
     }
 
     #[test]
@@ -127,6 +149,42 @@ mod tests {
         assert_eq!(
             check(Some((&by_hold.canonical(), "r1")), &request(&["A1"])),
             Replay::Conflict
+        );
+    }
+
+    #[test]
+    fn the_same_seats_with_other_tickets_are_a_different_request() {
+        let seats = vec!["A1".to_string(), "A2".to_string()];
+        let first = Fingerprint::of_seats(
+            "s1",
+            &seats,
+            Some(&tickets(&[("adult", 1), ("youth", 1)])),
+            "tok_visa",
+        );
+        let other =
+            Fingerprint::of_seats("s1", &seats, Some(&tickets(&[("adult", 2)])), "tok_visa");
+        assert_eq!(
+            check(Some((&first.canonical(), "r1")), &other),
+            Replay::Conflict
+        );
+        assert_eq!(
+            check(Some((&first.canonical(), "r1")), &first),
+            Replay::Same {
+                reservation_id: "r1".into()
+            }
+        );
+    }
+
+    #[test]
+    fn all_adult_tickets_are_the_same_request_as_none_and_as_keys_stored_before_tickets() {
+        let seats = vec!["A1".to_string(), "A2".to_string()];
+        let stored_before = r#"{"screening_id":"s1","seats":["A1","A2"],"card_token":"tok_visa"}"#;
+        let adults =
+            Fingerprint::of_seats("s1", &seats, Some(&tickets(&[("adult", 2)])), "tok_visa");
+        assert_eq!(adults.canonical(), stored_before);
+        assert_eq!(
+            Fingerprint::of_seats("s1", &seats, None, "tok_visa").canonical(),
+            stored_before
         );
     }
 }

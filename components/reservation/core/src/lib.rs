@@ -1,7 +1,10 @@
 //! The reservation context's domain core: bookings and their lifecycle (the saga's booking side),
 //! seat holds, the circuit breaker guarding the payment call, and idempotency of booking requests.
 //!
-//! - [`model`]: value objects; [`reservation`]: the booking aggregate; [`hold`]: seat holds.
+//! - [`model`]: value objects and the screening copy; [`reservation`]: the booking aggregate;
+//!   [`hold`]: seat holds.
+//! - [`quote`]: a request checked against the screening (seats, couple pairs, tickets);
+//!   [`pricing`]: ticket types and what a booking costs.
 //! - [`ticket`]: booking numbers and signed ticket codes.
 //! - [`breaker`] and [`idempotency`]: pure decisions.
 //! - [`use_cases`]: `HoldSeats`, `PlaceReservation`, `CancelReservation`, `ApplySagaEvent`,
@@ -18,6 +21,8 @@ pub mod hold;
 pub mod idempotency;
 pub mod model;
 pub mod ports;
+pub mod pricing;
+pub mod quote;
 pub mod reservation;
 pub mod ticket;
 pub mod use_cases;
@@ -28,5 +33,7 @@ pub mod testing;
 pub use error::ReservationError;
 pub use hold::{Hold, HoldStatus};
 pub use model::{CustomerId, HoldId, Money, ReservationId, Screening, SeatLabel, SeatSelection};
-pub use reservation::{CancelError, PaymentStatus, PlaceError, Placement, Reservation, Status};
+pub use pricing::{TicketRequest, Tickets};
+pub use quote::PlaceError;
+pub use reservation::{CancelError, PaymentStatus, Placement, Reservation, Status};
 pub use ticket::{BookingNumber, TicketCode, TicketSecret};

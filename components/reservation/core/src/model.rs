@@ -1,9 +1,10 @@
 //! Value objects: parse, don't validate.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use cinema_events::{HallLayout, SeatKind, TicketType};
 use serde::{Deserialize, Serialize};
 
 /// Money in integer minor units.
@@ -168,7 +169,10 @@ impl SeatSelection {
     }
 }
 
-/// The reservation side's own copy of a bookable screening, learned from `ScreeningScheduled`.
+/// The reservation side's own copy of a bookable screening, learned from `ScreeningScheduled`:
+/// what is sold (seats, ticket types, prices) and when. Copies stored before layouts and prices
+/// were kept read as the events of that time meant: `rows` × `seats_per_row` standard seats,
+/// adult tickets only, at `price`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Screening {
     pub screening_id: String,
@@ -181,7 +185,18 @@ pub struct Screening {
     pub starts_at: DateTime<Utc>,
     pub rows: u32,
     pub seats_per_row: u32,
+    /// The adult price.
     pub price: Money,
+    /// The hall's seats, their kinds and couple pairs; `None`: `rows` × `seats_per_row`, all
+    /// standard.
+    #[serde(default)]
+    pub layout: Option<HallLayout>,
+    /// The ticket types sold and their prices; empty: adult only, at `price`.
+    #[serde(default)]
+    pub ticket_prices: BTreeMap<TicketType, Money>,
+    /// Added per seat of a kind (a couple seat is two seats); unlisted kinds cost nothing extra.
+    #[serde(default)]
+    pub seat_surcharges: BTreeMap<SeatKind, Money>,
 }
 
 impl Screening {
@@ -201,7 +216,62 @@ impl Screening {
             rows: e.rows,
             seats_per_row: e.seats_per_row,
             price: e.price.clone().into(),
+            layout: e.layout.clone(),
+            ticket_prices: e
+                .prices
+                .iter()
+                .flatten()
+                .map(|p| (p.ticket_type, p.price.clone().into()))
+                .collect(),
+            seat_surcharges: e
+                .seat_surcharges
+                .iter()
+                .flatten()
+                .map(|s| (s.kind, s.amount.clone().into()))
+                .collect(),
         })
+    }
+
+    /// Whether the hall has this seat (the layout's rows may differ in length).
+    pub fn has_seat(&self, seat: &SeatLabel) -> bool {
+        match &self.layout {
+            Some(layout) => layout.has_seat(seat.as_str()),
+            None => seat.fits(self.rows, self.seats_per_row),
+        }
+    }
+
+    /// The seat's kind; `standard` without a layout.
+    pub fn kind_of(&self, seat: &SeatLabel) -> SeatKind {
+        self.layout
+            .as_ref()
+            .and_then(|l| l.kind_of(seat.as_str()))
+            .unwrap_or(SeatKind::Standard)
+    }
+
+    /// The other half of a couple seat, which is only sold with it.
+    pub fn couple_partner(&self, seat: &SeatLabel) -> Option<String> {
+        self.layout.as_ref()?.couple_partner(seat.as_str())
+    }
+
+    /// The price of a ticket of this type; `None` when the screening does not sell it.
+    pub fn ticket_price(&self, ticket_type: TicketType) -> Option<&Money> {
+        if self.ticket_prices.is_empty() {
+            return (ticket_type == TicketType::Adult).then_some(&self.price);
+        }
+        self.ticket_prices.get(&ticket_type)
+    }
+
+    /// The ticket types this screening sells.
+    pub fn types_sold(&self) -> Vec<TicketType> {
+        crate::pricing::TICKET_TYPES
+            .into_iter()
+            .filter(|&t| self.ticket_price(t).is_some())
+            .collect()
+    }
+
+    /// What a seat of this kind adds to the total, if anything.
+    pub fn surcharge(&self, kind: SeatKind) -> Option<&Money> {
+        self.seat_surcharges.get(&kind)
     }
 }
 
@@ -257,5 +327,83 @@ mod tests {
         assert!(CustomerId::parse("").is_err());
         assert!(CustomerId::parse("a b").is_err());
         assert!(ReservationId::parse(&"x".repeat(129)).is_err());
+    }
+
+    fn scheduled() -> cinema_events::ScreeningScheduled {
+        let s = crate::testing::priced_screening();
+        cinema_events::ScreeningScheduled {
+            screening_id: "s2".into(),
+            movie_id: "m1".into(),
+            movie_title: "Parasite".into(),
+            runtime_min: 132,
+            hall_id: "h1".into(),
+            hall_name: "1관".into(),
+            starts_at: "2030-01-01T20:00:00Z".into(),
+            rows: 3,
+            seats_per_row: 10,
+            price: s.price.clone().into(),
+            layout: s.layout.clone(),
+            prices: Some(
+                s.ticket_prices
+                    .iter()
+                    .map(|(&ticket_type, price)| cinema_events::TicketPrice {
+                        ticket_type,
+                        price: price.clone().into(),
+                    })
+                    .collect(),
+            ),
+            seat_surcharges: Some(
+                s.seat_surcharges
+                    .iter()
+                    .map(|(&kind, amount)| cinema_events::SeatSurcharge {
+                        kind,
+                        amount: amount.clone().into(),
+                    })
+                    .collect(),
+            ),
+            age_rating: Some("15".into()),
+        }
+    }
+
+    #[test]
+    fn the_copy_of_a_screening_keeps_its_layout_ticket_prices_and_seat_surcharges() {
+        let copy = Screening::from_event(&scheduled()).unwrap();
+        let expected = crate::testing::priced_screening();
+        assert_eq!(copy.layout, expected.layout);
+        assert_eq!(copy.ticket_prices, expected.ticket_prices);
+        assert_eq!(copy.seat_surcharges, expected.seat_surcharges);
+        let c1 = SeatLabel::parse("C1").unwrap();
+        assert_eq!(copy.kind_of(&c1), SeatKind::Couple);
+        assert_eq!(copy.couple_partner(&c1).as_deref(), Some("C2"));
+        assert!(!copy.has_seat(&SeatLabel::parse("C7").unwrap()));
+    }
+
+    #[test]
+    fn a_screening_scheduled_before_layouts_and_prices_sells_adult_standard_seats_at_its_price() {
+        let mut old = scheduled();
+        (old.layout, old.prices, old.seat_surcharges) = (None, None, None);
+        let copy = Screening::from_event(&old).unwrap();
+        let c7 = SeatLabel::parse("C7").unwrap();
+        assert!(copy.has_seat(&c7), "3 rows × 10 seats");
+        assert_eq!(copy.kind_of(&c7), SeatKind::Standard);
+        assert_eq!(copy.couple_partner(&c7), None);
+        assert_eq!(copy.types_sold(), [TicketType::Adult]);
+        assert_eq!(copy.ticket_price(TicketType::Adult), Some(&copy.price));
+        assert_eq!(copy.surcharge(SeatKind::Premium), None);
+    }
+
+    #[test]
+    fn a_copy_stored_before_layouts_and_prices_reads_as_one() {
+        let mut doc = serde_json::to_value(crate::testing::screening()).unwrap();
+        for field in ["layout", "ticket_prices", "seat_surcharges", "hall_name"] {
+            doc.as_object_mut().unwrap().remove(field);
+        }
+        let stored: Screening = serde_json::from_value(doc).unwrap();
+        assert_eq!(stored.layout, None);
+        assert_eq!(stored.types_sold(), [TicketType::Adult]);
+        let copy = crate::testing::priced_screening();
+        let round: Screening =
+            serde_json::from_str(&serde_json::to_string(&copy).unwrap()).unwrap();
+        assert_eq!(round, copy);
     }
 }

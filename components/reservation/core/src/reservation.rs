@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use cinema_events as ev;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CustomerId, Money, ReservationId, Screening, SeatSelection};
+use crate::model::{CustomerId, Money, ReservationId};
+use crate::pricing::Tickets;
+use crate::quote::Quote;
 use crate::ticket::BookingNumber;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +86,10 @@ pub struct Reservation {
     pub customer_id: CustomerId,
     pub screening_id: String,
     pub seats: Vec<String>,
+    /// How many tickets of each type; `None` for bookings stored before ticket types (all
+    /// adult): see [`Reservation::tickets`].
+    #[serde(default)]
+    pub tickets: Option<Tickets>,
     pub total: Money,
     pub status: Status,
     pub payment_status: PaymentStatus,
@@ -97,19 +103,6 @@ pub struct Reservation {
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// Why a booking request is refused before any payment is attempted.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PlaceError {
-    #[error("{0}")]
-    InvalidSeats(String),
-    #[error("seat {seat} does not exist in this hall")]
-    UnknownSeat { seat: String },
-    #[error("the screening has already started")]
-    ShowtimePassed,
-    #[error("the total price overflows")]
-    PriceOverflow,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -149,42 +142,6 @@ impl Placement {
     }
 }
 
-/// A validated booking request: what will be charged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Quote {
-    pub seats: SeatSelection,
-    pub total: Money,
-}
-
-/// Checks a booking request against the screening: seats exist, showtime ahead, price.
-///
-/// # Errors
-/// The first rule the request breaks.
-pub fn quote(
-    screening: &Screening,
-    seats: &[String],
-    now: DateTime<Utc>,
-) -> Result<Quote, PlaceError> {
-    let seats = SeatSelection::parse(seats).map_err(PlaceError::InvalidSeats)?;
-    if let Some(seat) = seats
-        .seats()
-        .iter()
-        .find(|s| !s.fits(screening.rows, screening.seats_per_row))
-    {
-        return Err(PlaceError::UnknownSeat {
-            seat: seat.as_str().to_string(),
-        });
-    }
-    if screening.starts_at <= now {
-        return Err(PlaceError::ShowtimePassed);
-    }
-    let total = screening
-        .price
-        .times(seats.len())
-        .ok_or(PlaceError::PriceOverflow)?;
-    Ok(Quote { seats, total })
-}
-
 /// How long a paid booking normally waits for the theater's answer. A booking `PAID` for longer
 /// suggests the event pipeline is stuck (Redis lost data, a consumer host died mid-batch).
 pub const ALLOCATION_PATIENCE_S: i64 = 10;
@@ -211,6 +168,7 @@ impl Reservation {
             customer_id,
             screening_id: screening_id.to_string(),
             seats: quote.seats.labels(),
+            tickets: Some(quote.tickets),
             total: quote.total,
             status: Status::Paid,
             payment_status: PaymentStatus::Approved,
@@ -229,9 +187,16 @@ impl Reservation {
             total: r.total.clone().into(),
             payment_id: r.payment_id.clone(),
             booking_number: r.number(),
-            tickets: None,
+            tickets: Some(r.tickets().to_events()),
         });
         (r, event)
+    }
+
+    /// How many tickets of each type (a booking from before ticket types: one adult per seat).
+    pub fn tickets(&self) -> Tickets {
+        self.tickets
+            .clone()
+            .unwrap_or_else(|| Tickets::adults(self.seats.len()))
     }
 
     /// The booking number as events carry it.
@@ -343,6 +308,8 @@ impl Reservation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Screening;
+    use crate::quote::quote;
     use chrono::TimeZone;
 
     fn t(h: u32) -> DateTime<Utc> {
@@ -363,6 +330,9 @@ mod tests {
                 amount: 12_000,
                 currency: "KRW".into(),
             },
+            layout: None,
+            ticket_prices: std::collections::BTreeMap::new(),
+            seat_surcharges: std::collections::BTreeMap::new(),
         }
     }
 
@@ -379,7 +349,7 @@ mod tests {
     }
 
     fn placed() -> Reservation {
-        let q = quote(&screening(), &seats(&["A1", "A2"]), t(10)).unwrap();
+        let q = quote(&screening(), &seats(&["A1", "A2"]), None, t(10)).unwrap();
         Reservation::place(
             ReservationId::parse("r1").unwrap(),
             alice(),
@@ -393,35 +363,8 @@ mod tests {
     }
 
     #[test]
-    fn a_quote_charges_the_screening_price_per_seat() {
-        let q = quote(&screening(), &seats(&["A1", "B3"]), t(10)).unwrap();
-        assert_eq!(
-            q.total,
-            Money {
-                amount: 24_000,
-                currency: "KRW".into()
-            }
-        );
-    }
-
-    #[test]
-    fn seats_outside_the_hall_are_refused() {
-        let err = quote(&screening(), &seats(&["F1"]), t(10)).unwrap_err();
-        assert_eq!(err, PlaceError::UnknownSeat { seat: "F1".into() });
-        assert!(quote(&screening(), &seats(&["A9"]), t(10)).is_err());
-    }
-
-    #[test]
-    fn a_started_screening_cannot_be_booked() {
-        assert_eq!(
-            quote(&screening(), &seats(&["A1"]), t(20)).unwrap_err(),
-            PlaceError::ShowtimePassed
-        );
-    }
-
-    #[test]
     fn placing_a_booking_makes_it_paid_at_version_one_and_announces_it() {
-        let q = quote(&screening(), &seats(&["A1"]), t(10)).unwrap();
+        let q = quote(&screening(), &seats(&["A1"]), None, t(10)).unwrap();
         let (r, event) = Reservation::place(
             ReservationId::parse("r1").unwrap(),
             alice(),

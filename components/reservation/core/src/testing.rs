@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use cinema_events::EventData;
+use cinema_events::{EventData, HallLayout, LayoutRow, SeatKind, SeatsOfKind, TicketType};
 
 use crate::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 use crate::hold::{Hold, HoldStatus, ReleaseReason};
@@ -19,6 +19,7 @@ use crate::ports::{
     IdempotencyKeys, Ids, KeyRef, Outbox, PaymentGateway, PaymentOutcome, PaymentRequest,
     Reservations, Screenings, StoreError, Stored, StoredKey,
 };
+use crate::pricing::TicketRequest;
 use crate::reservation::{Placement, Reservation};
 use crate::ticket::{BookingNumber, TicketSecret};
 use crate::use_cases::Timing;
@@ -47,7 +48,8 @@ pub fn start() -> DateTime<Utc> {
         .expect("a valid date")
 }
 
-/// Screening `s1`: 5 rows × 8 seats, 12,000 KRW a seat, at 20:00 on the first day.
+/// Screening `s1`, a copy from before layouts and prices: 5 rows × 8 standard seats, adult
+/// tickets only at 12,000 KRW, at 20:00 on the first day.
 pub fn screening() -> Screening {
     Screening {
         screening_id: "s1".into(),
@@ -62,7 +64,73 @@ pub fn screening() -> Screening {
             amount: 12_000,
             currency: "KRW".into(),
         },
+        layout: None,
+        ticket_prices: BTreeMap::new(),
+        seat_surcharges: BTreeMap::new(),
     }
+}
+
+fn krw(amount: i64) -> Money {
+    Money {
+        amount,
+        currency: "KRW".into(),
+    }
+}
+
+fn row(label: &str, seats: u32, kinds: &[(SeatKind, &[u32])]) -> LayoutRow {
+    LayoutRow {
+        label: label.into(),
+        seats,
+        aisles_after: vec![],
+        space_before: false,
+        kinds: kinds
+            .iter()
+            .map(|&(kind, numbers)| SeatsOfKind {
+                kind,
+                numbers: numbers.to_vec(),
+            })
+            .collect(),
+    }
+}
+
+/// Screening `s2`, as scheduled with a layout and prices, at the same time as `s1`:
+/// - row A, 8 seats: A1 wheelchair, A2 companion; row B, 10 seats: B4–B7 premium; row C, 6
+///   seats: couple pairs C1+C2 and C5+C6 (rows differ in length: there is no C7);
+/// - adult ₩14,000, youth ₩11,000, senior ₩7,000 (no disabled tickets);
+/// - premium +₩3,000 a seat, couple +₩2,000 a seat.
+pub fn priced_screening() -> Screening {
+    Screening {
+        screening_id: "s2".into(),
+        rows: 3,
+        seats_per_row: 10,
+        price: krw(14_000),
+        layout: Some(HallLayout {
+            rows: vec![
+                row(
+                    "A",
+                    8,
+                    &[(SeatKind::Wheelchair, &[1]), (SeatKind::Companion, &[2])],
+                ),
+                row("B", 10, &[(SeatKind::Premium, &[4, 5, 6, 7])]),
+                row("C", 6, &[(SeatKind::Couple, &[1, 2, 5, 6])]),
+            ],
+        }),
+        ticket_prices: BTreeMap::from([
+            (TicketType::Adult, krw(14_000)),
+            (TicketType::Youth, krw(11_000)),
+            (TicketType::Senior, krw(7_000)),
+        ]),
+        seat_surcharges: BTreeMap::from([
+            (SeatKind::Premium, krw(3_000)),
+            (SeatKind::Couple, krw(2_000)),
+        ]),
+        ..screening()
+    }
+}
+
+/// A request's `"tickets"`: `[("adult", 1), ("youth", 1)]`.
+pub fn tickets(counts: &[(&str, i64)]) -> TicketRequest {
+    counts.iter().map(|&(t, n)| (t.to_string(), n)).collect()
 }
 
 pub struct FakeClock(Cell<DateTime<Utc>>);
@@ -836,7 +904,7 @@ impl Outbox for InMemoryStore {
     fn relay(&self) {}
 }
 
-/// The use cases wired to fakes, with screening `s1` known.
+/// The use cases wired to fakes, with screenings `s1` and `s2` ([`priced_screening`]) known.
 pub struct World {
     pub screening: Screening,
     pub store: InMemoryStore,
@@ -860,6 +928,9 @@ impl World {
         };
         let screening = screening();
         store.upsert_screening(&screening).expect("in memory");
+        store
+            .upsert_screening(&priced_screening())
+            .expect("in memory");
         Rc::new(Self {
             screening,
             store,
@@ -969,6 +1040,7 @@ impl World {
                 screening_id: "s1".into(),
                 seats: seats(labels),
             },
+            tickets: None,
             card_token: "tok_visa".into(),
             idempotency_key: None,
         };

@@ -10,7 +10,7 @@ use reservation_core::use_cases::cancel::CancelReservation;
 use reservation_core::use_cases::holds::{HoldSeats, ReleaseHold, ViewHold};
 use reservation_core::use_cases::place::{PlaceRequest, PlaceReservation, Placed, Target};
 use reservation_core::use_cases::tickets::{CheckIn, ViewTicket};
-use reservation_core::{CustomerId, ReservationError, TicketSecret};
+use reservation_core::{CustomerId, ReservationError, TicketRequest, TicketSecret};
 use serde::Deserialize;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::sqlite3::Connection;
@@ -158,6 +158,8 @@ fn with_location(status: u16, location: String, body: String) -> Response {
 struct HoldBody {
     screening_id: String,
     seats: Vec<String>,
+    /// `{"adult": 1, "youth": 1}`; absent: all adult.
+    tickets: Option<TicketRequest>,
 }
 
 fn hold_seats(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
@@ -173,7 +175,12 @@ fn hold_seats(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError>
         ids: &System,
         timing: scope.config.timing,
     }
-    .execute(&customer, &body.screening_id, &body.seats)
+    .execute(
+        &customer,
+        &body.screening_id,
+        &body.seats,
+        body.tickets.as_ref(),
+    )
     .map_err(|e| refusal(e, ctx, None))?;
     cinema_http::log(
         CONTEXT,
@@ -211,13 +218,14 @@ fn release_hold(ctx: &RequestContext, id: &str) -> Result<Response, ApiError> {
     Ok(json(200, &views::hold(&hold, System.now())))
 }
 
-/// `{"screening_id", "seats", "payment"}` or `{"hold_id", "payment"}`.
+/// `{"screening_id", "seats", "tickets"?, "payment"}` or `{"hold_id", "payment"}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PlaceBody {
     screening_id: Option<String>,
     seats: Option<Vec<String>>,
     hold_id: Option<String>,
+    tickets: Option<TicketRequest>,
     payment: PaymentBody,
 }
 
@@ -228,7 +236,8 @@ struct PaymentBody {
 }
 
 impl PlaceBody {
-    fn target(self) -> Result<(Target, String), ApiError> {
+    /// What to book, with which tickets (the core refuses tickets with a hold), and the card.
+    fn target(self) -> Result<(Target, Option<TicketRequest>, String), ApiError> {
         let target = match (self.hold_id, self.screening_id, self.seats) {
             (Some(hold_id), None, None) => Target::Hold(hold_id),
             (None, Some(screening_id), Some(seats)) => Target::Seats {
@@ -246,7 +255,7 @@ impl PlaceBody {
                 ));
             }
         };
-        Ok((target, self.payment.card_token))
+        Ok((target, self.tickets, self.payment.card_token))
     }
 }
 
@@ -257,7 +266,7 @@ fn accepted(reservation_id: &str, body: String) -> Response {
 fn place(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     let customer = customer(ctx)?;
     let body: PlaceBody = parse_json(req)?;
-    let (target, card_token) = body.target()?;
+    let (target, tickets, card_token) = body.target()?;
     let idempotency_key = req
         .header("idempotency-key")
         .and_then(|v| v.as_str())
@@ -289,6 +298,7 @@ fn place(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     .execute(&PlaceRequest {
         customer,
         target,
+        tickets,
         card_token,
         idempotency_key,
     })

@@ -31,6 +31,11 @@ use crate::CONTEXT;
 /// replacing `held_seats`, which only bookings used).
 /// v5: booking numbers (`reservations.booking_number`, unique; bookings stored before stay
 /// without one) and `check_ins` (one row per booking number: the first check-in).
+///
+/// The `doc` columns (screenings, bookings, holds) gain optional fields without a new version: a
+/// document stored before a field existed reads with its default (a screening without layout or
+/// prices: `rows` × `seats_per_row` standard seats, adult tickets at `price`; a booking or hold
+/// without tickets: one adult ticket per seat).
 const SCHEMA_VERSION: i64 = 5;
 
 /// Opens the database, creating or migrating the schema on first use (one `PRAGMA user_version`

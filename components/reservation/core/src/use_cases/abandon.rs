@@ -39,7 +39,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         w.store.begin_payment_now(&hold, &w.clock);
         let sweep = AbandonStale {
@@ -56,13 +56,14 @@ mod tests {
         // The hold is the customer's again, free to be paid for; its seats are still theirs.
         assert_eq!(
             w.hold_seats()
-                .execute(&bob(), "s1", &seats(&["A1"]))
+                .execute(&bob(), "s1", &seats(&["A1"]), None)
                 .unwrap_err(),
             ReservationError::SeatsTaken(seats(&["A1"]))
         );
         let request = crate::use_cases::place::PlaceRequest {
             customer: alice(),
             target: crate::use_cases::place::Target::Hold(hold.id.to_string()),
+            tickets: None,
             card_token: "tok_visa".into(),
             idempotency_key: None,
         };

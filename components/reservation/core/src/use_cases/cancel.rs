@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(cancelled.status, Status::Cancelled);
         assert!(w.store.claimed_by(r.id.as_str()).is_empty());
         w.hold_seats()
-            .execute(&bob(), "s1", &seats(&["A1"]))
+            .execute(&bob(), "s1", &seats(&["A1"]), None)
             .unwrap();
         assert_eq!(
             w.store.event_types().last().map(String::as_str),

@@ -7,7 +7,8 @@ use crate::error::ReservationError;
 use crate::hold::{Hold, ReleaseReason};
 use crate::model::{CustomerId, HoldId};
 use crate::ports::{Claim, Clock, Holds, Ids, Outbox, Screenings};
-use crate::reservation::quote;
+use crate::pricing::{TicketRequest, Tickets};
+use crate::quote::quote;
 
 use super::Timing;
 
@@ -22,23 +23,25 @@ pub struct HoldSeats<'a> {
 }
 
 impl HoldSeats<'_> {
-    /// Holds the seats for the customer, all or none.
+    /// Holds the seats for the customer, all or none, priced for `tickets` (absent: all adult).
     ///
     /// # Errors
-    /// The screening is unknown or started, a seat rule is broken, or a seat is held or booked by
-    /// someone else ([`ReservationError::SeatsTaken`], nothing held).
+    /// The screening is unknown or started, a seat or ticket rule is broken, or a seat is held
+    /// or booked by someone else ([`ReservationError::SeatsTaken`], nothing held).
     pub fn execute(
         &self,
         customer: &CustomerId,
         screening_id: &str,
         seats: &[String],
+        tickets: Option<&TicketRequest>,
     ) -> Result<Hold, ReservationError> {
         let now = self.clock.now();
+        let tickets = tickets.map(Tickets::parse).transpose()?;
         let screening = self
             .screenings
             .screening(screening_id)?
             .ok_or(ReservationError::UnknownScreening)?;
-        let quote = quote(&screening, seats, now)?;
+        let quote = quote(&screening, seats, tickets.as_ref(), now)?;
         let id = HoldId::parse(&self.ids.new_id()).map_err(ReservationError::Invalid)?;
         // A hold never outlives the showtime it is for.
         let expires_at = (now + self.timing.hold_ttl).min(screening.starts_at);
@@ -110,7 +113,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1", "A2"]))
+            .execute(&alice(), "s1", &seats(&["A1", "A2"]), None)
             .unwrap();
         assert_eq!(hold.status, HoldStatus::Active);
         assert_eq!(hold.total.amount, 24_000);
@@ -126,11 +129,11 @@ mod tests {
     fn given_a_seat_held_by_another_customer_when_held_then_taken_and_nothing_held() {
         let w = World::new();
         w.hold_seats()
-            .execute(&bob(), "s1", &seats(&["A2"]))
+            .execute(&bob(), "s1", &seats(&["A2"]), None)
             .unwrap();
         let err = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1", "A2"]))
+            .execute(&alice(), "s1", &seats(&["A1", "A2"]), None)
             .unwrap_err();
         assert_eq!(err, ReservationError::SeatsTaken(seats(&["A2"])));
         assert!(
@@ -143,12 +146,12 @@ mod tests {
     fn given_an_expired_hold_when_another_customer_holds_its_seats_then_they_get_them() {
         let w = World::new();
         w.hold_seats()
-            .execute(&bob(), "s1", &seats(&["A1"]))
+            .execute(&bob(), "s1", &seats(&["A1"]), None)
             .unwrap();
         w.clock.advance_s(601);
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         assert_eq!(w.store.claimed_by(&hold.id.to_string()), seats(&["A1"]));
     }
@@ -158,11 +161,11 @@ mod tests {
         let w = World::new();
         let old = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1", "A2"]))
+            .execute(&alice(), "s1", &seats(&["A1", "A2"]), None)
             .unwrap();
         let new = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A2", "A3"]))
+            .execute(&alice(), "s1", &seats(&["A2", "A3"]), None)
             .unwrap();
         let old = w.store.hold_now(&old.id);
         assert_eq!(old.status, HoldStatus::Released);
@@ -187,7 +190,7 @@ mod tests {
             .set(w.screening.starts_at - chrono::Duration::seconds(60));
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         assert_eq!(hold.expires_at, w.screening.starts_at);
     }
@@ -197,12 +200,13 @@ mod tests {
         let w = World::new();
         assert_eq!(
             w.hold_seats()
-                .execute(&alice(), "nope", &seats(&["A1"]))
+                .execute(&alice(), "nope", &seats(&["A1"]), None)
                 .unwrap_err(),
             ReservationError::UnknownScreening
         );
         assert!(matches!(
-            w.hold_seats().execute(&alice(), "s1", &seats(&["Z99"])),
+            w.hold_seats()
+                .execute(&alice(), "s1", &seats(&["Z99"]), None),
             Err(ReservationError::Invalid(_))
         ));
         assert!(w.store.event_types().is_empty());
@@ -213,7 +217,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         let id = hold.id.to_string();
         let release = ReleaseHold {
@@ -242,7 +246,7 @@ mod tests {
         assert_eq!(w.store.event_types(), ["SeatsHeld", "HoldReleased"]);
         // Free again for anyone.
         w.hold_seats()
-            .execute(&bob(), "s1", &seats(&["A1"]))
+            .execute(&bob(), "s1", &seats(&["A1"]), None)
             .unwrap();
     }
 
@@ -251,7 +255,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         w.clock.advance_s(600);
         assert_eq!(hold.status_at(w.clock.now()), HoldStatus::Expired);

@@ -8,6 +8,9 @@
 //! - [`saga`]: `ApplySagaEvent` — the theater's and payment's answers.
 //! - [`abandon`]: `AbandonStale` — attempts whose instance died mid-call get refunded.
 //! - [`tickets`]: `ViewTicket`, `CheckIn` — a confirmed booking's signed ticket, admitted once.
+//!
+//! Holds and bookings with ticket types, seat kinds and couple pairs are tested together in
+//! `ticket_tests` (`place.rs` is long enough).
 
 pub mod abandon;
 pub mod cancel;
@@ -15,6 +18,9 @@ pub mod holds;
 pub mod place;
 pub mod saga;
 pub mod tickets;
+
+#[cfg(test)]
+mod ticket_tests;
 
 use chrono::Duration;
 

@@ -1,9 +1,11 @@
 //! `POST /reservations`: the booking flow.
 //!
-//! 1. An `Idempotency-Key` is claimed first: a replay answers with the first reply.
+//! 1. An `Idempotency-Key` is claimed first: a replay answers with the first reply (the tickets
+//!    are part of the request: other tickets with the same key are another request).
 //! 2. The seats are claimed before any money moves: the named hold (still active, the
 //!    customer's, not being paid for by another request) is extended for the call, or the seats
-//!    are claimed with a hold of the call's own. A seat someone else holds or booked → 409.
+//!    are claimed with a hold of the call's own, priced for the request's tickets. A seat someone
+//!    else holds or booked → 409. A hold's booking is charged the hold's total, for its tickets.
 //! 3. The breaker admits the call or answers "retry shortly" at once.
 //! 4. Payment is called synchronously with a deadline (the reservation id is its idempotency
 //!    key). Declined or refused: nothing stored, the hold is free for another try. Failed or
@@ -22,7 +24,9 @@ use crate::ports::{
     AbandonReason, Attempt, Attempts, Begin, Claim, Clock, Holds, IdempotencyKeys, Ids, KeyRef,
     Outbox, PaymentGateway, PaymentOutcome, PaymentRequest, Reservations, Screenings, Stored,
 };
-use crate::reservation::{Placement, Quote, Reservation, quote};
+use crate::pricing::{TicketRequest, Tickets};
+use crate::quote::{Quote, quote};
+use crate::reservation::{Placement, Reservation};
 
 use super::Timing;
 
@@ -42,6 +46,9 @@ pub enum Target {
 pub struct PlaceRequest {
     pub customer: CustomerId,
     pub target: Target,
+    /// How many tickets of each type (absent: all adult); only with [`Target::Seats`] — a hold
+    /// has its own.
+    pub tickets: Option<TicketRequest>,
     pub card_token: String,
     pub idempotency_key: Option<String>,
 }
@@ -87,9 +94,18 @@ impl PlaceReservation<'_> {
                 "payment.card_token is required".into(),
             ));
         }
+        let tickets = match (&request.target, &request.tickets) {
+            (Target::Hold(_), Some(_)) => {
+                return Err(ReservationError::Invalid(
+                    "a booking of a hold takes the hold's tickets: leave out tickets".into(),
+                ));
+            }
+            (_, tickets) => tickets.as_ref().map(Tickets::parse).transpose()?,
+        };
+        let tickets = tickets.as_ref();
         let id = ReservationId::parse(&self.ids.new_id()).map_err(ReservationError::Invalid)?;
         let Some(key) = &request.idempotency_key else {
-            return self.place(request, card_token, &id, None);
+            return self.place(request, tickets, card_token, &id, None);
         };
         idempotency::validate_key(key).map_err(ReservationError::Invalid)?;
         let fingerprint = match &request.target {
@@ -97,7 +113,7 @@ impl PlaceReservation<'_> {
             Target::Seats {
                 screening_id,
                 seats,
-            } => Fingerprint::of_seats(screening_id, seats, card_token),
+            } => Fingerprint::of_seats(screening_id, seats, tickets, card_token),
         };
         let stored = self
             .keys
@@ -138,7 +154,7 @@ impl PlaceReservation<'_> {
                 }
             }
         }
-        let result = self.place(request, card_token, &id, Some(key));
+        let result = self.place(request, tickets, card_token, &id, Some(key));
         if result.is_err() {
             // Only the key row this request claimed (under its own id) is released; a failure
             // to release leaves a row the next retry takes over once it is stale.
@@ -157,6 +173,7 @@ impl PlaceReservation<'_> {
     fn place(
         &self,
         request: &PlaceRequest,
+        tickets: Option<&Tickets>,
         card_token: &str,
         id: &ReservationId,
         key: Option<&String>,
@@ -168,7 +185,7 @@ impl PlaceReservation<'_> {
             started_at: now,
             until: now + self.timing.call_allowance(),
         };
-        let hold = self.claim_seats(request, &attempt)?;
+        let hold = self.claim_seats(request, tickets, &attempt)?;
         let release = || self.holds.end_payment(&hold, id);
 
         if let Admission::Reject { retry_after_s } = self.breaker.admit(now.timestamp_millis()) {
@@ -219,6 +236,7 @@ impl PlaceReservation<'_> {
         let seats = SeatSelection::parse(&hold.seats).map_err(ReservationError::Invalid)?;
         let quote = Quote {
             seats,
+            tickets: hold.tickets(),
             total: hold.total.clone(),
         };
         let placement = Placement {
@@ -262,6 +280,7 @@ impl PlaceReservation<'_> {
     fn claim_seats(
         &self,
         request: &PlaceRequest,
+        tickets: Option<&Tickets>,
         attempt: &Attempt,
     ) -> Result<Hold, ReservationError> {
         let now = attempt.started_at;
@@ -295,7 +314,7 @@ impl PlaceReservation<'_> {
                     .screenings
                     .screening(screening_id)?
                     .ok_or(ReservationError::UnknownScreening)?;
-                let quote = quote(&screening, seats, now)?;
+                let quote = quote(&screening, seats, tickets, now)?;
                 let hold_id =
                     HoldId::parse(&self.ids.new_id()).map_err(ReservationError::Invalid)?;
                 let hold = Hold::place(
@@ -363,6 +382,7 @@ mod tests {
                 screening_id: "s1".into(),
                 seats: seats(labels),
             },
+            tickets: None,
             card_token: "tok_visa".into(),
             idempotency_key: None,
         }
@@ -372,6 +392,7 @@ mod tests {
         PlaceRequest {
             customer,
             target: Target::Hold(hold.id.to_string()),
+            tickets: None,
             card_token: "tok_visa".into(),
             idempotency_key: None,
         }
@@ -406,7 +427,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["B1", "B2"]))
+            .execute(&alice(), "s1", &seats(&["B1", "B2"]), None)
             .unwrap();
         w.clock.advance_s(30);
         let r = new(w.place().execute(&by_hold(alice(), &hold)).unwrap());
@@ -434,7 +455,7 @@ mod tests {
     fn given_seats_held_by_someone_else_when_booked_then_taken_before_any_charge() {
         let w = World::new();
         w.hold_seats()
-            .execute(&bob(), "s1", &seats(&["A2"]))
+            .execute(&bob(), "s1", &seats(&["A2"]), None)
             .unwrap();
         let err = w
             .place()
@@ -451,7 +472,7 @@ mod tests {
         new(w.place().execute(&by_seats(bob(), &["C3"])).unwrap());
         assert_eq!(
             w.hold_seats()
-                .execute(&alice(), "s1", &seats(&["C3"]))
+                .execute(&alice(), "s1", &seats(&["C3"]), None)
                 .unwrap_err(),
             ReservationError::SeatsTaken(seats(&["C3"]))
         );
@@ -467,7 +488,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         w.clock.advance_s(600);
         assert_eq!(
@@ -482,7 +503,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         w.store.release_now(&hold.id);
         assert_eq!(
@@ -496,7 +517,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&bob(), "s1", &seats(&["A1"]))
+            .execute(&bob(), "s1", &seats(&["A1"]), None)
             .unwrap();
         assert_eq!(
             w.place().execute(&by_hold(alice(), &hold)).unwrap_err(),
@@ -516,7 +537,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         // The first request is inside its payment call when the second arrives.
         let again = by_hold(alice(), &hold);
@@ -536,14 +557,14 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         w.clock.advance_s(599);
         w.during_next_payment(|w| {
             w.clock.advance_s(2);
             let err = w
                 .hold_seats()
-                .execute(&bob(), "s1", &seats(&["A1"]))
+                .execute(&bob(), "s1", &seats(&["A1"]), None)
                 .unwrap_err();
             assert_eq!(err, ReservationError::SeatsTaken(seats(&["A1"])));
         });
@@ -556,7 +577,7 @@ mod tests {
         let w = World::new();
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         w.payments.answer(PaymentOutcome::Declined {
             message: String::new(),
@@ -602,7 +623,7 @@ mod tests {
             );
             // Someone else may have them at once.
             w.hold_seats()
-                .execute(&bob(), "s1", &seats(&["A1"]))
+                .execute(&bob(), "s1", &seats(&["A1"]), None)
                 .unwrap();
         }
     }
@@ -625,7 +646,7 @@ mod tests {
         });
         let hold = w
             .hold_seats()
-            .execute(&alice(), "s1", &seats(&["A1"]))
+            .execute(&alice(), "s1", &seats(&["A1"]), None)
             .unwrap();
         let err = w.place().execute(&by_hold(alice(), &hold)).unwrap_err();
         assert!(

@@ -130,7 +130,7 @@ mod tests {
             Some("ReservationRejected")
         );
         w.hold_seats()
-            .execute(&bob(), "s1", &seats(&["A1"]))
+            .execute(&bob(), "s1", &seats(&["A1"]), None)
             .unwrap();
     }
 
