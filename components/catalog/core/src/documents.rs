@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cinema_events::{SeatKind, SeatSurcharge, TicketPrice, TicketType};
 use serde::{Deserialize, Serialize};
 
 /// Money in integer minor units.
@@ -18,6 +19,59 @@ impl From<&cinema_events::Money> for Price {
             currency: m.currency.clone(),
         }
     }
+}
+
+impl Price {
+    /// Won (the only currency sold): what sums start from.
+    pub fn krw(amount: i64) -> Self {
+        Self {
+            amount,
+            currency: "KRW".into(),
+        }
+    }
+}
+
+/// Ticket type → price, by the API's names (`adult`, `youth`, `senior`, `disabled`).
+pub type Prices = BTreeMap<String, Price>;
+
+/// The API's name of a ticket type.
+pub fn ticket_type_name(t: TicketType) -> &'static str {
+    match t {
+        TicketType::Adult => "adult",
+        TicketType::Youth => "youth",
+        TicketType::Senior => "senior",
+        TicketType::Disabled => "disabled",
+    }
+}
+
+/// The API's name of a seat kind.
+pub fn seat_kind_name(k: SeatKind) -> &'static str {
+    match k {
+        SeatKind::Standard => "standard",
+        SeatKind::Premium => "premium",
+        SeatKind::Wheelchair => "wheelchair",
+        SeatKind::Companion => "companion",
+        SeatKind::Couple => "couple",
+    }
+}
+
+/// An event's ticket prices by name.
+pub fn prices_of(list: &[TicketPrice]) -> Prices {
+    list.iter()
+        .map(|p| {
+            (
+                ticket_type_name(p.ticket_type).to_string(),
+                Price::from(&p.price),
+            )
+        })
+        .collect()
+}
+
+/// An event's seat surcharges by seat kind name.
+pub fn surcharges_of(list: &[SeatSurcharge]) -> Prices {
+    list.iter()
+        .map(|s| (seat_kind_name(s.kind).to_string(), Price::from(&s.amount)))
+        .collect()
 }
 
 /// Every movie id the catalog knows, so listing needs no key scan.
@@ -38,6 +92,20 @@ pub struct MovieDoc {
     /// Whether `MovieRegistered` has been applied (its title and runtime then win).
     pub registered: bool,
     pub screening_ids: BTreeSet<String>,
+    /// `ALL`, `12`, `15`, `18`; `None` on events (and documents) from before ratings.
+    #[serde(default)]
+    pub age_rating: Option<String>,
+    #[serde(default)]
+    pub genre: Option<String>,
+    #[serde(default)]
+    pub synopsis: Option<String>,
+}
+
+impl MovieDoc {
+    /// The rating shown: `ALL` for movies registered before ratings.
+    pub fn age_rating(&self) -> &str {
+        self.age_rating.as_deref().unwrap_or("ALL")
+    }
 }
 
 /// What `ScreeningScheduled` says about a screening.
@@ -47,8 +115,29 @@ pub struct ScreeningDetails {
     pub hall_id: String,
     pub hall_name: String,
     pub starts_at: String,
+    /// The layout's seats (rows × seats per row before layouts).
     pub seats_total: u32,
+    /// The adult price.
     pub price: Price,
+    /// Ticket type → price; `None` on events (and documents) from before ticket types, which
+    /// sold adult tickets only, at `price`.
+    #[serde(default)]
+    pub prices: Option<Prices>,
+    /// Seat kind → surcharge per seat (kinds left out cost nothing extra).
+    #[serde(default)]
+    pub seat_surcharges: Prices,
+}
+
+impl ScreeningDetails {
+    /// The ticket types sold and their prices (adult only, at `price`, before ticket types).
+    pub fn ticket_prices(&self) -> Prices {
+        self.prices.clone().unwrap_or_else(|| {
+            Prices::from([(
+                ticket_type_name(TicketType::Adult).to_string(),
+                self.price.clone(),
+            )])
+        })
+    }
 }
 
 /// A screening and the reservations holding its seats. Seat events may arrive before the

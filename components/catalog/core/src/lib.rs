@@ -1,5 +1,6 @@
 //! The catalog bounded context's domain core: the public read model of movies, their
-//! screenings and the seats left, projected from the theater's events.
+//! screenings and the seats left, projected from the theater's events; and the staff
+//! programme's sales figures, projected from the reservation and payment events.
 //!
 //! - [`documents`]: what the read model stores — one document per movie, one per screening and
 //!   an index of movie ids.
@@ -7,6 +8,8 @@
 //!   and order-insensitive (set semantics), so duplicates and reordering leave the same result;
 //!   `seats_left` is derived from the set of allocated reservations, never counted up or down.
 //! - [`views`]: the API's shapes, built from documents.
+//! - [`sales`]: each booking's state from the reservation and refund events, and a screening's
+//!   sales figures; [`programme`]: the staff programme built from them.
 //! - [`ports`], [`services`]: the projector (events → documents, then the inbox) and the queries.
 //!
 //! No Spin, no I/O: the Spin component stores the documents in key-value store `catalog` and
@@ -14,7 +17,9 @@
 
 pub mod documents;
 pub mod ports;
+pub mod programme;
 pub mod projection;
+pub mod sales;
 pub mod services;
 pub mod views;
 

@@ -2,6 +2,7 @@
 
 use crate::StoreError;
 use crate::documents::{MovieDoc, MovieIndex, ScreeningDoc, ScreeningSummary};
+use crate::sales::{BookingDoc, SalesDoc};
 
 pub trait CatalogReader {
     /// # Errors
@@ -25,6 +26,11 @@ pub trait CatalogReader {
             .screening(screening_id)?
             .map(|doc| ScreeningSummary::from(&doc)))
     }
+    /// The bookings of a screening (for the staff programme).
+    ///
+    /// # Errors
+    /// Storage failure or an unreadable document.
+    fn sales(&self, screening_id: &str) -> Result<Option<SalesDoc>, StoreError>;
 }
 
 /// Read-modify-write of one document, atomic against concurrent writers: the adapter retries
@@ -50,6 +56,22 @@ pub trait CatalogWriter {
         &self,
         screening_id: &str,
         change: &dyn Fn(Option<ScreeningDoc>) -> Option<ScreeningDoc>,
+    ) -> Result<(), StoreError>;
+    /// Returns the booking as stored after the change.
+    ///
+    /// # Errors
+    /// As [`Self::update_index`].
+    fn update_booking(
+        &self,
+        reservation_id: &str,
+        change: &dyn Fn(Option<BookingDoc>) -> Option<BookingDoc>,
+    ) -> Result<Option<BookingDoc>, StoreError>;
+    /// # Errors
+    /// As [`Self::update_index`].
+    fn update_sales(
+        &self,
+        screening_id: &str,
+        change: &dyn Fn(Option<SalesDoc>) -> Option<SalesDoc>,
     ) -> Result<(), StoreError>;
 }
 

@@ -1,10 +1,12 @@
-//! Use cases: projecting an event, and answering the two catalog queries.
+//! Use cases: projecting an event, and answering the two catalog queries (the staff programme
+//! is in [`crate::programme`]).
 
 use cinema_events::Envelope;
 
 use crate::StoreError;
 use crate::ports::{CatalogReader, CatalogWriter, Inbox};
 use crate::projection::{Target, apply_to_index, apply_to_movie, apply_to_screening, targets};
+use crate::sales::{apply_to_booking, apply_to_sales};
 use crate::views::{MovieView, movie_view, sort_listing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,19 @@ impl Projector<'_> {
                     .writer
                     .update_movie(&id, &|doc| apply_to_movie(data, doc))?,
                 Target::Index => self.writer.update_index(&|doc| apply_to_index(data, doc))?,
+                Target::Booking(id) => {
+                    // The stored booking, not just this event: it may carry a refund that came
+                    // before the screening was known.
+                    let booking = self
+                        .writer
+                        .update_booking(&id, &|doc| apply_to_booking(event, doc))?;
+                    if let Some(booking) = booking
+                        && let Some(screening_id) = &booking.screening_id
+                    {
+                        self.writer
+                            .update_sales(screening_id, &|doc| apply_to_sales(&booking, doc))?;
+                    }
+                }
             }
         }
         self.inbox.record(&event.event_id)?;
@@ -316,12 +331,14 @@ mod tests {
         };
         let other = envelope(
             "x",
-            EventData::ReservationConfirmed(cinema_events::ReservationConfirmed {
+            EventData::PaymentApproved(cinema_events::PaymentApproved {
+                payment_id: "p".into(),
                 reservation_id: "r".into(),
                 customer_id: "c".into(),
-                screening_id: "s".into(),
-                seats: vec![],
-                booking_number: None,
+                amount: cinema_events::Money {
+                    amount: 1,
+                    currency: "KRW".into(),
+                },
             }),
         );
         assert_eq!(projector.handle(&other).unwrap(), Projected::NotProjected);

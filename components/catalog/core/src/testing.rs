@@ -6,24 +6,29 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::StoreError;
 use crate::documents::{MovieDoc, MovieIndex, ScreeningDoc};
 use crate::ports::{CatalogReader, CatalogWriter, Inbox};
+use crate::sales::{BookingDoc, SalesDoc};
 
 #[derive(Default)]
 pub struct InMemoryCatalog {
     index: RefCell<Option<MovieIndex>>,
     movies: RefCell<BTreeMap<String, MovieDoc>>,
     screenings: RefCell<BTreeMap<String, ScreeningDoc>>,
+    bookings: RefCell<BTreeMap<String, BookingDoc>>,
+    sales: RefCell<BTreeMap<String, SalesDoc>>,
     inbox: RefCell<BTreeSet<String>>,
 }
 
+/// Returns the document as stored after the change.
 fn update<K: Ord + Clone, T: Clone>(
     map: &RefCell<BTreeMap<K, T>>,
     key: &K,
     change: &dyn Fn(Option<T>) -> Option<T>,
-) {
+) -> Option<T> {
     let current = map.borrow().get(key).cloned();
     if let Some(next) = change(current) {
         map.borrow_mut().insert(key.clone(), next);
     }
+    map.borrow().get(key).cloned()
 }
 
 impl CatalogReader for InMemoryCatalog {
@@ -37,6 +42,10 @@ impl CatalogReader for InMemoryCatalog {
 
     fn screening(&self, screening_id: &str) -> Result<Option<ScreeningDoc>, StoreError> {
         Ok(self.screenings.borrow().get(screening_id).cloned())
+    }
+
+    fn sales(&self, screening_id: &str) -> Result<Option<SalesDoc>, StoreError> {
+        Ok(self.sales.borrow().get(screening_id).cloned())
     }
 }
 
@@ -68,6 +77,30 @@ impl CatalogWriter for InMemoryCatalog {
     ) -> Result<(), StoreError> {
         update(&self.screenings, &screening_id.to_string(), change);
         Ok(())
+    }
+
+    fn update_booking(
+        &self,
+        reservation_id: &str,
+        change: &dyn Fn(Option<BookingDoc>) -> Option<BookingDoc>,
+    ) -> Result<Option<BookingDoc>, StoreError> {
+        Ok(update(&self.bookings, &reservation_id.to_string(), change))
+    }
+
+    fn update_sales(
+        &self,
+        screening_id: &str,
+        change: &dyn Fn(Option<SalesDoc>) -> Option<SalesDoc>,
+    ) -> Result<(), StoreError> {
+        update(&self.sales, &screening_id.to_string(), change);
+        Ok(())
+    }
+}
+
+impl InMemoryCatalog {
+    /// The booking document of a reservation, as the projector left it.
+    pub fn booking(&self, reservation_id: &str) -> Option<BookingDoc> {
+        self.bookings.borrow().get(reservation_id).cloned()
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::documents::{MovieDoc, Price, ScreeningSummary};
+use crate::documents::{MovieDoc, Price, Prices, ScreeningSummary};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScreeningView {
@@ -13,7 +13,12 @@ pub struct ScreeningView {
     pub starts_at: String,
     pub seats_total: u32,
     pub seats_left: u32,
+    /// The adult price.
     pub price: Price,
+    /// Ticket type → price.
+    pub prices: Prices,
+    /// Seat kind → surcharge per seat.
+    pub seat_surcharges: Prices,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +26,9 @@ pub struct MovieView {
     pub movie_id: String,
     pub title: String,
     pub runtime_min: u32,
+    pub age_rating: String,
+    pub genre: Option<String>,
+    pub synopsis: Option<String>,
     pub screenings: Vec<ScreeningView>,
 }
 
@@ -40,6 +48,8 @@ pub fn movie_view(movie: &MovieDoc, screenings: &[ScreeningSummary]) -> MovieVie
                 seats_total: details.seats_total,
                 seats_left: s.seats_left?,
                 price: details.price.clone(),
+                prices: details.ticket_prices(),
+                seat_surcharges: details.seat_surcharges.clone(),
             };
             Some((instant(&details.starts_at), view))
         })
@@ -57,6 +67,9 @@ pub fn movie_view(movie: &MovieDoc, screenings: &[ScreeningSummary]) -> MovieVie
         movie_id: movie.movie_id.clone(),
         title: movie.title.clone(),
         runtime_min: movie.runtime_min,
+        age_rating: movie.age_rating().to_string(),
+        genre: movie.genre.clone(),
+        synopsis: movie.synopsis.clone(),
         screenings: views.into_iter().map(|(_, v)| v).collect(),
     }
 }
@@ -87,6 +100,9 @@ mod tests {
             price: None,
             registered: true,
             screening_ids: screenings.iter().map(|s| (*s).to_string()).collect(),
+            age_rating: None,
+            genre: None,
+            synopsis: None,
         }
     }
 
@@ -99,10 +115,9 @@ mod tests {
                 hall_name: "Hall 1".into(),
                 starts_at: starts_at.into(),
                 seats_total: 10,
-                price: Price {
-                    amount: 12_000,
-                    currency: "KRW".into(),
-                },
+                price: Price::krw(12_000),
+                prices: None,
+                seat_surcharges: Prices::new(),
             }),
             allocations: BTreeMap::from([("r1".to_string(), BTreeSet::from(["A1".to_string()]))]),
             released: BTreeSet::new(),
@@ -169,12 +184,61 @@ mod tests {
             "seats_total",
             "seats_left",
             "price",
+            "prices",
+            "seat_surcharges",
+            "hall_name",
         ] {
             assert!(s.get(field).is_some(), "{field} missing in {s}");
         }
-        for field in ["movie_id", "title", "runtime_min", "screenings"] {
+        for field in [
+            "movie_id",
+            "title",
+            "runtime_min",
+            "screenings",
+            "age_rating",
+            "genre",
+            "synopsis",
+        ] {
             assert!(json.get(field).is_some(), "{field} missing");
         }
         assert_eq!(s["price"]["amount"], 12_000);
+    }
+
+    #[test]
+    fn a_movie_from_before_ratings_is_all_ages_and_its_screening_sells_adult_tickets_at_its_price()
+    {
+        let json = serde_json::to_value(movie_view(
+            &movie("m1", "Dune", &["s1"]),
+            &[screening("s1", "2026-12-01T10:00:00Z")],
+        ))
+        .unwrap();
+        assert_eq!(json["age_rating"], "ALL");
+        assert_eq!(json["genre"], serde_json::Value::Null);
+        let s = &json["screenings"][0];
+        assert_eq!(
+            s["prices"],
+            serde_json::json!({"adult": {"amount": 12_000, "currency": "KRW"}})
+        );
+        assert_eq!(s["seat_surcharges"], serde_json::json!({}));
+    }
+
+    #[test]
+    fn documents_written_before_issue_15_still_read() {
+        let movie: MovieDoc = serde_json::from_str(
+            r#"{"movie_id": "m1", "title": "Dune", "runtime_min": 155, "price": null,
+                "registered": true, "screening_ids": ["s1"]}"#,
+        )
+        .unwrap();
+        assert_eq!(movie.age_rating(), "ALL");
+        let doc: ScreeningDoc = serde_json::from_str(
+            r#"{"screening_id": "s1", "allocations": {}, "released": [],
+                "details": {"movie_id": "m1", "hall_id": "h1", "hall_name": "1관",
+                  "starts_at": "2026-12-01T10:00:00Z", "seats_total": 10,
+                  "price": {"amount": 12000, "currency": "KRW"}}}"#,
+        )
+        .unwrap();
+        let details = doc.details.unwrap();
+        assert_eq!(details.ticket_prices().len(), 1);
+        assert!(details.seat_surcharges.is_empty());
     }
 }

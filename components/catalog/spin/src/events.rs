@@ -1,5 +1,6 @@
 //! The Redis-triggered projector (`catalog-events`, consumer group `catalog`): drains the group
-//! and applies each theater event to the read model, then records it in the inbox.
+//! and applies each theater event (and each reservation and refund event, for the staff
+//! programme's sales) to the read model, then records it in the inbox.
 
 use catalog_core::services::{Projected, ProjectionError, Projector};
 use cinema_eventing::consumer::{Consumer, DrainReport};
@@ -16,6 +17,11 @@ cinema_events::payload_set!(
     ScreeningScheduled,
     SeatsAllocated,
     SeatsReleased,
+    ReservationPlaced,
+    ReservationConfirmed,
+    ReservationRejected,
+    ReservationCancelled,
+    PaymentRefunded,
 );
 
 /// Drains the group into the read model. Called by the Redis doorbell and by

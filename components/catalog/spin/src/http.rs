@@ -1,5 +1,6 @@
-//! `GET /movies` and `GET /movies/{id}` (public through the gateway), read-only; and
-//! `POST /admin/events/drain` (admin, only with `http_drain=true`).
+//! `GET /movies` and `GET /movies/{id}` (public through the gateway) and
+//! `GET /admin/programme` (admin), read-only; and `POST /admin/events/drain` (admin, only with
+//! `http_drain=true`).
 
 use catalog_core::services::{CatalogQueries, GetMovieError};
 use cinema_eventing::{dead_letters, drain_endpoint};
@@ -16,6 +17,8 @@ pub fn handle(req: &Request) -> Response {
         (["movies"], Method::Get) => list(),
         (["movies", movie_id], Method::Get) => get(movie_id),
         (["movies"] | ["movies", _], _) => Err(ApiError::method_not_allowed("GET")),
+        (["admin", "programme"], Method::Get) => crate::programme::serve(&ctx, req.query()),
+        (["admin", "programme"], _) => Err(ApiError::method_not_allowed("GET")),
         (["admin", "events", "drain"], method) => {
             drain_endpoint::serve(crate::CONTEXT, method, &ctx, crate::events::drain)
         }

@@ -1,6 +1,7 @@
 //! The catalog Spin component: the public read model of movies, screenings and seats left.
 //!
-//! - [`http`]: `GET /movies`, `GET /movies/{id}` — read-only; and `POST /admin/events/drain`
+//! - [`http`]: `GET /movies`, `GET /movies/{id}` — read-only; [`programme`]:
+//!   `GET /admin/programme` (admin), read-only; and `POST /admin/events/drain`
 //!   (off unless `http_drain=true`), which runs the projector for platforms without the Redis
 //!   trigger — then, and only then, this side writes the store.
 //! - [`events`]: the Redis-triggered projector (`catalog-events`, consumer group `catalog`).
@@ -8,6 +9,7 @@
 
 mod events;
 mod http;
+mod programme;
 mod store;
 
 /// The context's name: log `context`, consumer group.

@@ -1,6 +1,7 @@
 //! The read model in key-value store `catalog`: `movie:{id}`, `screening:{id}` and
 //! `index:movies` hold JSON documents, `summary:{id}` what a listing shows of screening `id`
-//! (written after each change of the screening, newer versions only); `inbox:{event_id}` marks
+//! (written after each change of the screening, newer versions only); `booking:{reservation id}`
+//! and `sales:{screening id}` what the staff programme counts; `inbox:{event_id}` marks
 //! projected events.
 //!
 //! Every write goes through [`cinema_eventing::kv::Documents::update_json`]: a compare-and-swap
@@ -10,6 +11,7 @@
 use catalog_core::StoreError;
 use catalog_core::documents::{MovieDoc, MovieIndex, ScreeningDoc, ScreeningSummary};
 use catalog_core::ports::{CatalogReader, CatalogWriter, Inbox};
+use catalog_core::sales::{BookingDoc, SalesDoc};
 use cinema_eventing::{inbox, kv::Documents};
 
 const STORE: &str = "catalog";
@@ -25,6 +27,14 @@ fn screening_key(id: &str) -> String {
 
 fn summary_key(id: &str) -> String {
     format!("summary:{id}")
+}
+
+fn booking_key(id: &str) -> String {
+    format!("booking:{id}")
+}
+
+fn sales_key(id: &str) -> String {
+    format!("sales:{id}")
 }
 
 pub struct KvCatalog {
@@ -75,6 +85,12 @@ impl CatalogReader for KvCatalog {
                 .map(|doc| ScreeningSummary::from(&doc))),
         }
     }
+
+    fn sales(&self, screening_id: &str) -> Result<Option<SalesDoc>, StoreError> {
+        self.documents
+            .get_json(&sales_key(screening_id))
+            .map_err(StoreError::new)
+    }
 }
 
 impl CatalogWriter for KvCatalog {
@@ -121,6 +137,27 @@ impl CatalogWriter for KvCatalog {
                     _ => Some(summary.clone()),
                 },
             )
+            .map(drop)
+            .map_err(StoreError::new)
+    }
+
+    fn update_booking(
+        &self,
+        reservation_id: &str,
+        change: &dyn Fn(Option<BookingDoc>) -> Option<BookingDoc>,
+    ) -> Result<Option<BookingDoc>, StoreError> {
+        self.documents
+            .update_json(&booking_key(reservation_id), change)
+            .map_err(StoreError::new)
+    }
+
+    fn update_sales(
+        &self,
+        screening_id: &str,
+        change: &dyn Fn(Option<SalesDoc>) -> Option<SalesDoc>,
+    ) -> Result<(), StoreError> {
+        self.documents
+            .update_json(&sales_key(screening_id), change)
             .map(drop)
             .map_err(StoreError::new)
     }
