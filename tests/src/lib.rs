@@ -21,6 +21,7 @@ mod chat;
 mod checks;
 mod events;
 mod local;
+mod programme;
 mod tokens;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +36,7 @@ pub use checks::{assert_notified_exactly, no_trace, statuses_by_reservation};
 pub use cinema_testkit::eventually;
 pub use events::{count_of_type, of_reservation, of_type};
 pub use local::state_dir;
+pub use programme::find_screening;
 pub use tokens::{claims, sign_hs256};
 
 use local::{Local, build_once, manifest_default};
