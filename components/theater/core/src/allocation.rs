@@ -39,6 +39,8 @@ pub struct ReservationRecord {
     /// The seats requested (or, for a tombstone, the ones the cancel named).
     pub seats: Vec<String>,
     pub state: ReservationState,
+    /// The booking number people read (`YYMM-NNNN-NNNN`), when the placement carried one.
+    pub booking_number: Option<String>,
 }
 
 /// A `ReservationPlaced`, as far as the theater cares.
@@ -47,6 +49,7 @@ pub struct PlacementRequest {
     pub reservation_id: ReservationId,
     pub screening_id: String,
     pub seats: Vec<String>,
+    pub booking_number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +97,7 @@ pub fn decide_placement(
         screening_id: request.screening_id.clone(),
         seats: request.seats.clone(),
         state,
+        booking_number: request.booking_number.clone(),
     };
     match outcome {
         Ok(seats) => PlacementDecision::Allocate {
@@ -151,6 +155,7 @@ pub fn decide_cancellation(
                 screening_id: request.screening_id.clone(),
                 seats: request.seats.clone(),
                 state: ReservationState::CancelledBeforePlacement,
+                booking_number: None,
             },
         },
         Some(prior) if prior.state == ReservationState::Allocated => {
@@ -189,6 +194,7 @@ mod tests {
             reservation_id: ReservationId::parse(reservation).unwrap(),
             screening_id: "s1".into(),
             seats: seats.iter().map(|s| (*s).to_string()).collect(),
+            booking_number: Some("2612-0001-0001".into()),
         }
     }
 

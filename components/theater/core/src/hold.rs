@@ -52,7 +52,7 @@ pub struct HeldRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeldDecision {
     /// Show these seats held until the expiry.
-    Show(SeatHold),
+    Show(Box<SeatHold>),
     /// Shown before (a redelivery): nothing changes.
     AlreadyShown,
     /// Its release came first: nothing is shown.
@@ -100,12 +100,12 @@ pub fn decide_held(
     if seats.is_empty() {
         return HeldDecision::Ignored("no seats".into());
     }
-    HeldDecision::Show(SeatHold {
+    HeldDecision::Show(Box::new(SeatHold {
         hold_id: request.hold_id.clone(),
         screening: screening.clone(),
         seats: seats.into_iter().collect(),
         expires_at,
-    })
+    }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! (which occupy a hall for the movie's runtime plus a cleaning gap), and the seat inventory of
 //! each screening — no seat is ever sold twice.
 //!
-//! - Model: [`hall`], [`seat`], [`money`], [`movie`], [`showtime`], [`screening`], [`seat_map`].
+//! - Model: [`hall`], [`seat`], [`money`], [`pricing`], [`movie`], [`showtime`], [`screening`], [`seat_map`].
 //! - Decisions (pure, return events): [`allocation`] — what a `ReservationPlaced` or
 //!   `ReservationCancelled` does to the seat inventory; [`hold`] — what a `SeatsHeld` or
 //!   `HoldReleased` shows in the seat maps (display only: holds never block an allocation).
@@ -21,6 +21,7 @@ pub mod ids;
 pub mod money;
 pub mod movie;
 pub mod ports;
+pub mod pricing;
 pub mod screening;
 pub mod seat;
 pub mod seat_map;

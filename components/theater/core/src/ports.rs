@@ -58,6 +58,15 @@ pub trait ScreeningRepository {
     ) -> Result<Vec<Screening>, StoreError>;
 }
 
+/// An allocated seat and who has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    pub seat: SeatLabel,
+    pub reservation_id: ReservationId,
+    /// `None` for allocations from before booking numbers.
+    pub booking_number: Option<String>,
+}
+
 /// The seats held per screening. Implementations must make `(screening, seat)` unique, so a
 /// seat can never be held twice even if two writers race past the decision.
 pub trait SeatInventory {
@@ -83,6 +92,15 @@ pub trait SeatInventory {
         taken.retain(|seat| seats.contains(seat));
         Ok(taken)
     }
+    /// Every allocated seat of `screening` with its reservation, row-major.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn allocations(
+        &self,
+        screening: &ScreeningId,
+        layout: &Layout,
+    ) -> Result<Vec<Allocation>, StoreError>;
     /// Holds every seat for the reservation, or none.
     ///
     /// # Errors

@@ -5,10 +5,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::hall::Layout;
 use crate::ids::{HallId, MovieId, ScreeningId};
 use crate::movie::Runtime;
+use crate::pricing::{SeatSurcharges, TicketPrices};
 use crate::showtime::{CleaningGap, Interval, Showtime};
 
-/// One showing of a movie in a hall. It copies the hall's layout (halls never change) so seat
-/// decisions need nothing else.
+/// One showing of a movie in a hall. It copies the hall's layout (halls never change) and the
+/// movie's prices when it is scheduled, so seat decisions and seat maps need nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screening {
     pub id: ScreeningId,
@@ -17,6 +18,8 @@ pub struct Screening {
     pub starts_at: Showtime,
     pub runtime: Runtime,
     pub layout: Layout,
+    pub prices: TicketPrices,
+    pub surcharges: SeatSurcharges,
 }
 
 impl Screening {
@@ -60,7 +63,9 @@ mod tests {
             hall_id: HallId::parse(hall).unwrap(),
             starts_at: Showtime::parse(starts_at).unwrap(),
             runtime: Runtime::minutes(runtime_min).unwrap(),
-            layout: Layout::new(5, 5).unwrap(),
+            layout: Layout::rectangular(5, 5).unwrap(),
+            prices: TicketPrices::adult_only(crate::money::Money::ticket("p", 1, "KRW").unwrap()),
+            surcharges: SeatSurcharges::default(),
         }
     }
 

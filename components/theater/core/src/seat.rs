@@ -20,12 +20,8 @@ pub enum SeatLabelError {
     Empty,
     #[error("seat label {0:?} is not a row letter A-Z followed by a seat number")]
     Malformed(String),
-    #[error("seat {label} is not in this hall (rows A-{last_row}, seats 1-{seats_per_row})")]
-    OutsideHall {
-        label: String,
-        last_row: char,
-        seats_per_row: u32,
-    },
+    #[error("seat {label} is not in this hall ({hint})")]
+    OutsideHall { label: String, hint: String },
 }
 
 impl SeatLabel {
@@ -49,12 +45,15 @@ impl SeatLabel {
         }
         let number: u32 = digits.parse().map_err(|_| malformed())?;
         let row = u32::from(letter) - u32::from('A') + 1;
-        if row > layout.rows() || number == 0 || number > layout.seats_per_row() {
-            return Err(SeatLabelError::OutsideHall {
-                label: text.to_string(),
-                last_row: layout.last_row_letter(),
-                seats_per_row: layout.seats_per_row(),
-            });
+        let outside = |hint: String| SeatLabelError::OutsideHall {
+            label: text.to_string(),
+            hint,
+        };
+        let Some(seats) = layout.row(row).map(crate::hall::Row::seats) else {
+            return Err(outside(format!("rows A-{}", layout.last_row_letter())));
+        };
+        if number == 0 || number > seats {
+            return Err(outside(format!("row {letter} has seats 1-{seats}")));
         }
         Ok(Self { row, number })
     }
@@ -63,6 +62,21 @@ impl SeatLabel {
     pub(crate) fn at(row: u32, number: u32) -> Self {
         debug_assert!((1..=crate::hall::MAX_ROWS).contains(&row) && number >= 1);
         Self { row, number }
+    }
+
+    /// 1-based: row 1 is `A`.
+    pub fn row(&self) -> u32 {
+        self.row
+    }
+
+    /// The row's letter: `A` for row 1.
+    pub fn letter(&self) -> char {
+        Self::row_letter(self.row)
+    }
+
+    /// 1-based.
+    pub fn number(&self) -> u32 {
+        self.number
     }
 
     pub(crate) fn row_letter(row: u32) -> char {
@@ -81,12 +95,12 @@ mod tests {
     use super::*;
 
     fn hall_10_by_50() -> Layout {
-        Layout::new(10, 50).unwrap()
+        Layout::rectangular(10, 50).unwrap()
     }
 
     #[test]
     fn a_canonical_label_inside_the_hall_parses_and_prints_back() {
-        let layout = Layout::new(26, 50).unwrap();
+        let layout = Layout::rectangular(26, 50).unwrap();
         for text in ["A1", "A50", "J12", "Z50", "Z1"] {
             assert_eq!(SeatLabel::parse(text, &layout).unwrap().to_string(), text);
         }
@@ -94,7 +108,7 @@ mod tests {
 
     #[test]
     fn seat_zero_and_seat_51_are_outside_the_hall() {
-        let layout = Layout::new(26, 50).unwrap();
+        let layout = Layout::rectangular(26, 50).unwrap();
         assert!(matches!(
             SeatLabel::parse("A0", &layout),
             Err(SeatLabelError::OutsideHall { .. })
@@ -116,8 +130,7 @@ mod tests {
             error,
             SeatLabelError::OutsideHall {
                 label: "K1".into(),
-                last_row: 'J',
-                seats_per_row: 50
+                hint: "rows A-J".into()
             }
         );
     }

@@ -70,6 +70,24 @@ impl SeatMap {
             .collect()
     }
 
+    /// How many seats are free.
+    pub fn seats_left(&self) -> u32 {
+        let taken = self
+            .taken
+            .iter()
+            .filter(|seat| {
+                self.screening
+                    .layout
+                    .row(seat.row())
+                    .is_some_and(|r| seat.number() <= r.seats())
+            })
+            .count();
+        self.screening
+            .layout
+            .seats_total()
+            .saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX))
+    }
+
     pub fn is_taken(&self, seat: SeatLabel) -> bool {
         self.taken.contains(&seat)
     }

@@ -12,11 +12,13 @@ use crate::allocation::ReservationRecord;
 use crate::hall::{Hall, Layout};
 use crate::hold::{KnownHold, SeatHold};
 use crate::ids::{HallId, HoldId, MovieId, ReservationId, ScreeningId};
+use crate::money::Money;
 use crate::movie::{Movie, Runtime};
 use crate::ports::{
-    Clock, EventPublisher, HallRepository, HoldBoard, IdGenerator, MovieRepository,
+    Allocation, Clock, EventPublisher, HallRepository, HoldBoard, IdGenerator, MovieRepository,
     ReservationLedger, ScreeningRepository, SeatInventory,
 };
+use crate::pricing::{SeatSurcharges, TicketPrices};
 use crate::screening::Screening;
 use crate::seat::SeatLabel;
 use crate::showtime::{Interval, Showtime};
@@ -34,7 +36,9 @@ pub fn screening_at(id: &str, starts_at: &str) -> Screening {
         hall_id: HallId::parse("h1").expect("fixture id"),
         starts_at: Showtime::parse(starts_at).expect("fixture time"),
         runtime: Runtime::minutes(120).expect("fixture runtime"),
-        layout: Layout::new(5, 6).expect("fixture layout"),
+        layout: Layout::rectangular(5, 6).expect("fixture layout"),
+        prices: TicketPrices::adult_only(Money::ticket("price", 12_000, "KRW").expect("fixture")),
+        surcharges: SeatSurcharges::default(),
     }
 }
 
@@ -139,6 +143,27 @@ impl SeatInventory for InMemoryTheater {
             .keys()
             .filter(|(s, _)| s == screening)
             .map(|(_, seat)| *seat)
+            .collect())
+    }
+
+    fn allocations(
+        &self,
+        screening: &ScreeningId,
+        _layout: &Layout,
+    ) -> Result<Vec<Allocation>, StoreError> {
+        let ledger = self.ledger.borrow();
+        Ok(self
+            .held
+            .borrow()
+            .iter()
+            .filter(|((s, _), _)| s == screening)
+            .map(|((_, seat), reservation)| Allocation {
+                seat: *seat,
+                reservation_id: reservation.clone(),
+                booking_number: ledger
+                    .get(reservation)
+                    .and_then(|r| r.booking_number.clone()),
+            })
             .collect())
     }
 

@@ -14,6 +14,7 @@
 
 mod config;
 mod events;
+mod forms;
 mod http;
 mod outbound;
 mod store;

@@ -66,7 +66,7 @@ mod tests {
         let hall = admin
             .create(
                 HallName::parse("Hall 1").unwrap(),
-                Layout::new(10, 12).unwrap(),
+                Layout::rectangular(10, 12).unwrap(),
             )
             .unwrap();
         assert_eq!(hall.layout.seats_total(), 120);

@@ -122,7 +122,7 @@ mod tests {
 
     use super::*;
     use crate::services::reservations::{PlacementOutcome, SeatAllocation};
-    use crate::services::seat_maps::seat_map;
+    use crate::services::seat_maps::SeatMaps;
     use crate::testing::{FakeClock, InMemoryTheater, RecordingPublisher, screening_at};
 
     struct World {
@@ -153,7 +153,14 @@ mod tests {
 
         /// The taken seats of `s1`'s seat map now.
         fn seat_map(&self) -> Vec<String> {
-            let map = seat_map(&self.store, &self.store, &self.store, &self.clock, "s1").unwrap();
+            let map = SeatMaps {
+                screenings: &self.store,
+                seats: &self.store,
+                holds: &self.store,
+                clock: &self.clock,
+            }
+            .public("s1")
+            .unwrap();
             map.seats()
                 .into_iter()
                 .filter(|(_, status)| *status == crate::seat_map::SeatStatus::Taken)

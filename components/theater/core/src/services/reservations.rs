@@ -88,6 +88,7 @@ impl SeatAllocation<'_> {
             reservation_id,
             screening_id: placed.screening_id.clone(),
             seats: placed.seats.clone(),
+            booking_number: placed.booking_number.clone(),
         };
         match decide_placement(
             &request,

@@ -9,11 +9,11 @@ use cinema_events::{EventData, MovieRegistered, ScreeningScheduled};
 
 use crate::hall::Hall;
 use crate::ids::{HallId, MovieId, ScreeningId};
-use crate::money::Money;
-use crate::movie::{Movie, Runtime, Title};
+use crate::movie::{Movie, MovieDetails, Runtime, Title};
 use crate::ports::{
     Clock, EventPublisher, HallRepository, IdGenerator, MovieRepository, ScreeningRepository,
 };
+use crate::pricing::{SeatSurcharges, TicketPrices};
 use crate::screening::{Screening, conflict_window};
 use crate::showtime::{CleaningGap, Showtime};
 use crate::{StoreError, ValidationError};
@@ -33,7 +33,9 @@ pub struct Showing {
 pub struct RegisterMovie {
     title: Title,
     runtime: Runtime,
-    price: Money,
+    prices: TicketPrices,
+    surcharges: SeatSurcharges,
+    details: MovieDetails,
     showings: Vec<Showing>,
 }
 
@@ -43,7 +45,7 @@ impl RegisterMovie {
     pub fn new(
         title: Title,
         runtime: Runtime,
-        price: Money,
+        prices: TicketPrices,
         showings: Vec<Showing>,
     ) -> Result<Self, ValidationError> {
         if showings.is_empty() {
@@ -59,9 +61,23 @@ impl RegisterMovie {
         Ok(Self {
             title,
             runtime,
-            price,
+            prices,
+            surcharges: SeatSurcharges::default(),
+            details: MovieDetails::default(),
             showings,
         })
+    }
+
+    #[must_use]
+    pub fn with_surcharges(mut self, surcharges: SeatSurcharges) -> Self {
+        self.surcharges = surcharges;
+        self
+    }
+
+    #[must_use]
+    pub fn with_details(mut self, details: MovieDetails) -> Self {
+        self.details = details;
+        self
     }
 }
 
@@ -186,7 +202,9 @@ impl Scheduling<'_> {
             id: MovieId::parse(self.ids.new_id()).map_err(id_error)?,
             title: command.title,
             runtime: command.runtime,
-            price: command.price,
+            prices: command.prices,
+            surcharges: command.surcharges,
+            details: command.details,
         };
         let planned = self.plan(&movie, &command.showings)?;
         self.movies.add_movie(&movie)?;
@@ -195,12 +213,16 @@ impl Scheduling<'_> {
                 movie_id: movie.id.to_string(),
                 title: movie.title.as_str().to_string(),
                 runtime_min: movie.runtime.as_minutes(),
-                price: movie.price.to_event(),
-                age_rating: None,
-                genre: None,
-                synopsis: None,
-                prices: None,
-                seat_surcharges: None,
+                price: movie.prices.adult().to_event(),
+                age_rating: Some(movie.details.age_rating.as_str().to_string()),
+                genre: movie.details.genre.as_ref().map(|g| g.as_str().to_string()),
+                synopsis: movie
+                    .details
+                    .synopsis
+                    .as_ref()
+                    .map(|s| s.as_str().to_string()),
+                prices: Some(movie.prices.to_event()),
+                seat_surcharges: Some(movie.surcharges.to_event()),
             }))?;
         let mut screenings = Vec::with_capacity(planned.len());
         for (screening, hall) in planned {
@@ -259,7 +281,9 @@ impl Scheduling<'_> {
                 hall_id: hall.id.clone(),
                 starts_at: showing.starts_at,
                 runtime: movie.runtime,
-                layout: hall.layout,
+                layout: hall.layout.clone(),
+                prices: movie.prices.clone(),
+                surcharges: movie.surcharges.clone(),
             };
             let conflict = |other: &Screening, existing: bool| Conflict {
                 hall_id: hall.id.clone(),
@@ -307,11 +331,11 @@ impl Scheduling<'_> {
                 starts_at: screening.starts_at.to_rfc3339(),
                 rows: hall.layout.rows(),
                 seats_per_row: hall.layout.seats_per_row(),
-                price: movie.price.to_event(),
-                layout: None,
-                prices: None,
-                seat_surcharges: None,
-                age_rating: None,
+                price: screening.prices.adult().to_event(),
+                layout: Some(screening.layout.to_event()),
+                prices: Some(screening.prices.to_event()),
+                seat_surcharges: Some(screening.surcharges.to_event()),
+                age_rating: Some(movie.details.age_rating.as_str().to_string()),
             }))
     }
 }
@@ -360,7 +384,7 @@ mod tests {
             let hall = Hall {
                 id: id.clone(),
                 name: HallName::parse(name).unwrap(),
-                layout: Layout::new(10, 12).unwrap(),
+                layout: Layout::rectangular(10, 12).unwrap(),
             };
             crate::ports::HallRepository::add_hall(&self.store, &hall).unwrap();
             id
@@ -371,7 +395,7 @@ mod tests {
         RegisterMovie::new(
             Title::parse("Dune").unwrap(),
             Runtime::minutes(runtime).unwrap(),
-            Money::new(12_000, "KRW").unwrap(),
+            TicketPrices::adult_only(crate::money::Money::ticket("price", 12_000, "KRW").unwrap()),
             showings
                 .iter()
                 .map(|(h, t)| Showing {
@@ -411,6 +435,80 @@ mod tests {
         assert_eq!(s.price.amount, 12_000);
         assert_eq!(s.movie_title, "Dune");
         assert_eq!(s.starts_at, "2026-12-01T10:00:00Z");
+        assert_eq!(s.layout.as_ref().map(|l| l.seat_count()), Some(120));
+        assert_eq!(s.prices.as_ref().map(Vec::len), Some(1));
+        assert_eq!(s.age_rating.as_deref(), Some("ALL"));
+    }
+
+    #[test]
+    fn a_screening_announces_the_halls_layout_and_the_movies_prices_and_rating() {
+        use crate::hall::{RowSpec, SeatKind};
+        use crate::money::Money;
+        use crate::movie::{AgeRating, MovieDetails};
+        use crate::pricing::TicketType;
+        let world = World::new();
+        let hall = HallId::parse("couples").unwrap();
+        let layout = Layout::from_rows(&[RowSpec {
+            seats: 4,
+            kinds: vec![(SeatKind::Couple, vec![1, 2])],
+            ..RowSpec::default()
+        }])
+        .unwrap();
+        crate::ports::HallRepository::add_hall(
+            &world.store,
+            &Hall {
+                id: hall.clone(),
+                name: HallName::parse("Couples").unwrap(),
+                layout,
+            },
+        )
+        .unwrap();
+        let won = |a| Money::ticket("p", a, "KRW").unwrap();
+        let prices = TicketPrices::resolve(
+            None,
+            Some(vec![
+                (TicketType::Adult, won(14_000)),
+                (TicketType::Youth, won(11_000)),
+            ]),
+        )
+        .unwrap();
+        let surcharges = SeatSurcharges::new(vec![(
+            SeatKind::Couple,
+            Money::surcharge("s", 2_000, "KRW").unwrap(),
+        )])
+        .unwrap();
+        let command = RegisterMovie::new(
+            Title::parse("Her").unwrap(),
+            Runtime::minutes(120).unwrap(),
+            prices,
+            vec![Showing {
+                hall_id: hall,
+                starts_at: Showtime::parse("2026-12-02T10:00:00Z").unwrap(),
+            }],
+        )
+        .unwrap()
+        .with_surcharges(surcharges)
+        .with_details(MovieDetails {
+            age_rating: AgeRating::Fifteen,
+            ..MovieDetails::default()
+        });
+        world.scheduling().register_movie(command).unwrap();
+        let events = world.events.events();
+        let EventData::MovieRegistered(m) = &events[0] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(m.price.amount, 14_000);
+        assert_eq!(m.prices.as_ref().map(Vec::len), Some(2));
+        assert_eq!(m.age_rating.as_deref(), Some("15"));
+        let EventData::ScreeningScheduled(s) = &events[1] else {
+            panic!("{events:?}")
+        };
+        let layout = s.layout.as_ref().unwrap();
+        assert_eq!(layout.couple_partner("A1").as_deref(), Some("A2"));
+        assert_eq!(s.price.amount, 14_000);
+        let surcharges = s.seat_surcharges.as_ref().unwrap();
+        assert_eq!(surcharges[0].amount.amount, 2_000);
+        assert_eq!(s.age_rating.as_deref(), Some("15"));
     }
 
     #[test]
@@ -418,7 +516,7 @@ mod tests {
         let error = RegisterMovie::new(
             Title::parse("Dune").unwrap(),
             Runtime::minutes(100).unwrap(),
-            Money::new(1, "KRW").unwrap(),
+            TicketPrices::adult_only(crate::money::Money::ticket("price", 1, "KRW").unwrap()),
             vec![],
         )
         .unwrap_err();

@@ -1,20 +1,44 @@
 //! `POST /halls`, `GET /halls`, `GET /halls/{id}`.
 
-use cinema_http::{Level, RequestContext, json, parse_json};
+use cinema_http::{ApiError, Level, RequestContext, json, parse_json};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::Request;
 use theater_core::hall::{Hall, HallName, Layout};
 use theater_core::services::halls::HallAdministration;
 
 use super::{HttpResult, ToApiError, open_db};
+use crate::forms::layout::{LayoutBody, LayoutView};
 use crate::outbound::UuidIds;
 use crate::store::{SqliteTheater, in_transaction};
 
+/// `{"name", "layout"}`, or the old `{"name", "rows", "seats_per_row"}` (all standard).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NewHallBody {
     name: String,
-    rows: i64,
-    seats_per_row: i64,
+    rows: Option<i64>,
+    seats_per_row: Option<i64>,
+    layout: Option<LayoutBody>,
+}
+
+impl NewHallBody {
+    fn layout(&self) -> Result<Layout, ApiError> {
+        let layout = match (&self.layout, self.rows, self.seats_per_row) {
+            (Some(layout), None, None) => layout.to_layout(),
+            (Some(_), _, _) => {
+                return Err(ApiError::validation(
+                    "give either layout or rows and seats_per_row, not both",
+                ));
+            }
+            (None, Some(rows), Some(seats_per_row)) => Layout::rectangular(rows, seats_per_row),
+            (None, _, _) => {
+                return Err(ApiError::validation(
+                    "a hall needs a layout, or rows and seats_per_row",
+                ));
+            }
+        };
+        layout.map_err(ToApiError::to_api_error)
+    }
 }
 
 #[derive(Serialize)]
@@ -24,6 +48,7 @@ pub struct HallView<'a> {
     rows: u32,
     seats_per_row: u32,
     seats_total: u32,
+    layout: LayoutView,
 }
 
 impl<'a> From<&'a Hall> for HallView<'a> {
@@ -34,6 +59,7 @@ impl<'a> From<&'a Hall> for HallView<'a> {
             rows: hall.layout.rows(),
             seats_per_row: hall.layout.seats_per_row(),
             seats_total: hall.layout.seats_total(),
+            layout: LayoutView::from(&hall.layout),
         }
     }
 }
@@ -41,7 +67,7 @@ impl<'a> From<&'a Hall> for HallView<'a> {
 pub fn create(req: &Request, ctx: &RequestContext) -> HttpResult {
     let body: NewHallBody = parse_json(req)?;
     let name = HallName::parse(&body.name).map_err(ToApiError::to_api_error)?;
-    let layout = Layout::new(body.rows, body.seats_per_row).map_err(ToApiError::to_api_error)?;
+    let layout = body.layout()?;
     let conn = open_db()?;
     let hall = in_transaction(&conn, |tx| {
         let store = SqliteTheater::new(tx);

@@ -6,6 +6,7 @@
 //! | `POST /halls`, `GET /halls`, `GET /halls/{id}` | admin |
 //! | `POST /movies`, `POST /movies/{id}/screenings` | admin |
 //! | `GET /screenings/{id}/seats` | public |
+//! | `GET /admin/screenings/{id}/seats` (the seat map with who has each taken seat) | admin |
 //! | `POST /admin/events/relay` | admin |
 //! | `POST /admin/events/drain` (only with `http_drain=true`) | admin |
 
@@ -49,6 +50,10 @@ pub fn handle(req: &Request) -> Response {
         },
         ["screenings", screening_id, "seats"] => match method {
             Method::Get => seats::get(screening_id),
+            _ => Err(ApiError::method_not_allowed("GET")),
+        },
+        ["admin", "screenings", screening_id, "seats"] => match method {
+            Method::Get => admin(&ctx).and_then(|()| seats::get_for_staff(screening_id)),
             _ => Err(ApiError::method_not_allowed("GET")),
         },
         ["admin", "events", "relay"] => match method {

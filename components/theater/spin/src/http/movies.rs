@@ -7,13 +7,19 @@ use spin_sdk::http::Request;
 use theater_core::ValidationError;
 use theater_core::ids::HallId;
 use theater_core::money::Money;
-use theater_core::movie::{Runtime, Title};
+use theater_core::movie::{
+    AgeRating, Blurb, MAX_GENRE_CHARS, MAX_SYNOPSIS_CHARS, Movie, MovieDetails, Runtime, Title,
+};
+use theater_core::pricing::{SeatSurcharges, TicketPrices};
 use theater_core::screening::Screening;
 use theater_core::services::scheduling::{RegisterMovie, Scheduling, Showing};
 use theater_core::showtime::Showtime;
 
 use super::{HttpResult, ToApiError, open_db};
 use crate::config::Config;
+use crate::forms::prices::{
+    MoneyBody, PricesBody, prices_view, seat_surcharges, surcharges_view, ticket_prices,
+};
 use crate::outbound::{OutboxPublisher, SystemClock, UuidIds};
 use crate::store::{SqliteTheater, in_transaction};
 
@@ -24,23 +30,17 @@ struct ShowingBody {
 }
 
 #[derive(Deserialize)]
-struct PriceBody {
-    amount: i64,
-    currency: String,
-}
-
-#[derive(Deserialize)]
 struct RegisterMovieBody {
     title: String,
     runtime_min: i64,
     screenings: Vec<ShowingBody>,
-    price: PriceBody,
-}
-
-#[derive(Serialize)]
-struct PriceView<'a> {
-    amount: i64,
-    currency: &'a str,
+    /// The adult price; may be left out when `prices` has `adult`.
+    price: Option<MoneyBody>,
+    prices: Option<PricesBody>,
+    seat_surcharges: Option<PricesBody>,
+    age_rating: Option<String>,
+    genre: Option<String>,
+    synopsis: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -71,8 +71,30 @@ struct MovieView<'a> {
     movie_id: &'a str,
     title: &'a str,
     runtime_min: u32,
-    price: PriceView<'a>,
+    price: MoneyBody,
+    prices: PricesBody,
+    seat_surcharges: PricesBody,
+    age_rating: &'static str,
+    genre: Option<&'a str>,
+    synopsis: Option<&'a str>,
     screenings: Vec<ScreeningView>,
+}
+
+impl<'a> MovieView<'a> {
+    fn new(movie: &'a Movie, screenings: &[Screening]) -> Self {
+        Self {
+            movie_id: movie.id.as_str(),
+            title: movie.title.as_str(),
+            runtime_min: movie.runtime.as_minutes(),
+            price: MoneyBody::from(movie.prices.adult()),
+            prices: prices_view(&movie.prices),
+            seat_surcharges: surcharges_view(&movie.surcharges),
+            age_rating: movie.details.age_rating.as_str(),
+            genre: movie.details.genre.as_ref().map(Blurb::as_str),
+            synopsis: movie.details.synopsis.as_ref().map(Blurb::as_str),
+            screenings: screenings.iter().map(ScreeningView::from).collect(),
+        }
+    }
 }
 
 /// Names the offending field: `screenings[1].starts_at …`.
@@ -90,15 +112,52 @@ fn showing(index: Option<usize>, body: &ShowingBody) -> Result<Showing, ApiError
 fn command(body: &RegisterMovieBody) -> Result<RegisterMovie, ApiError> {
     let title = Title::parse(&body.title).map_err(ToApiError::to_api_error)?;
     let runtime = Runtime::minutes(body.runtime_min).map_err(ToApiError::to_api_error)?;
-    let price =
-        Money::new(body.price.amount, &body.price.currency).map_err(ToApiError::to_api_error)?;
     let showings = body
         .screenings
         .iter()
         .enumerate()
         .map(|(i, s)| showing(Some(i), s))
         .collect::<Result<Vec<_>, _>>()?;
-    RegisterMovie::new(title, runtime, price, showings).map_err(ToApiError::to_api_error)
+    let (prices, surcharges, details) = pricing(body).map_err(ToApiError::to_api_error)?;
+    Ok(RegisterMovie::new(title, runtime, prices, showings)
+        .map_err(ToApiError::to_api_error)?
+        .with_surcharges(surcharges)
+        .with_details(details))
+}
+
+fn pricing(
+    body: &RegisterMovieBody,
+) -> Result<(TicketPrices, SeatSurcharges, MovieDetails), ValidationError> {
+    let price = body
+        .price
+        .as_ref()
+        .map(|p| Money::ticket("price", p.amount, &p.currency))
+        .transpose()?;
+    let prices = body.prices.as_ref().map(ticket_prices).transpose()?;
+    let prices = TicketPrices::resolve(price, prices)?;
+    let surcharges = body
+        .seat_surcharges
+        .as_ref()
+        .map(seat_surcharges)
+        .transpose()?
+        .unwrap_or_default();
+    let blurb = |field, text: &Option<String>, max| {
+        text.as_deref()
+            .map(|t| Blurb::parse(field, t, max))
+            .transpose()
+            .map(Option::flatten)
+    };
+    let details = MovieDetails {
+        age_rating: body
+            .age_rating
+            .as_deref()
+            .map(AgeRating::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        genre: blurb("genre", &body.genre, MAX_GENRE_CHARS)?,
+        synopsis: blurb("synopsis", &body.synopsis, MAX_SYNOPSIS_CHARS)?,
+    };
+    Ok((prices, surcharges, details))
 }
 
 pub fn register(req: &Request, ctx: &RequestContext) -> HttpResult {
@@ -134,23 +193,7 @@ pub fn register(req: &Request, ctx: &RequestContext) -> HttpResult {
             ("movie_id", movie.id.as_str()),
         ],
     );
-    Ok(json(
-        201,
-        &MovieView {
-            movie_id: movie.id.as_str(),
-            title: movie.title.as_str(),
-            runtime_min: movie.runtime.as_minutes(),
-            price: PriceView {
-                amount: movie.price.amount(),
-                currency: movie.price.currency(),
-            },
-            screenings: registered
-                .screenings
-                .iter()
-                .map(ScreeningView::from)
-                .collect(),
-        },
-    ))
+    Ok(json(201, &MovieView::new(movie, &registered.screenings)))
 }
 
 pub fn schedule(req: &Request, ctx: &RequestContext, movie_id: &str) -> HttpResult {

@@ -1,14 +1,16 @@
 //! The SQLite database `theater`: schema and the core's repositories.
 //!
-//! Tables: `halls`, `movies`, `screenings` (with the hall's layout copied and the running
-//! interval in epoch milliseconds for overlap queries), `seat_allocations` (PRIMARY KEY
+//! Tables: `halls` (with the layout as JSON), `movies` (prices, surcharges and details as
+//! JSON/text), `screenings` (with the hall's layout and the movie's prices copied, and the
+//! running interval in epoch milliseconds for overlap queries), `seat_allocations` (PRIMARY KEY
 //! `(screening_id, seat)`: the database itself refuses to sell a seat twice), `reservations`
-//! (the theater's answer or tombstone per reservation), `seat_holds` (the reservation context's
+//! (the theater's answer or tombstone per reservation, with its booking number), `seat_holds` (the reservation context's
 //! holds as the seat maps show them: `SHOWN` until `expires_at`, or `RELEASED`; its times are
 //! RFC 3339 UTC text with milliseconds, which sorts like time), plus the shared `outbox` and
 //! `inbox`.
 
 mod holds;
+mod programme;
 mod repos;
 
 use cinema_eventing::sql::{self, exec};
@@ -21,7 +23,8 @@ const DATABASE: &str = "theater";
 /// Bump when adding a migration step below.
 /// v2: the outbox's `stream_last` / `confirmed_at` (added by `outbox::ensure_schema`).
 /// v3: `seat_holds`.
-const SCHEMA_VERSION: i64 = 3;
+/// v4: hall layouts, ticket prices and movie details, booking numbers ([`COLUMNS_V4`]).
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA_V1: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS halls (
@@ -85,6 +88,43 @@ const SCHEMA_V3: &[&str] = &[
         WHERE state = 'SHOWN'",
 ];
 
+/// Nullable columns added in v4; `NULL` in an older row means: a rectangular all-standard layout
+/// (`rows_count` × `seats_per_row`), adult tickets only at the movie's `price`, no surcharges,
+/// rated for all ages, no booking number.
+const COLUMNS_V4: &[(&str, &[&str])] = &[
+    ("halls", &["layout"]),
+    (
+        "movies",
+        &[
+            "prices",
+            "seat_surcharges",
+            "age_rating",
+            "genre",
+            "synopsis",
+        ],
+    ),
+    ("screenings", &["layout", "prices", "seat_surcharges"]),
+    ("reservations", &["booking_number"]),
+];
+
+/// Adds the `TEXT` columns a table does not have yet (so the step can run on any version).
+fn add_text_columns(tx: &Connection, table: &str, columns: &[&str]) -> Result<(), Error> {
+    let existing = exec(
+        tx,
+        &format!("SELECT name FROM pragma_table_info('{table}')"),
+        &[],
+    )?;
+    let has = |name: &str| existing.rows().any(|r| r.get::<&str>("name") == Some(name));
+    for column in columns.iter().filter(|c| !has(c)) {
+        exec(
+            tx,
+            &format!("ALTER TABLE {table} ADD COLUMN {column} TEXT"),
+            &[],
+        )?;
+    }
+    Ok(())
+}
+
 /// What the relay tick prunes here besides the outbox and the inbox (`retention_days` after
 /// the stored time): holds past their expiry (a late `SeatsHeld` for one shows nothing anyway),
 /// and releases whose `SeatsHeld` never came.
@@ -109,6 +149,9 @@ pub fn open() -> Result<Connection, Error> {
     sql::migrate(&conn, SCHEMA_VERSION, |tx, _from| {
         for statement in SCHEMA_V1.iter().chain(SCHEMA_V3) {
             exec(tx, statement, &[])?;
+        }
+        for (table, columns) in COLUMNS_V4 {
+            add_text_columns(tx, table, columns)?;
         }
         outbox::ensure_schema(tx)?;
         inbox::ensure_schema(tx)
