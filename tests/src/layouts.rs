@@ -32,6 +32,36 @@ impl TestApp {
     pub fn staff_seat_map(&self, token: Option<&str>, screening: &str) -> Reply {
         self.get(&format!("/api/admin/screenings/{screening}/seats"), token)
     }
+
+    /// Turns the theater's database back into its v3 shape (before layouts, prices and booking
+    /// numbers), keeping its rows: the next request migrates it again (python3's sqlite3).
+    pub fn downgrade_theater_to_v3(&self) {
+        let db = crate::state_dir(self)
+            .expect("a local app")
+            .join("theater.db");
+        let script = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+for table, columns in [("halls", ["layout"]),
+                       ("movies", ["prices", "seat_surcharges", "age_rating", "genre", "synopsis"]),
+                       ("screenings", ["layout", "prices", "seat_surcharges"]),
+                       ("reservations", ["booking_number"])]:
+    for column in columns:
+        c.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+c.execute("PRAGMA user_version = 3")
+c.commit()
+"#;
+        let out = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&db)
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "downgrade: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// `{"amount": amount, "currency": "KRW"}`.

@@ -431,3 +431,45 @@ fn staff_see_who_has_each_taken_seat_and_customers_may_not() {
         404
     );
 }
+
+#[test]
+fn halls_movies_and_bookings_stored_before_layouts_keep_working() {
+    let app = TestApp::start();
+    if app.skip_unless_local("the app's database file") {
+        return;
+    }
+    let admin = app.admin();
+    let hall = app.create_hall(&admin, 3, 4);
+    let (movie, screening) = app.register_movie(&admin, &hall, 40, 9_000);
+    app.wait_bookable(&movie, &screening);
+    let alice = app.customer("alice");
+    let reservation = app
+        .book(&alice, &screening, &["B2"], "tok_visa", None)
+        .reservation_id();
+    app.wait_status(&alice, &reservation, "CONFIRMED", Some("APPROVED"));
+    app.downgrade_theater_to_v3();
+
+    // The next request migrates: old rows read as rectangles of standard seats, adult tickets
+    // at the movie's price, no booking number.
+    let r = app.hall(&admin, &hall);
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["layout"]["rows"].as_array().map(Vec::len), Some(3));
+    assert_eq!(r.body["layout"]["rows"][2]["seats"], 4);
+    let map = app.seat_map(&screening);
+    assert_eq!(map.status, 200, "{:?}", map.body);
+    assert_eq!(map.body["prices"], json!({"adult": won(9_000)}));
+    assert_eq!(seat(&map.body, "B2")["status"], "taken");
+    assert_eq!(map.body["seats_left"], 11);
+    let staff = app.staff_seat_map(Some(&admin), &screening).body;
+    assert_eq!(
+        seat(&staff, "B2")["holder"],
+        json!({ "reservation_id": reservation, "booking_number": null })
+    );
+    // The old movie can still be scheduled, with its price.
+    let r = app.add_screening(&admin, &movie, &hall, &rfc3339_in_hours(60));
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let later = r.body["screening_id"].as_str().expect("screening_id");
+    let map = app.seat_map(later).body;
+    assert_eq!(map["prices"], json!({"adult": won(9_000)}));
+    assert_eq!(seat(&map, "C4")["price"], won(9_000));
+}
