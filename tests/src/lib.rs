@@ -22,6 +22,7 @@ mod checks;
 mod events;
 mod layouts;
 mod local;
+mod pricing;
 mod programme;
 mod tokens;
 
