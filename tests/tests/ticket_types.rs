@@ -203,6 +203,16 @@ fn ticket_types_on_premium_and_couple_seats_are_charged_exactly_the_computed_tot
         );
     }
 
+    // The ticket and the check-in say which tickets to check at the door.
+    app.wait_final(&alice, &id);
+    let ticket = app.ticket(&alice, &id);
+    assert_eq!(ticket.status, 200, "{:?}", ticket.body);
+    assert_eq!(ticket.body["tickets"], json!({"adult": 1, "youth": 1}));
+    let code = ticket.body["code"].as_str().expect("code");
+    let scanned = app.check_in(&admin, code);
+    assert_eq!(scanned.status, 200, "{:?}", scanned.body);
+    assert_eq!(scanned.body["tickets"], json!({"adult": 1, "youth": 1}));
+
     // Two seniors on a couple seat (two seats): 2 × 7,000 + 2 × 2,000, held first.
     let held = app.hold_tickets(&alice, &screening, &["C1", "C2"], &json!({"senior": 2}));
     let hold = TestApp::hold_id(&held);

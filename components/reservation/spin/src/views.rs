@@ -77,6 +77,7 @@ pub fn ticket(t: &Ticket) -> serde_json::Value {
         "code": t.code.to_string(),
         "screening_id": r.screening_id,
         "seats": r.seats,
+        "tickets": r.tickets().by_name(),
         "status": r.status.as_str(),
     });
     with_showing(base, t.screening.as_ref())
@@ -90,6 +91,7 @@ pub fn check_in(c: &CheckedIn) -> serde_json::Value {
         "reservation_id": r.id,
         "screening_id": r.screening_id,
         "seats": r.seats,
+        "tickets": r.tickets().by_name(),
         "first_check_in": c.first,
         "checked_in_at": time(c.checked_in_at),
     });
