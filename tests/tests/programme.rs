@@ -6,13 +6,21 @@ use cinema_e2e::{ASYNC, TestApp, eventually, find_screening, rfc3339_in_hours};
 use serde_json::json;
 
 /// A movie registered with a rating, genre, synopsis and two ticket types is listed with them;
-/// its screening keeps the adult `price` and gains `prices`, `seat_surcharges` and `hall_name`.
+/// its screening keeps the adult `price` and gains `prices`, `seat_surcharges` and `hall_name`,
+/// and its `seats_total` counts the hall layout's seats (rows of different lengths).
 #[test]
-#[ignore = "needs theater (issue 15)"]
 fn a_movie_is_listed_with_its_rating_genre_synopsis_and_ticket_prices() {
     let app = TestApp::start();
     let admin = app.admin();
-    let hall = app.create_hall(&admin, 5, 10);
+    let layout = json!({"rows": [
+        {"seats": 12, "aisles_after": [2, 10], "kinds": {"wheelchair": [1], "companion": [2]}},
+        {"seats": 12, "kinds": {"premium": [5, 6, 7, 8]}},
+        {"seats": 10, "space_before": true, "kinds": {"couple": [1, 2, 9, 10]}},
+    ]});
+    let hall = app.create_hall_with_layout(&admin, "1관", &layout)["hall_id"]
+        .as_str()
+        .expect("hall_id")
+        .to_string();
     let r = app.register_movie_with(
         &admin,
         &hall,
@@ -50,9 +58,9 @@ fn a_movie_is_listed_with_its_rating_genre_synopsis_and_ticket_prices() {
     let s = &listed["screenings"][0];
     assert_eq!(s["screening_id"], screening.as_str());
     assert_eq!(s["hall_id"], hall.as_str());
-    assert_eq!(s["hall_name"], "Hall");
-    assert_eq!(s["seats_total"], 50);
-    assert_eq!(s["seats_left"], 50);
+    assert_eq!(s["hall_name"], "1관");
+    assert_eq!(s["seats_total"], 34, "12 + 12 + 10 seats, not 3 rows × 12");
+    assert_eq!(s["seats_left"], 34);
     assert_eq!(s["price"], json!({"amount": 12_000, "currency": "KRW"}));
     assert_eq!(
         s["prices"],
