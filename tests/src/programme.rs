@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{ASYNC, Reply, TestApp, eventually};
+use crate::{ASYNC, DOORBELL, Reply, STREAM, TestApp, eventually};
 
 impl TestApp {
     /// `GET /api/admin/programme` with a raw query string (`""`, `"?from=…"`).
@@ -30,6 +30,14 @@ impl TestApp {
                 fields.iter().all(|(k, v)| &s[k] == v).then_some(s)
             },
         )
+    }
+
+    /// Appends `envelope` to the app's event stream again (a redelivery, or with a new
+    /// `event_id` a republication) and rings the doorbell. Needs the app's Redis.
+    pub fn redeliver(&self, envelope: &Value) {
+        self.redis_cli(&["XADD", STREAM, "*", "e", &envelope.to_string()])
+            .expect("redelivery needs the app's Redis");
+        self.redis_cli(&["PUBLISH", DOORBELL, "wake"]);
     }
 
     /// `POST /api/movies` with any body; one screening at `starts_at` in `hall_id` is added.

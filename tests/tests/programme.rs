@@ -170,6 +170,36 @@ fn the_programme_shows_exact_sales_after_bookings_a_cancel_and_a_rejection() {
     for (field, value) in expected.as_object().expect("object") {
         assert_eq!(&settled[field], value, "{field} in {settled}");
     }
+
+    // Every booking event delivered again, and Bob's confirmation republished under a new id
+    // after his cancel: still counted once, and the cancelled booking stays cancelled.
+    let events = app.events().expect("the app's stream");
+    let mut again = 0;
+    for e in &events {
+        let about = e["data"]["reservation_id"].as_str().unwrap_or_default();
+        if [&kept, &dropped, &rejected]
+            .iter()
+            .any(|id| id.as_str() == about)
+        {
+            app.redeliver(e);
+            again += 1;
+        }
+    }
+    assert!(again >= 10, "only {again} booking events");
+    let mut late = events
+        .iter()
+        .find(|e| {
+            e["type"] == "ReservationConfirmed" && e["data"]["reservation_id"] == dropped.as_str()
+        })
+        .expect("Bob's confirmation")
+        .clone();
+    late["event_id"] = json!(uuid::Uuid::now_v7().to_string());
+    app.redeliver(&late);
+    app.settle();
+    let again = app.programme_screening(&admin, &screening).expect("listed");
+    for (field, value) in expected.as_object().expect("object") {
+        assert_eq!(&again[field], value, "{field} after redelivery: {again}");
+    }
 }
 
 /// The window: explicit bounds with an offset (percent-encoded or not) include the screening, a
