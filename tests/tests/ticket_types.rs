@@ -3,7 +3,7 @@
 //! side prices them from its copy of the screening and payment charges exactly that. Bodies
 //! without `tickets` are all adult, as before.
 
-use cinema_e2e::{TestApp, of_reservation, of_type, won};
+use cinema_e2e::{ASYNC, TestApp, eventually, of_reservation, of_type, won};
 use serde_json::{Value, json};
 
 /// The layout of the doc's example: row A 12 seats (A1 wheelchair, A2 companion), row B 12 seats
@@ -203,8 +203,13 @@ fn ticket_types_on_premium_and_couple_seats_are_charged_exactly_the_computed_tot
         );
     }
 
-    // The ticket and the check-in say which tickets to check at the door.
+    // The ticket and the check-in say which tickets to check at the door; so does my page.
     app.wait_final(&alice, &id);
+    let page = eventually(ASYNC, "my page to show the booking", || {
+        app.my_reservation(&alice, &id)
+            .filter(|p| p["status"] == "CONFIRMED")
+    });
+    assert_eq!(page["tickets"], json!({"adult": 1, "youth": 1}), "{page}");
     let ticket = app.ticket(&alice, &id);
     assert_eq!(ticket.status, 200, "{:?}", ticket.body);
     assert_eq!(ticket.body["tickets"], json!({"adult": 1, "youth": 1}));

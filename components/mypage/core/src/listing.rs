@@ -4,7 +4,7 @@
 //! arrives) means a screening learned after its reservations needs no back-fill: the next read
 //! shows it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cinema_events::Money;
 use serde::Serialize;
@@ -31,9 +31,20 @@ pub struct MyReservation {
     pub hall_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
+    /// Tickets by type (`{"adult": 1, "youth": 1}`); all adult when the booking says nothing.
+    pub tickets: BTreeMap<String, u32>,
     pub version: u64,
     pub updated_at: Option<String>,
     pub created_at: Option<String>,
+}
+
+/// A booking from before ticket types: one adult ticket per seat.
+fn all_adult(seats: usize) -> BTreeMap<String, u32> {
+    u32::try_from(seats)
+        .ok()
+        .filter(|n| *n > 0)
+        .map(|n| BTreeMap::from([("adult".to_string(), n)]))
+        .unwrap_or_default()
 }
 
 /// The customer's list: only views that are bookings (a reservation event was seen), each joined
@@ -47,6 +58,11 @@ pub fn present(views: Vec<ReservationView>, screenings: &[ScreeningInfo]) -> Vec
         .into_iter()
         .filter_map(|view| {
             let status = view.status?;
+            let tickets = if view.tickets.is_empty() {
+                all_adult(view.seats.len())
+            } else {
+                view.tickets
+            };
             let screening = view
                 .screening_id
                 .as_deref()
@@ -66,6 +82,7 @@ pub fn present(views: Vec<ReservationView>, screenings: &[ScreeningInfo]) -> Vec
                 payment_id: view.payment_id,
                 booking_number: view.booking_number,
                 rejection_reason: view.rejection_reason,
+                tickets,
                 version: view.version,
                 updated_at: view.updated_at,
                 created_at: view.created_at,
@@ -89,6 +106,7 @@ mod tests {
     use super::*;
     use crate::testing::events::*;
     use crate::view::apply;
+    use cinema_events::{EventData, TicketCount, TicketType};
 
     fn view_of(events: &[cinema_events::Envelope]) -> ReservationView {
         events.iter().fold(None, apply).unwrap()
@@ -131,6 +149,33 @@ mod tests {
     }
 
     #[test]
+    fn a_booking_shows_its_tickets_by_type_and_one_from_before_ticket_types_all_adult() {
+        let mut with_types = placed(1);
+        if let EventData::ReservationPlaced(p) = &mut with_types.data {
+            p.tickets = Some(vec![
+                TicketCount {
+                    ticket_type: TicketType::Adult,
+                    count: 1,
+                },
+                TicketCount {
+                    ticket_type: TicketType::Youth,
+                    count: 1,
+                },
+            ]);
+        }
+        let list = present(vec![view_of(&[with_types, confirmed(2)])], &[]);
+        let json = serde_json::to_value(&list[0]).unwrap();
+        assert_eq!(json["tickets"], serde_json::json!({"adult": 1, "youth": 1}));
+
+        // Placed before ticket types: one adult ticket per seat.
+        let old = present(vec![view_of(&[placed(1)])], &[]);
+        assert_eq!(
+            serde_json::to_value(&old[0]).unwrap()["tickets"],
+            serde_json::json!({"adult": old[0].seats.len()})
+        );
+    }
+
+    #[test]
     fn the_api_shape_has_every_documented_field() {
         let list = present(
             vec![view_of(&[placed(1), confirmed(2)])],
@@ -147,6 +192,7 @@ mod tests {
             "payment_status",
             "payment_id",
             "booking_number",
+            "tickets",
             "movie_title",
             "starts_at",
             "hall_id",

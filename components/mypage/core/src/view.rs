@@ -18,8 +18,10 @@
 //!
 //! Applying an event twice gives the same view as applying it once.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset};
-use cinema_events::{Envelope, EventData, Money};
+use cinema_events::{Envelope, EventData, Money, TicketCount, TicketType};
 use serde::{Deserialize, Serialize};
 
 /// The reservation's status (the reservation context's lifecycle).
@@ -72,6 +74,10 @@ pub struct ReservationView {
     pub booking_number: Option<String>,
     /// The API error code of a rejection (`seats_taken`…).
     pub rejection_reason: Option<String>,
+    /// Tickets by type as the API names them (`{"adult": 1, "youth": 1}`), from the placement;
+    /// empty for bookings placed before ticket types (all adult).
+    #[serde(default)]
+    pub tickets: BTreeMap<String, u32>,
     /// Whether `ReservationPlaced` has been applied (its facts are authoritative).
     pub placed: bool,
     pub created_at: Option<String>,
@@ -87,6 +93,7 @@ struct Fact<'a> {
     total: Option<&'a Money>,
     payment_id: Option<&'a str>,
     booking_number: Option<&'a str>,
+    tickets: Option<&'a [TicketCount]>,
     status: Option<Status>,
     payment_status: Option<PaymentStatus>,
     rejection_reason: Option<&'static str>,
@@ -103,6 +110,7 @@ impl<'a> Fact<'a> {
             total: None,
             payment_id: None,
             booking_number: None,
+            tickets: None,
             status: None,
             payment_status: None,
             rejection_reason: None,
@@ -115,6 +123,7 @@ impl<'a> Fact<'a> {
                 total: Some(&e.total),
                 payment_id: Some(&e.payment_id),
                 booking_number: e.booking_number.as_deref(),
+                tickets: e.tickets.as_deref(),
                 status: Some(Status::Paid),
                 payment_status: Some(PaymentStatus::Approved),
                 placement: true,
@@ -182,6 +191,7 @@ pub fn apply(view: Option<ReservationView>, event: &Envelope) -> Option<Reservat
         payment_id: None,
         booking_number: None,
         rejection_reason: None,
+        tickets: BTreeMap::new(),
         placed: false,
         created_at: None,
         updated_at: None,
@@ -198,6 +208,16 @@ pub fn apply(view: Option<ReservationView>, event: &Envelope) -> Option<Reservat
     merge_facts(&mut view, &fact);
     merge_times(&mut view, &event.occurred_at, fact.placement);
     Some(view)
+}
+
+/// A ticket type as the API names it.
+fn ticket_type_name(t: TicketType) -> &'static str {
+    match t {
+        TicketType::Adult => "adult",
+        TicketType::Youth => "youth",
+        TicketType::Senior => "senior",
+        TicketType::Disabled => "disabled",
+    }
 }
 
 fn merge_status(view: &mut ReservationView, status: Option<Status>, version: u64) {
@@ -222,6 +242,13 @@ fn merge_facts(view: &mut ReservationView, fact: &Fact<'_>) {
         view.seats = fact.seats.map(<[String]>::to_vec).unwrap_or_default();
         view.total = fact.total.cloned();
         view.payment_id = fact.payment_id.map(str::to_string);
+        view.tickets = fact
+            .tickets
+            .unwrap_or_default()
+            .iter()
+            .filter(|t| t.count > 0)
+            .map(|t| (ticket_type_name(t.ticket_type).to_string(), t.count))
+            .collect();
         return;
     }
     if view.placed {
