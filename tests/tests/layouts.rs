@@ -342,7 +342,7 @@ fn a_free_or_unbounded_price_is_refused_and_nothing_is_stored() {
         ),
         (
             json!({"prices": {"adult": won(12_000), "child": won(5_000)}}),
-            "unknown ticket type",
+            "unknown field `child`",
         ),
         (
             json!({"price": {"amount": 12, "currency": "USD"}}),
@@ -354,7 +354,7 @@ fn a_free_or_unbounded_price_is_refused_and_nothing_is_stored() {
         ),
         (
             json!({"price": won(12_000), "seat_surcharges": {"balcony": won(1)}}),
-            "unknown seat kind",
+            "unknown field `balcony`",
         ),
         (
             json!({"price": won(12_000), "age_rating": "19"}),

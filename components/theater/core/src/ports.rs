@@ -92,7 +92,7 @@ pub trait SeatInventory {
         taken.retain(|seat| seats.contains(seat));
         Ok(taken)
     }
-    /// Every allocated seat of `screening` with its reservation, row-major.
+    /// Every allocated seat of `screening` with its reservation, in no particular order.
     ///
     /// # Errors
     /// Storage failure.

@@ -1,8 +1,6 @@
 //! What a screening's tickets cost: the ticket types sold with their prices (adult always), and
 //! the surcharges of seat kinds.
 
-use std::collections::BTreeMap;
-
 use crate::ValidationError;
 use crate::hall::SeatKind;
 use crate::money::Money;
@@ -56,8 +54,9 @@ impl TicketType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketPrices {
     adult: Money,
-    /// The other types sold (never `Adult`).
-    others: BTreeMap<TicketType, Money>,
+    /// The other types sold (never `Adult`), in [`TicketType::ALL`] order. Vectors rather than
+    /// maps here: at most four entries, and smaller components.
+    others: Vec<(TicketType, Money)>,
 }
 
 impl TicketPrices {
@@ -65,7 +64,7 @@ impl TicketPrices {
     pub fn adult_only(price: Money) -> Self {
         Self {
             adult: price,
-            others: BTreeMap::new(),
+            others: Vec::new(),
         }
     }
 
@@ -83,16 +82,28 @@ impl TicketPrices {
                 ValidationError::new("price is required (or prices with an adult price)")
             });
         };
-        let mut map = BTreeMap::new();
+        let mut adult = None;
+        let mut others: Vec<(TicketType, Money)> = Vec::new();
         for (ticket_type, money) in list {
-            if map.insert(ticket_type, money).is_some() {
+            let twice = if ticket_type == TicketType::Adult {
+                adult.replace(money).is_some()
+            } else {
+                match others.binary_search_by_key(&ticket_type, |(t, _)| *t) {
+                    Ok(_) => true,
+                    Err(at) => {
+                        others.insert(at, (ticket_type, money));
+                        false
+                    }
+                }
+            };
+            if twice {
                 return Err(ValidationError::new(format!(
                     "prices: {} is listed twice",
                     ticket_type.as_str()
                 )));
             }
         }
-        let adult = map.remove(&TicketType::Adult).ok_or_else(|| {
+        let adult = adult.ok_or_else(|| {
             ValidationError::new("prices must include adult: every screening sells adult tickets")
         })?;
         if let Some(price) = price
@@ -104,7 +115,7 @@ impl TicketPrices {
                 adult.amount()
             )));
         }
-        Ok(Self { adult, others: map })
+        Ok(Self { adult, others })
     }
 
     pub fn adult(&self) -> &Money {
@@ -129,27 +140,33 @@ impl TicketPrices {
 
 /// What each seat kind adds to a ticket (per seat); kinds not listed add nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SeatSurcharges(BTreeMap<SeatKind, Money>);
+pub struct SeatSurcharges(Vec<(SeatKind, Money)>);
 
 impl SeatSurcharges {
     /// # Errors
     /// A kind listed twice.
     pub fn new(list: Vec<(SeatKind, Money)>) -> Result<Self, ValidationError> {
-        let mut map = BTreeMap::new();
+        let mut sorted: Vec<(SeatKind, Money)> = Vec::with_capacity(list.len());
         for (kind, money) in list {
-            if map.insert(kind, money).is_some() {
-                return Err(ValidationError::new(format!(
-                    "seat_surcharges: {} is listed twice",
-                    kind.as_str()
-                )));
+            match sorted.binary_search_by_key(&kind, |(k, _)| *k) {
+                Ok(_) => {
+                    return Err(ValidationError::new(format!(
+                        "seat_surcharges: {} is listed twice",
+                        kind.as_str()
+                    )));
+                }
+                Err(at) => sorted.insert(at, (kind, money)),
             }
         }
-        Ok(Self(map))
+        Ok(Self(sorted))
     }
 
     /// The surcharge of one seat of `kind` (0 when none is set).
     pub fn amount_for(&self, kind: SeatKind) -> i64 {
-        self.0.get(&kind).map_or(0, Money::amount)
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, m)| m.amount())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (SeatKind, &Money)> + '_ {

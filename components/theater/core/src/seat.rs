@@ -79,8 +79,13 @@ impl SeatLabel {
         self.number
     }
 
-    pub(crate) fn row_letter(row: u32) -> char {
-        char::from_u32(u32::from('A') + row.saturating_sub(1)).unwrap_or('?')
+    /// The letter of row `row` (1 = `A`; `?` outside 1–26).
+    pub fn row_letter(row: u32) -> char {
+        if (1..=crate::hall::MAX_ROWS).contains(&row) {
+            char::from_u32(u32::from('A') + row - 1).unwrap_or('?')
+        } else {
+            '?'
+        }
     }
 }
 

@@ -72,20 +72,9 @@ impl SeatMap {
 
     /// How many seats are free.
     pub fn seats_left(&self) -> u32 {
-        let taken = self
-            .taken
-            .iter()
-            .filter(|seat| {
-                self.screening
-                    .layout
-                    .row(seat.row())
-                    .is_some_and(|r| seat.number() <= r.seats())
-            })
-            .count();
-        self.screening
-            .layout
-            .seats_total()
-            .saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX))
+        // Every taken label was parsed against this layout, so it is one of its seats.
+        let taken = u32::try_from(self.taken.len()).unwrap_or(u32::MAX);
+        self.screening.layout.seats_total().saturating_sub(taken)
     }
 
     pub fn is_taken(&self, seat: SeatLabel) -> bool {

@@ -1,8 +1,6 @@
 //! A hall's seats as a cinema draws them: rows front (screen side) first, each with its own
 //! length, aisles, an optional cross aisle in front, and seat kinds.
 
-use std::collections::BTreeMap;
-
 use crate::ValidationError;
 use crate::seat::SeatLabel;
 
@@ -84,8 +82,8 @@ pub struct Row {
     /// Ascending, each in `1..seats`.
     aisles_after: Vec<u32>,
     space_before: bool,
-    /// The seats that are not standard.
-    kinds: BTreeMap<u32, SeatKind>,
+    /// The kind of seat `n` at `n - 1` (a vector rather than a map: smaller components).
+    kinds: Vec<SeatKind>,
 }
 
 impl Row {
@@ -102,18 +100,20 @@ impl Row {
     }
 
     pub fn kind_of(&self, number: u32) -> SeatKind {
-        self.kinds
-            .get(&number)
+        usize::try_from(number)
+            .ok()
+            .and_then(|n| self.kinds.get(n.checked_sub(1)?))
             .copied()
             .unwrap_or(SeatKind::Standard)
     }
 
     /// The numbers of this row's seats of `kind`, ascending (empty for `Standard`).
     pub fn numbers_of(&self, kind: SeatKind) -> Vec<u32> {
-        self.kinds
-            .iter()
-            .filter(|(_, k)| **k == kind)
-            .map(|(n, _)| *n)
+        if kind == SeatKind::Standard {
+            return Vec::new();
+        }
+        (1..=self.seats)
+            .filter(|&n| self.kind_of(n) == kind)
             .collect()
     }
 
@@ -154,13 +154,13 @@ impl Row {
                     seats - 1
                 ));
             };
-            if aisles_after.contains(&n) {
-                return fail(format!("the aisle after seat {n} is listed twice"));
+            // Kept sorted by inserting in place: a sort would grow the wasm components.
+            match aisles_after.binary_search(&n) {
+                Ok(_) => return fail(format!("the aisle after seat {n} is listed twice")),
+                Err(at) => aisles_after.insert(at, n),
             }
-            aisles_after.push(n);
         }
-        aisles_after.sort_unstable();
-        let mut named: BTreeMap<u32, SeatKind> = BTreeMap::new();
+        let mut named: Vec<Option<SeatKind>> = vec![None; seats as usize];
         for (kind, numbers) in &spec.kinds {
             for &n in numbers {
                 let Some(n) = u32::try_from(n).ok().filter(|n| (1..=seats).contains(n)) else {
@@ -169,7 +169,7 @@ impl Row {
                         kind.as_str()
                     ));
                 };
-                if let Some(first) = named.insert(n, *kind) {
+                if let Some(first) = named[(n - 1) as usize].replace(*kind) {
                     return fail(if first == *kind {
                         format!("seat {letter}{n} is listed twice as {}", kind.as_str())
                     } else {
@@ -182,12 +182,14 @@ impl Row {
                 }
             }
         }
-        named.retain(|_, k| *k != SeatKind::Standard);
         let row = Self {
             seats,
             aisles_after,
             space_before: spec.space_before,
-            kinds: named,
+            kinds: named
+                .into_iter()
+                .map(|k| k.unwrap_or(SeatKind::Standard))
+                .collect(),
         };
         row.check_couples(letter)?;
         Ok(row)

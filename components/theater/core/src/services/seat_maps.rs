@@ -3,8 +3,6 @@
 //! (Holds are display only: allocations consult the seat inventory alone.) Staff also see who
 //! has each taken seat.
 
-use std::collections::BTreeMap;
-
 use crate::StoreError;
 use crate::ids::{ReservationId, ScreeningId};
 use crate::ports::{Clock, HoldBoard, ScreeningRepository, SeatInventory};
@@ -36,7 +34,18 @@ pub enum Holder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffSeatMap {
     pub map: SeatMap,
-    pub holders: BTreeMap<SeatLabel, Holder>,
+    /// Every taken seat's holder (a vector rather than a map: smaller components).
+    holders: Vec<(SeatLabel, Holder)>,
+}
+
+impl StaffSeatMap {
+    /// Who has `seat` (`None` when it is free).
+    pub fn holder(&self, seat: SeatLabel) -> Option<&Holder> {
+        self.holders
+            .iter()
+            .find(|(s, _)| *s == seat)
+            .map(|(_, h)| h)
+    }
 }
 
 pub struct SeatMaps<'a> {
@@ -63,21 +72,24 @@ impl SeatMaps<'_> {
     /// Unknown screening (including a malformed id) or storage failure.
     pub fn staff(&self, screening_id: &str) -> Result<StaffSeatMap, SeatMapError> {
         let screening = self.screening(screening_id)?;
-        let mut holders: BTreeMap<SeatLabel, Holder> = self
-            .held(&screening)?
-            .into_iter()
-            .map(|seat| (seat, Holder::Hold))
+        let allocations = self.seats.allocations(&screening.id, &screening.layout)?;
+        let mut taken = self.held(&screening)?;
+        let mut holders: Vec<(SeatLabel, Holder)> = taken
+            .iter()
+            .filter(|seat| !allocations.iter().any(|a| a.seat == **seat))
+            .map(|seat| (*seat, Holder::Hold))
             .collect();
-        for allocation in self.seats.allocations(&screening.id, &screening.layout)? {
-            holders.insert(
+        for allocation in allocations {
+            taken.insert(allocation.seat);
+            holders.push((
                 allocation.seat,
                 Holder::Reservation {
                     reservation_id: allocation.reservation_id,
                     booking_number: allocation.booking_number,
                 },
-            );
+            ));
         }
-        let map = SeatMap::new(screening, holders.keys().copied().collect());
+        let map = SeatMap::new(screening, taken);
         Ok(StaffSeatMap { map, holders })
     }
 
@@ -160,11 +172,8 @@ mod tests {
         let staff = maps.staff("s1").unwrap();
         // Then both seats are taken, with their holders
         let holder = |label: &str| {
-            staff
-                .holders
-                .iter()
-                .find(|(seat, _)| seat.to_string() == label)
-                .map(|(_, h)| h.clone())
+            let seat = crate::seat::SeatLabel::parse(label, &staff.map.screening.layout).unwrap();
+            staff.holder(seat).cloned()
         };
         assert_eq!(
             holder("A1"),

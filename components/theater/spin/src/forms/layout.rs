@@ -1,11 +1,10 @@
 //! A hall layout in JSON: `{"rows": [{"seats", "aisles_after", "space_before", "kinds"}]}` in,
 //! the normalized form (with each row's `label`) out.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use theater_core::ValidationError;
-use theater_core::hall::{Layout, RowSpec, SeatKind};
+use theater_core::hall::{Layout, Row, RowSpec, SeatKind};
+use theater_core::seat::SeatLabel;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,17 +24,24 @@ struct RowBody {
     #[serde(default)]
     space_before: bool,
     #[serde(default)]
-    kinds: KindsBody,
+    kinds: KindsBody<i64>,
 }
 
-#[derive(Deserialize, Default)]
+/// A row's seat kinds, in and out (out: only the non-standard kinds that have seats). Structs
+/// rather than maps in these forms: smaller components.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
-struct KindsBody {
-    standard: Option<Vec<i64>>,
-    premium: Option<Vec<i64>>,
-    wheelchair: Option<Vec<i64>>,
-    companion: Option<Vec<i64>>,
-    couple: Option<Vec<i64>>,
+struct KindsBody<N> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    standard: Option<Vec<N>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    premium: Option<Vec<N>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wheelchair: Option<Vec<N>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    companion: Option<Vec<N>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    couple: Option<Vec<N>>,
 }
 
 impl LayoutBody {
@@ -44,9 +50,7 @@ impl LayoutBody {
     pub fn to_layout(&self) -> Result<Layout, ValidationError> {
         let mut specs = Vec::with_capacity(self.rows.len());
         for (i, row) in self.rows.iter().enumerate() {
-            let letter = char::from_u32(u32::from('A') + u32::try_from(i).unwrap_or(0))
-                .unwrap_or('?')
-                .to_string();
+            let letter = SeatLabel::row_letter(u32::try_from(i + 1).unwrap_or(0)).to_string();
             if let Some(label) = &row.label
                 && *label != letter
             {
@@ -87,8 +91,7 @@ struct RowView {
     seats: u32,
     aisles_after: Vec<u32>,
     space_before: bool,
-    /// Only the non-standard kinds that have seats, numbers ascending.
-    kinds: BTreeMap<&'static str, Vec<u32>>,
+    kinds: KindsBody<u32>,
 }
 
 impl From<&Layout> for LayoutView {
@@ -101,15 +104,22 @@ impl From<&Layout> for LayoutView {
                     seats: row.seats(),
                     aisles_after: row.aisles_after().to_vec(),
                     space_before: row.space_before(),
-                    kinds: SeatKind::ALL
-                        .into_iter()
-                        .filter(|k| *k != SeatKind::Standard)
-                        .map(|k| (k.as_str(), row.numbers_of(k)))
-                        .filter(|(_, numbers)| !numbers.is_empty())
-                        .collect(),
+                    kinds: kinds_of(row),
                 })
                 .collect(),
         }
+    }
+}
+
+/// The non-standard kinds that have seats, numbers ascending.
+fn kinds_of(row: &Row) -> KindsBody<u32> {
+    let of = |kind| Some(row.numbers_of(kind)).filter(|n| !n.is_empty());
+    KindsBody {
+        standard: None,
+        premium: of(SeatKind::Premium),
+        wheelchair: of(SeatKind::Wheelchair),
+        companion: of(SeatKind::Companion),
+        couple: of(SeatKind::Couple),
     }
 }
 

@@ -18,7 +18,8 @@ use theater_core::showtime::Showtime;
 use super::{HttpResult, ToApiError, open_db};
 use crate::config::Config;
 use crate::forms::prices::{
-    MoneyBody, PricesBody, prices_view, seat_surcharges, surcharges_view, ticket_prices,
+    MoneyBody, PricesBody, SurchargesBody, prices_view, seat_surcharges, surcharges_view,
+    ticket_prices,
 };
 use crate::outbound::{OutboxPublisher, SystemClock, UuidIds};
 use crate::store::{SqliteTheater, in_transaction};
@@ -37,7 +38,7 @@ struct RegisterMovieBody {
     /// The adult price; may be left out when `prices` has `adult`.
     price: Option<MoneyBody>,
     prices: Option<PricesBody>,
-    seat_surcharges: Option<PricesBody>,
+    seat_surcharges: Option<SurchargesBody>,
     age_rating: Option<String>,
     genre: Option<String>,
     synopsis: Option<String>,
@@ -73,7 +74,7 @@ struct MovieView<'a> {
     runtime_min: u32,
     price: MoneyBody,
     prices: PricesBody,
-    seat_surcharges: PricesBody,
+    seat_surcharges: SurchargesBody,
     age_rating: &'static str,
     genre: Option<&'a str>,
     synopsis: Option<&'a str>,

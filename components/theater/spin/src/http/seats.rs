@@ -9,7 +9,7 @@ use theater_core::services::seat_maps::{Holder, SeatMaps, StaffSeatMap};
 
 use super::{HttpResult, ToApiError, open_db};
 use crate::forms::layout::LayoutView;
-use crate::forms::prices::{MoneyBody, PricesBody, prices_view, surcharges_view};
+use crate::forms::prices::{MoneyBody, PricesBody, SurchargesBody, prices_view, surcharges_view};
 use crate::outbound::SystemClock;
 use crate::store::SqliteTheater;
 
@@ -71,7 +71,7 @@ struct SeatMapView<'a> {
     seats_left: u32,
     layout: LayoutView,
     prices: PricesBody,
-    seat_surcharges: PricesBody,
+    seat_surcharges: SurchargesBody,
     seats: Vec<SeatView>,
 }
 
@@ -104,7 +104,7 @@ impl<'a> SeatMapView<'a> {
                         amount: adult.amount() + surcharge,
                         currency: adult.currency().to_string(),
                     },
-                    holder: staff.map(|s| s.holders.get(&cell.seat).map(HolderView::from)),
+                    holder: staff.map(|s| s.holder(cell.seat).map(HolderView::from)),
                 }
             })
             .collect();

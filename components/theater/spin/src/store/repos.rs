@@ -103,7 +103,6 @@ impl SeatInventory for SqliteTheater<'_> {
                 booking_number: row.get::<&str>("booking_number").map(str::to_string),
             });
         }
-        allocations.sort_by_key(|a| a.seat);
         Ok(allocations)
     }
 
