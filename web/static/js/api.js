@@ -73,7 +73,12 @@ export const movies = (signal) => call('GET', '/movies', { signal });
 export const seatMap = (screening, signal) => call('GET', `/screenings/${id(screening)}/seats`, { signal });
 export const book = (body, idempotencyKey) =>
   call('POST', '/reservations', { body, headers: { 'idempotency-key': idempotencyKey } });
-export const hold = (screening, seats) => call('POST', '/holds', { body: { screening_id: screening, seats } });
+/** `tickets` ({adult: 1, youth: 1}) only where the screening sells several ticket types. */
+export const hold = (screening, seats, tickets = null) =>
+  call('POST', '/holds', { body: { screening_id: screening, seats, ...(tickets ? { tickets } : {}) } });
+export const programme = (signal) => call('GET', '/admin/programme', { signal });
+/** The seat map with who holds each taken seat (staff). */
+export const seatHolders = (screening, signal) => call('GET', `/admin/screenings/${id(screening)}/seats`, { signal });
 export const holdStatus = (holdId, signal) => call('GET', `/holds/${id(holdId)}`, { signal });
 /**
  * Releases a hold with the token it was placed with (the customer may have signed out since);

@@ -15,6 +15,7 @@ import my from './views/my.js';
 import screening from './views/screening.js';
 import signin from './views/signin.js';
 import staff from './views/staff.js';
+import { programme, seatHolders } from './views/programme.js';
 
 const ROUTES = [
   [/^\/$/, movies],
@@ -24,6 +25,8 @@ const ROUTES = [
   [/^\/my$/, my],
   [/^\/staff$/, staff],
   [/^\/staff\/check-in$/, checkin],
+  [/^\/staff\/programme$/, programme],
+  [/^\/staff\/screenings\/([^/]+)$/, seatHolders],
 ];
 
 let leave = null;
@@ -78,6 +81,7 @@ function drawHeader() {
       link('/', t('nav.movies'), here === '/' || here.startsWith('/screenings/')),
       session.isCustomer(who) ? link('/my', t('nav.my'), here === '/my' || here.startsWith('/bookings/')) : null,
       session.isAdmin(who) ? link('/staff', t('nav.staff'), here === '/staff') : null,
+      session.isAdmin(who) ? link('/staff/programme', t('staff.nav.programme'), here === '/staff/programme' || here.startsWith('/staff/screenings/')) : null,
       session.isAdmin(who) ? link('/staff/check-in', t('nav.checkIn'), here === '/staff/check-in') : null)),
     h('div', { class: 'tools' },
       // The visible name comes first in the accessible name (WCAG 2.5.3, label in name).

@@ -118,6 +118,13 @@ export function day(iso) {
   return format({ weekday: 'short', month: lang === 'ko' ? 'long' : 'short', day: 'numeric' }).format(date);
 }
 
+/** { weekday: "월" / "Mon", day: "7", month: "12" } of an instant (ms) on the venue's calendar. */
+export function dayParts(ms) {
+  const parts = format({ weekday: 'short', month: 'numeric', day: 'numeric' }).formatToParts(new Date(ms));
+  const part = (type) => parts.find((p) => p.type === type)?.value ?? '';
+  return { weekday: part('weekday'), day: part('day'), month: part('month') };
+}
+
 /** An RFC 3339 instant on the venue's clock, with the zone named where the device's differs. */
 export function dateTime(iso) {
   const date = parse(iso);

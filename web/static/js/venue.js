@@ -123,3 +123,19 @@ export function tomorrowAt(hour, timeZone = zone, now = Date.now()) {
   const local = `${next.getUTCFullYear()}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}T${pad(hour)}:00`;
   return localToInstant(local, timeZone);
 }
+
+/** The venue's calendar day of an instant: "2026-12-06". */
+export function venueDay(ms, timeZone = zone) {
+  const w = wallClock(ms, timeZone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+/** The calendar day `n` days after "2026-12-06" (plain date arithmetic, no zone involved). */
+export function addDays(dayKey, n) {
+  const [year, month, day] = dayKey.split('-').map(Number);
+  const next = new Date(Date.UTC(year, month - 1, day + n));
+  return `${next.getUTCFullYear()}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}`;
+}
+
+/** Noon of a venue day as an instant (a safe moment to name its weekday). */
+export const dayNoon = (dayKey, timeZone = zone) => localToInstant(`${dayKey}T12:00`, timeZone);

@@ -72,15 +72,18 @@ export function seoulEvening(days = 2) {
 
 async function bookableScreeningAt(call, token, {
   title = unique('Movie'), rows = 5, seatsPerRow = 8, price = 11000, startsAt = inHours(30), runtimeMin = 100,
+  layout = null, movie: extra = {}, more = [],
 } = {}) {
   const admin = await token('admin', ['admin']);
-  const hall = await call('POST', '/halls', { token: admin, body: { name: unique('Hall'), rows, seats_per_row: seatsPerRow } });
+  const hallBody = layout ? { name: unique('Hall'), layout } : { name: unique('Hall'), rows, seats_per_row: seatsPerRow };
+  const hall = await call('POST', '/halls', { token: admin, body: hallBody });
   if (hall.status !== 201) throw new Error(`hall: ${JSON.stringify(hall.body)}`);
   const movie = await call('POST', '/movies', {
     token: admin,
     body: {
       title, runtime_min: runtimeMin, price: { amount: price, currency: 'KRW' },
-      screenings: [{ hall_id: hall.body.hall_id, starts_at: startsAt }],
+      screenings: [startsAt, ...more].map((at) => ({ hall_id: hall.body.hall_id, starts_at: at })),
+      ...extra,
     },
   });
   if (movie.status !== 201) throw new Error(`movie: ${JSON.stringify(movie.body)}`);
@@ -94,7 +97,9 @@ async function bookableScreeningAt(call, token, {
     const listed = movies.body.some((m) => m.screenings.some((s) => s.screening_id === screeningId));
     return booked.body?.error !== 'unknown_screening' && listed;
   });
-  return { title, screeningId, movieId: movie.body.movie_id, hallId: hall.body.hall_id, admin };
+  return {
+    title, screeningId, screeningIds: movie.body.screenings.map((x) => x.screening_id), movieId: movie.body.movie_id, hallId: hall.body.hall_id, admin,
+  };
 }
 
 export const book = (customer, screeningId, seats, card = 'tok_visa') =>

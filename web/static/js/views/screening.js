@@ -18,8 +18,10 @@ import { poll } from '../poll.js';
 import * as session from '../session.js';
 import { seatOrder } from '../status.js';
 import { createHoldTimer, deadlineOf, spoken } from './holdtimer.js';
-import { createSeatMap } from './seatmap.js';
+import { createSeatMap, kindLegend } from './seatmap.js';
+import { choosable, countsText, createTicketPicker, orderTotal, ticketCounts } from './tickets.js';
 import { remember } from './booking.js';
+import { ratingBadge, ratingOf } from './rating.js';
 
 export const MAX_SEATS = 10;
 const SEAT_REFRESH_MS = 5000;
@@ -37,6 +39,8 @@ const selections = new Map();
 // screening id → { hold, token, deadline, owner, released }: the active hold survives a re-render
 // of the same screening (the language switch aborts the view and draws it again at once).
 const holds = new Map();
+// screening id → the non-adult ticket counts chosen ({youth: 1}); adult is what is left.
+const ticketChoices = new Map();
 // screening id → Map(seat → until): seats of a hold just released, which the theater's map may
 // still show taken for a moment; to this customer they are free.
 const releasedSeats = new Map();
@@ -56,6 +60,8 @@ export default function screening(root, { params: [screeningId], signal, navigat
   const lost = new Set(); // seats lost to someone else, marked on the map until the next hold
   let statuses = new Map();
   let info = null; // { movie, screening } from the catalog
+  let seatInfo = null; // the seat map's prices, surcharges and seats left (from the theater)
+  let others = ticketChoices.get(screeningId) ?? {};
   let map = null;
   let attempt = null; // { body, key }: the same body is retried with the same Idempotency-Key
   let busyUntil = 0;
@@ -72,6 +78,19 @@ export default function screening(root, { params: [screeningId], signal, navigat
   const mapSlot = h('div', { class: 'map-slot', 'aria-busy': 'true' }, h('p', { class: 'loading' }, t('common.loading')));
   const notices = h('div', { class: 'messages', id: 'seat-notices' });
   const summary = h('dl', { class: 'summary', id: 'checkout-summary' });
+  const seatsLeft = h('p', { class: 'seats-left', id: 'seats-left' });
+  const kindsSlot = h('div', { class: 'kinds-slot' });
+  const picker = createTicketPicker({
+    onChange: (next) => {
+      others = next;
+      ticketChoices.set(screeningId, others);
+      messages.replaceChildren();
+      if (phase === 'held' || phase === 'changing') seatsChangedWhileHolding();
+      drawSummary();
+    },
+  });
+  const selectedSeats = h('span', { class: 'bar__seats', id: 'selected-seats' });
+  const totalText = h('span', { class: 'bar__total total', id: 'checkout-total' });
   const timer = createHoldTimer({
     onEnd: () => { if (phase === 'held' || (phase === 'changing' && !placing)) holdEnded('expired'); },
     quiet: () => phase === 'paying',
@@ -80,13 +99,20 @@ export default function screening(root, { params: [screeningId], signal, navigat
   const who = session.current();
   const holdHint = h('p', { class: 'hint', id: 'hold-hint' }, t('checkout.holdHint'));
   const holdButton = h('button', { type: 'button', class: 'button button--primary button--wide', id: 'hold', 'aria-describedby': 'hold-hint', onclick: () => placeHold() });
-  const holdStep = h('div', { class: 'hold-step', id: 'hold-step' }, holdHint, holdButton);
+  const holdStep = h('div', { class: 'hold-step', id: 'hold-step' }, holdButton);
   const card = keepDraft(h('input', { id: 'card-token', name: 'card_token', value: 'tok_visa', autocomplete: 'off', spellcheck: 'false', required: true }));
-  const pay = h('button', { type: 'submit', class: 'button button--primary button--wide', id: 'pay' });
+  const pay = h('button', { type: 'submit', form: 'checkout-form', class: 'button button--primary button--wide', id: 'pay' });
   const releaseButton = h('button', { type: 'button', class: 'button button--ghost button--wide', id: 'release-hold', onclick: () => releaseByChoice() }, t('checkout.releaseHold'));
   const form = h('form', { class: 'checkout-form', id: 'checkout-form', novalidate: true, hidden: true },
     h('p', { class: 'hint' }, t('checkout.heldHint')),
-    field(t('checkout.card'), card, t('checkout.cardHint')), pay, releaseButton);
+    field(t('checkout.card'), card, t('checkout.cardHint')), releaseButton);
+  // The chosen seats, the total and the one next step, always in view on a phone (sticky).
+  const bar = h('div', { class: 'checkout-bar', id: 'checkout-bar' },
+    h('div', { class: 'bar__line' },
+      h('span', { class: 'bar__label' }, t('checkout.seats')), selectedSeats,
+      h('span', { class: 'bar__label' }, t('checkout.total')), totalText),
+    timer.element,
+    session.isCustomer(who) ? [holdStep, pay] : null);
 
   root.append(
     h('p', { class: 'back' }, h('a', { href: '/' }, t('screening.back'))),
@@ -95,20 +121,26 @@ export default function screening(root, { params: [screeningId], signal, navigat
       h('section', { class: 'card seat-card', 'aria-labelledby': 'seat-heading' },
         h('h2', { id: 'seat-heading' }, t('seats.title')),
         h('p', { class: 'hint' }, t('seats.keyboardHint', { max: MAX_SEATS })),
-        notices, mapSlot),
-      h('aside', { class: 'card checkout', 'aria-labelledby': 'checkout-heading' },
-        h('h2', { id: 'checkout-heading' }, t('checkout.title')),
-        summary,
-        timer.element,
-        checkoutBody())));
+        seatsLeft, notices, mapSlot, kindsSlot),
+      h('div', { class: 'checkout-col' },
+        h('aside', { class: 'card checkout', 'aria-labelledby': 'checkout-heading' },
+          h('h2', { id: 'checkout-heading' }, t('checkout.title')),
+          summary,
+          checkoutBody()),
+        bar)));
 
   function checkoutBody() {
-    if (session.isCustomer(who)) return [messages, holdStep, form];
+    if (session.isCustomer(who)) return [picker.element, messages, holdHint, form];
     if (who) return h('p', { class: 'alert alert--info' }, t('checkout.customersOnly'));
     return h('p', {}, h('a', { class: 'button button--primary button--wide', id: 'signin-to-book', href: `/signin?next=${encodeURIComponent(location.pathname)}` }, t('checkout.signInToBook')));
   }
 
-  const price = () => info?.screening?.price ?? null;
+  const prices = () => seatInfo?.prices ?? info?.screening?.prices ?? null;
+  const price = () => prices()?.adult ?? info?.screening?.price ?? null;
+  const surcharges = () => seatInfo?.seat_surcharges ?? info?.screening?.seat_surcharges ?? null;
+  /** The tickets to send with a hold: only when there is a choice of types. */
+  const ticketsFor = (seatCount) => (choosable(prices()) ? ticketCounts(prices(), others, seatCount) : null);
+  const cellOf = (label) => map?.cells.find((c) => c.label === label) ?? { label, kind: 'standard', price: null };
   const holding = () => phase === 'held' || phase === 'changing' || phase === 'paying';
 
   // ---- drawing
@@ -117,18 +149,25 @@ export default function screening(root, { params: [screeningId], signal, navigat
     const held = phase === 'held' || phase === 'paying' ? current?.hold : null;
     const seats = held ? [...held.seats].sort(seatOrder) : [...selected].sort(seatOrder);
     const each = price();
-    const total = held?.total ?? (each ? { amount: each.amount * seats.length, currency: each.currency } : null);
-    summary.replaceChildren(
-      h('dt', {}, t('checkout.seats')), h('dd', { id: 'selected-seats' }, seats.length ? seats.join(', ') : t('checkout.noSeats')),
-      h('dt', {}, t('checkout.price')), h('dd', {}, each ? t('checkout.priceEach', { price: money(each) }) : '—'),
-      h('dt', {}, t('checkout.total')), h('dd', { class: 'total', id: 'checkout-total' }, total && seats.length ? money(total) : '—'));
+    const counts = held?.tickets ?? ticketsFor(seats.length) ?? { adult: seats.length };
+    const total = held?.total ?? orderTotal({ prices: prices(), counts, cells: seats.map(cellOf), surcharges: surcharges(), price: each });
+    const several = choosable(prices());
+    picker.draw(prices(), others, selected.size, phase === 'holding' || phase === 'paying');
+    selectedSeats.textContent = seats.length ? seats.join(', ') : t('checkout.noSeats');
+    totalText.textContent = total && seats.length ? money(total) : '—';
+    summary.replaceChildren(...[
+      several ? [] : [h('dt', {}, t('checkout.price')), h('dd', {}, each ? t('checkout.priceEach', { price: money(each) }) : '—')],
+      several && seats.length ? [h('dt', {}, t('tickets.title')), h('dd', { id: 'ticket-summary' }, countsText(counts))] : [],
+    ].flat());
 
     holdStep.hidden = phase !== 'choose' && phase !== 'holding';
+    holdHint.hidden = holdStep.hidden;
     holdButton.disabled = phase !== 'choose' || selected.size === 0 || !each;
     holdButton.setAttribute('aria-busy', String(phase === 'holding'));
     holdButton.textContent = phase === 'holding' ? t('checkout.holding') : t('checkout.hold');
 
     form.hidden = !holding();
+    pay.hidden = !holding();
     timer.element.hidden = !holding();
     form.dataset.holdId = current?.hold.hold_id ?? '';
     const waiting = busyUntil > Date.now();
@@ -141,12 +180,19 @@ export default function screening(root, { params: [screeningId], signal, navigat
     else pay.textContent = total && held ? t('checkout.pay', { total: money(total) }) : t('checkout.payNothing');
   }
 
+  /** The hall's seat kinds with their prices (once the price is known). */
+  function drawKinds() {
+    if (map) kindsSlot.replaceChildren(kindLegend(map.cells, price()) ?? '');
+  }
+
   function drawInfo() {
     if (!info) return;
+    drawKinds();
     const { movie, screening: s } = info;
     heading.textContent = movie.title;
     setTitle(movie.title);
     meta.replaceChildren(
+      ratingBadge(ratingOf(movie)),
       h('time', { datetime: s.starts_at, id: 'screening-when' }, showtime(s.starts_at, movie.runtime_min)),
       s.hall_name ? ` · ${s.hall_name}` : '',
       ` · ${t('movies.runtime', { minutes: movie.runtime_min })}`);
@@ -185,11 +231,14 @@ export default function screening(root, { params: [screeningId], signal, navigat
     if (phase === 'holding' || phase === 'paying') return;
     if (phase === 'expired') resetChoice({ focusMap: false });
     if (statusOf(label) === 'taken') return;
-    if (selected.has(label)) selected.delete(label);
-    else if (selected.size >= MAX_SEATS) {
+    // A couple seat is sold as a pair: both halves go together.
+    const pair = cellOf(label).pair;
+    const labels = pair && statusOf(pair) !== 'taken' ? [label, pair] : [label];
+    if (selected.has(label)) labels.forEach((l) => selected.delete(l));
+    else if (selected.size + labels.length > MAX_SEATS) {
       notices.replaceChildren(h('div', { class: 'alert alert--info', role: 'status' }, h('p', { class: 'alert__title' }, t('seats.max', { max: MAX_SEATS }))));
       return;
-    } else selected.add(label);
+    } else labels.forEach((l) => selected.add(l));
     notices.replaceChildren();
     messages.replaceChildren();
     drawMap();
@@ -218,13 +267,17 @@ export default function screening(root, { params: [screeningId], signal, navigat
     const layout = await api.seatMap(screeningId, signal);
     if (signal.aborted) return;
     statuses = new Map(layout.seats.map((s) => [s.label, s.status]));
+    seatInfo = { prices: layout.prices ?? null, seat_surcharges: layout.seat_surcharges ?? null };
+    const left = layout.seats_left ?? layout.seats.filter((s) => s.status === 'free').length;
+    seatsLeft.textContent = tn('seats.left', left, { total: layout.seats.length });
     for (const [label, until] of recentlyMine) {
       if (statuses.get(label) === 'free' || until <= Date.now()) recentlyMine.delete(label);
     }
     for (const label of lost) if (statuses.get(label) === 'free') lost.delete(label);
     if (!map) {
-      map = createSeatMap({ rows: layout.rows, seatsPerRow: layout.seats_per_row, onToggle: toggle });
+      map = createSeatMap({ map: layout, onToggle: toggle });
       mapSlot.replaceChildren(map.element);
+      drawKinds();
       mapSlot.removeAttribute('aria-busy');
     }
     const gone = phase === 'choose' ? [...selected].filter((label) => statusOf(label) !== 'free') : [];
@@ -259,6 +312,7 @@ export default function screening(root, { params: [screeningId], signal, navigat
     clearTimeout(rehold);
     placing = true;
     const seats = [...selected].sort(seatOrder);
+    const tickets = ticketsFor(seats.length);
     const previous = current;
     const changing = phase === 'changing';
     phase = changing ? 'changing' : 'holding';
@@ -272,7 +326,7 @@ export default function screening(root, { params: [screeningId], signal, navigat
       for (;;) {
         try {
           sent = Date.now();
-          placed = await api.hold(screeningId, seats);
+          placed = await api.hold(screeningId, seats, tickets);
           break;
         } catch (error) {
           if (error.code !== 'unknown_screening' || Date.now() - started > UNKNOWN_SCREENING_GRACE_MS) throw error;
@@ -286,7 +340,8 @@ export default function screening(root, { params: [screeningId], signal, navigat
         return;
       }
       // The selection may have changed while the request was out: hold again after this one.
-      const stale = seats.join() !== [...selected].sort(seatOrder).join();
+      const stale = seats.join() !== [...selected].sort(seatOrder).join()
+        || JSON.stringify(tickets) !== JSON.stringify(ticketsFor(selected.size));
       current = entry;
       holds.set(screeningId, entry);
       if (previous && previous.hold.hold_id !== placed.hold_id) forget(previous);

@@ -61,7 +61,9 @@ export default function signin(root, { query, navigate, setTitle }) {
       await syncAccountLanguage();
       const next = query.get('next');
       const safeNext = next && next.startsWith('/') && !next.startsWith('//') && next !== '/signin' ? next : null;
-      navigate(safeNext ?? (session.isAdmin(who) ? '/staff' : '/'));
+      // Staff land on the staff pages (unless they came from one); customers where they were.
+      const staffNext = safeNext?.startsWith('/staff') ? safeNext : '/staff';
+      navigate(session.isAdmin(who) ? staffNext : (safeNext ?? '/'));
     } catch (error) {
       submit.disabled = false;
       message.append(error.status === 404

@@ -7,6 +7,8 @@ import { h, field, keepDraft, forgetDrafts, redraw } from '../dom.js';
 import { errorBox, noticeBox } from '../errors.js';
 import { dateTime, t, zoneName } from '../i18n.js';
 import * as session from '../session.js';
+import { hallsSection } from './halls.js';
+import { RATINGS } from './rating.js';
 import { inputValue, localToRfc3339, tomorrowAt, venueZone } from '../venue.js';
 
 const flashes = new Map(); // section → element shown above its form after a redraw
@@ -48,7 +50,7 @@ export default function staff(root, { signal, setTitle }) {
       const message = await action(form);
       flashes.set(section, noticeBox(message));
     } catch (error) {
-      flashes.set(section, errorBox(error));
+      flashes.set(section, error.box ?? errorBox(error));
     }
     button.disabled = false;
     await load();
@@ -58,38 +60,11 @@ export default function staff(root, { signal, setTitle }) {
   };
 
   function draw() {
-    return [hallsSection(), movieSection(), showtimeSection(), simulatorSection()];
+    return [hallsSection({ halls: state.halls, flash, submitting, api }), movieSection(), showtimeSection(), simulatorSection()];
   }
 
   function flash(section) {
     return h('div', { class: 'messages', id: `flash-${section}`, tabindex: '-1' }, flashes.get(section));
-  }
-
-  function hallsSection() {
-    const name = keepDraft(h('input', { id: 'hall-name', required: true, maxlength: 100, placeholder: t('staff.hallNameExample') }));
-    const rows = keepDraft(h('input', { id: 'hall-rows', type: 'number', min: 1, max: 26, value: 8, required: true, inputmode: 'numeric' }));
-    const perRow = keepDraft(h('input', { id: 'hall-seats', type: 'number', min: 1, max: 50, value: 12, required: true, inputmode: 'numeric' }));
-    const form = h('form', { id: 'hall-form', class: 'form' },
-      flash('hall'),
-      field(t('staff.hallName'), name),
-      h('div', { class: 'field-row' },
-        field(t('staff.rows'), rows, t('staff.rowsHint')),
-        field(t('staff.seatsPerRow'), perRow, t('staff.seatsPerRowHint'))),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button--primary' }, t('staff.createHall'))));
-    form.addEventListener('submit', submitting('hall', async () => {
-      const hall = await api.createHall({ name: name.value.trim(), rows: Number(rows.value), seats_per_row: Number(perRow.value) });
-      forgetDrafts('hall-');
-      return t('staff.hallCreated', { name: hall.name, seats: hall.seats_total });
-    }));
-    return h('section', { class: 'card', id: 'staff-halls', 'aria-labelledby': 'halls-heading' },
-      h('h2', { id: 'halls-heading' }, t('staff.halls')),
-      state.halls.length === 0
-        ? h('p', { class: 'muted' }, t('staff.noHalls'))
-        : h('ul', { class: 'hall-list', id: 'hall-list' }, state.halls.map((hall) => h('li', {},
-          h('strong', {}, hall.name), ' ',
-          h('span', { class: 'muted' }, t('staff.hallLayout', { rows: hall.rows, seats: hall.seats_per_row, total: hall.seats_total }))))),
-      h('h3', {}, t('staff.newHall')),
-      form);
   }
 
   function hallSelect(id) {
@@ -111,6 +86,12 @@ export default function staff(root, { signal, setTitle }) {
     const runtime = keepDraft(h('input', { id: 'movie-runtime', type: 'number', min: 1, max: 600, value: 120, required: true, inputmode: 'numeric' }));
     const price = keepDraft(h('input', { id: 'movie-price', type: 'number', min: 0, step: 100, value: 12000, required: true, inputmode: 'numeric' }));
     const rows = Array.from({ length: screeningRows }, (_, i) => ({ hall: hallSelect(`screening-hall-${i}`), startsAt: startsAtInput(`screening-start-${i}`) }));
+    const rating = keepDraft(h('select', { id: 'movie-rating' }, RATINGS.map((r) => h('option', { value: r }, t(`rating.name.${r}`)))));
+    const genre = keepDraft(h('input', { id: 'movie-genre', maxlength: 50 }));
+    const synopsis = keepDraft(h('textarea', { id: 'movie-synopsis', maxlength: 2000, rows: 3 }));
+    const won = (id) => keepDraft(h('input', { id, type: 'number', min: 1, step: 100, inputmode: 'numeric' }));
+    const typePrices = { youth: won('movie-price-youth'), senior: won('movie-price-senior'), disabled: won('movie-price-disabled') };
+    const surcharges = { premium: won('movie-surcharge-premium'), couple: won('movie-surcharge-couple') };
     const noHalls = state.halls.length === 0;
     const form = h('form', { id: 'movie-form', class: 'form' },
       flash('movie'),
@@ -119,6 +100,15 @@ export default function staff(root, { signal, setTitle }) {
       h('div', { class: 'field-row' },
         field(t('staff.runtime'), runtime),
         field(t('staff.price'), price, t('staff.priceHint'))),
+      h('div', { class: 'field-row' }, field(t('staff.ageRating'), rating), field(t('staff.genre'), genre)),
+      field(t('staff.synopsis'), synopsis),
+      h('details', { class: 'movie-prices', id: 'movie-prices', open: [...Object.values(typePrices), ...Object.values(surcharges)].some((i) => i.value) },
+        h('summary', {}, t('staff.pricesTitle')),
+        h('p', { class: 'hint' }, t('staff.pricesHint')),
+        h('div', { class: 'field-row' }, Object.entries(typePrices).map(([type, input]) => field(`${t(`tickets.type.${type}`)} (₩)`, input))),
+        h('div', { class: 'field-row' },
+          field(t('staff.surchargePremium'), surcharges.premium),
+          field(t('staff.surchargeCouple'), surcharges.couple))),
       h('fieldset', { class: 'screenings' },
         h('legend', {}, t('staff.screenings')),
         rows.map((row, i) => h('div', { class: 'field-row screening-row' },
@@ -128,11 +118,21 @@ export default function staff(root, { signal, setTitle }) {
         h('button', { type: 'button', class: 'button button--ghost', id: 'add-showtime-row', onclick: addRow, disabled: noHalls }, t('staff.anotherShowtime'))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button--primary', disabled: noHalls }, t('staff.registerMovie'))));
     form.addEventListener('submit', submitting('movie', async () => {
+      const krw = (input) => ({ amount: Number(input.value), currency: 'KRW' });
+      const adult = krw(price);
+      const sold = Object.entries(typePrices).filter(([, input]) => input.value);
+      const extra = Object.entries(surcharges).filter(([, input]) => input.value);
+      // Only what was filled in: an older server knows none of these fields.
       const movie = await api.registerMovie({
         title: title.value.trim(),
         runtime_min: Number(runtime.value),
-        price: { amount: Number(price.value), currency: 'KRW' },
+        price: adult,
         screenings: rows.map((row) => ({ hall_id: row.hall.value, starts_at: localToRfc3339(row.startsAt.value) })),
+        ...(sold.length ? { prices: { adult, ...Object.fromEntries(sold.map(([type, input]) => [type, krw(input)])) } } : {}),
+        ...(extra.length ? { seat_surcharges: Object.fromEntries(extra.map(([kind, input]) => [kind, krw(input)])) } : {}),
+        ...(rating.value !== 'ALL' ? { age_rating: rating.value } : {}),
+        ...(genre.value.trim() ? { genre: genre.value.trim() } : {}),
+        ...(synopsis.value.trim() ? { synopsis: synopsis.value.trim() } : {}),
       });
       forgetDrafts('movie-');
       forgetDrafts('screening-');
