@@ -109,6 +109,14 @@ test('seat kinds, a couple seat chosen as a pair, ticket types and the server\'s
     // An aisle: C2 and C3 are not next to each other.
     const [c2, c3] = [await seat(page, 'C2').boundingBox(), await seat(page, 'C3').boundingBox()];
     assert.ok(c3.x - (c2.x + c2.width) > 20, `an aisle between C2 and C3 (${c3.x - (c2.x + c2.width)} px)`);
+    // The keyboard crosses the aisle and the cross aisle.
+    await seat(page, 'C2').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.seat), 'C3');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.seat), 'D2', 'the nearest seat of the next row');
+    await page.keyboard.press('End');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.seat), 'D10');
 
     // One half of a couple seat brings the other; clicking either again lets both go.
     await seat(page, 'D2').click();
@@ -146,6 +154,7 @@ test('seat kinds, a couple seat chosen as a pair, ticket types and the server\'s
     await page.locator('#pay').click();
     await expectText(page.locator('#booking-status'), /^Confirmed$/);
     await expectText(page.locator('#booking-movie'), new RegExp(title));
+    await expectText(page.locator('.booking__tickets'), /^Adult 2 · Youth 1$/);
   });
 });
 
@@ -192,6 +201,7 @@ test('the date strip: today, tomorrow, weekdays; started showtimes hidden; ratin
 test('staff land on the staff pages, find a hall, create one with a layout, and see the programme and who sits where', async () => {
   const customer = api.unique('seoyeon');
   const hallName = api.unique('Layout Hall');
+  const formTitle = api.unique('Form');
   await withPage(browser, 'staff-programme', async (page) => {
     // From the movie list's "Sign in" link: staff still land on the staff pages.
     await page.goto('/');
@@ -218,7 +228,27 @@ test('staff land on the staff pages, find a hall, create one with a layout, and 
     await expectText(page.locator('#hall-list li:not([hidden])'), new RegExp(hallName));
     assert.equal(await page.locator('#hall-list li:not([hidden]) svg rect.hd--premium').count(), 4);
     await keyScreen(page, '34-staff-halls-desktop');
+
+    // A movie with ticket types, surcharges and a rating, from the form.
+    await page.locator('#movie-title').fill(formTitle);
+    await page.locator('#movie-price').fill('13000');
+    await page.locator('#movie-rating').selectOption('12');
+    await page.locator('#movie-genre').fill('Animation');
+    await page.locator('#movie-prices summary').click();
+    await page.locator('#movie-price-youth').fill('10000');
+    await page.locator('#movie-surcharge-premium').fill('2000');
+    await page.locator('#screening-hall-0').selectOption({ label: `${hallName} (60)` });
+    await page.getByRole('button', { name: 'Register movie' }).click();
+    await expectText(page.locator('#flash-movie'), new RegExp(`“${formTitle}” registered with 1 showtime`));
   });
+  const listed = await api.eventually('the catalog to list the movie', async () => {
+    const all = await api.raw('GET', '/movies');
+    return all.body.find((m) => m.title === formTitle);
+  });
+  assert.equal(listed.age_rating, '12');
+  assert.equal(listed.genre, 'Animation');
+  assert.deepEqual(listed.screenings[0].prices, { adult: won(13000), youth: won(10000) });
+  assert.deepEqual(listed.screenings[0].seat_surcharges.premium, won(2000));
 
   const admin = await api.token('admin', ['admin']);
   const halls = await api.raw('GET', '/halls', { token: admin });

@@ -10,6 +10,7 @@ import { poll } from '../poll.js';
 import * as session from '../session.js';
 import { bookingNumber, cancellable, settled } from '../status.js';
 import { cancelControl } from './cancel.js';
+import { ticketsRow } from './tickets.js';
 
 const POLL_MS = 1000;
 
@@ -75,6 +76,7 @@ export default function booking(root, { params: [id], signal, setTitle }) {
             ? [h('dt', {}, t('booking.cancelUntil')), h('dd', { id: 'booking-deadline' }, dayAndTime(movie.starts_at))] : null,
           movie?.hall_name ? [h('dt', {}, t('booking.hall')), h('dd', {}, movie.hall_name)] : null,
           h('dt', {}, t('booking.seats')), h('dd', { id: 'booking-seats' }, r.seats.join(', ')),
+          ticketsRow(r.tickets, { className: 'booking__tickets' }),
           h('dt', {}, t('booking.total')), h('dd', {}, money(r.total)),
           h('dt', {}, t('booking.payment')), h('dd', { id: 'booking-payment' }, r.payment_status ? statusText(r.payment_status) : '—'),
           h('dt', {}, t('booking.number')), h('dd', { class: 'mono', id: 'booking-number' }, bookingNumber(r)),

@@ -7,6 +7,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { describe } from '../errors.js';
+import { ticketsRow } from './tickets.js';
 import { dateTime, showtime, t } from '../i18n.js';
 import * as session from '../session.js';
 
@@ -83,6 +84,7 @@ function admitted(c) {
     c.starts_at ? [h('dt', {}, t('booking.showtime')), h('dd', {}, h('time', { datetime: c.starts_at }, showtime(c.starts_at)))] : null,
     c.hall_name ? [h('dt', {}, t('booking.hall')), h('dd', {}, c.hall_name)] : null,
     h('dt', {}, t('booking.seats')), h('dd', { class: 'checkin__seats' }, c.seats.join(', ')),
+    ticketsRow(c.tickets, { always: true, className: 'checkin__tickets' }),
     first ? null : [h('dt', {}, t('checkin.firstAt')), h('dd', {}, h('time', { datetime: c.checked_in_at }, dateTime(c.checked_in_at)))]);
   const title = first ? t('checkin.admit') : t('checkin.already', { when: dateTime(c.checked_in_at) });
   return {

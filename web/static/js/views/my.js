@@ -11,6 +11,7 @@ import * as session from '../session.js';
 import { bookingNumber, cancellable, settled, upcoming } from '../status.js';
 import { cancelControl } from './cancel.js';
 import { ticketControl } from './ticket.js';
+import { ticketsRow } from './tickets.js';
 
 const FAST_MS = 1000;
 const SLOW_MS = 5000;
@@ -155,6 +156,7 @@ function bookingCard(r, cancel, ticket) {
       r.starts_at ? [h('dt', {}, t('booking.showtime')), h('dd', { class: 'booking__when' }, h('time', { datetime: r.starts_at }, showtime(r.starts_at, r.runtime_min)))] : null,
       r.hall_name ? [h('dt', {}, t('booking.hall')), h('dd', {}, r.hall_name)] : null,
       h('dt', {}, t('booking.seats')), h('dd', { class: 'booking__seats' }, r.seats.join(', ')),
+      ticketsRow(r.tickets),
       h('dt', {}, t('booking.total')), h('dd', {}, money(r.total)),
       h('dt', {}, t('booking.payment')), h('dd', {}, r.payment_status ? statusText(r.payment_status) : '—')),
     cancel && r.starts_at ? h('p', { class: 'booking__deadline' }, t('my.cancelUntil', { when: dayAndTime(r.starts_at) })) : null,

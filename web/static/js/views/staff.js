@@ -89,9 +89,9 @@ export default function staff(root, { signal, setTitle }) {
     const rating = keepDraft(h('select', { id: 'movie-rating' }, RATINGS.map((r) => h('option', { value: r }, t(`rating.name.${r}`)))));
     const genre = keepDraft(h('input', { id: 'movie-genre', maxlength: 50 }));
     const synopsis = keepDraft(h('textarea', { id: 'movie-synopsis', maxlength: 2000, rows: 3 }));
-    const won = (id) => keepDraft(h('input', { id, type: 'number', min: 1, step: 100, inputmode: 'numeric' }));
-    const typePrices = { youth: won('movie-price-youth'), senior: won('movie-price-senior'), disabled: won('movie-price-disabled') };
-    const surcharges = { premium: won('movie-surcharge-premium'), couple: won('movie-surcharge-couple') };
+    const won = (id, min) => keepDraft(h('input', { id, type: 'number', min, step: 100, inputmode: 'numeric' }));
+    const typePrices = { youth: won('movie-price-youth', 100), senior: won('movie-price-senior', 100), disabled: won('movie-price-disabled', 100) };
+    const surcharges = { premium: won('movie-surcharge-premium', 0), couple: won('movie-surcharge-couple', 0) };
     const noHalls = state.halls.length === 0;
     const form = h('form', { id: 'movie-form', class: 'form' },
       flash('movie'),

@@ -6,6 +6,7 @@
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { errorBox } from '../errors.js';
+import { ticketsRow } from './tickets.js';
 import { showtime, t } from '../i18n.js';
 import qrcode from '../vendor/qrcode-generator.js';
 
@@ -84,6 +85,7 @@ function ticketCard(ticket) {
       ticket.starts_at ? [h('dt', {}, t('booking.showtime')), h('dd', {}, h('time', { datetime: ticket.starts_at }, showtime(ticket.starts_at, ticket.runtime_min)))] : null,
       ticket.hall_name ? [h('dt', {}, t('booking.hall')), h('dd', {}, ticket.hall_name)] : null,
       h('dt', {}, t('booking.seats')), h('dd', {}, ticket.seats.join(', ')),
+      ticketsRow(ticket.tickets, { className: 'ticket__tickets' }),
       h('dt', {}, t('ticket.code')), h('dd', { class: 'mono ticket__code' }, ticket.code)),
   ];
 }

@@ -111,3 +111,13 @@ export function createTicketPicker({ onChange }) {
 
   return { element, draw };
 }
+
+/**
+ * The "Tickets: Adult 1 · Youth 1" row of a booking's details, when it has more than adult
+ * tickets (`always`: whenever the tickets are known — what staff check at the door).
+ */
+export function ticketsRow(tickets, { always = false, className = 'booking__tickets' } = {}) {
+  if (!tickets || typeof tickets !== 'object') return null;
+  if (!always && !Object.keys(tickets).some((type) => type !== 'adult' && tickets[type] > 0)) return null;
+  return [h('dt', {}, t('tickets.title')), h('dd', { class: className }, countsText(tickets))];
+}
