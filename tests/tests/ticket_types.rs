@@ -210,6 +210,14 @@ fn ticket_types_on_premium_and_couple_seats_are_charged_exactly_the_computed_tot
             .filter(|p| p["status"] == "CONFIRMED")
     });
     assert_eq!(page["tickets"], json!({"adult": 1, "youth": 1}), "{page}");
+    // The chat message names what was charged, not price × seats.
+    let message = eventually(ASYNC, "the confirmation message", || {
+        app.my_notifications(&alice)
+            .into_iter()
+            .find(|n| n["reservation_id"] == id.as_str() && n["status"] == "CONFIRMED")
+    });
+    let text = message["message"].as_str().unwrap_or_default();
+    assert!(text.contains("31,000원"), "{text}");
     let ticket = app.ticket(&alice, &id);
     assert_eq!(ticket.status, 200, "{:?}", ticket.body);
     assert_eq!(ticket.body["tickets"], json!({"adult": 1, "youth": 1}));

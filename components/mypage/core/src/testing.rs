@@ -219,6 +219,7 @@ pub mod events {
                 screening_id: "s-1".into(),
                 seats: seats(),
                 booking_number: Some(BOOKING_NUMBER.into()),
+                total: None,
             }),
         )
     }
@@ -237,6 +238,7 @@ pub mod events {
                 payment_id: "p-1".into(),
                 reason: RejectionReason::SeatsTaken,
                 booking_number: Some(BOOKING_NUMBER.into()),
+                total: None,
             }),
         )
     }
@@ -255,6 +257,7 @@ pub mod events {
                 payment_id: "p-1".into(),
                 was_confirmed: true,
                 booking_number: Some(BOOKING_NUMBER.into()),
+                total: None,
             }),
         )
     }

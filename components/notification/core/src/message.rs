@@ -34,7 +34,8 @@ struct Facts<'a> {
     booking: String,
     showing: Option<Showing<'a>>,
     seats: &'a [String],
-    /// The total (refunds: the refunded amount; otherwise price × seats when the price is known).
+    /// The total (refunds: the refunded amount; otherwise the booking's total, or price × seats
+    /// for events from before they carried it).
     amount: Option<Amount>,
 }
 
@@ -57,13 +58,16 @@ impl<'a> Facts<'a> {
             .clone()
             .unwrap_or_else(|| short_id(&change.reservation_id));
         let (seats, amount): (&[String], Option<Amount>) = match &change.change {
-            Change::Confirmed { seats, .. }
-            | Change::Rejected { seats, .. }
-            | Change::Cancelled { seats, .. } => (
+            Change::Confirmed { seats, total, .. }
+            | Change::Rejected { seats, total, .. }
+            | Change::Cancelled { seats, total, .. } => (
                 seats,
-                screening
-                    .and_then(|s| s.price.as_ref())
-                    .map(|price| price.times(seats.len())),
+                // What was charged; events from before they carried it: price × seats.
+                total.clone().or_else(|| {
+                    screening
+                        .and_then(|s| s.price.as_ref())
+                        .map(|price| price.times(seats.len()))
+                }),
             ),
             Change::Refunded { amount, .. } => (&[], Some(amount.clone())),
         };

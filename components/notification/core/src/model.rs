@@ -72,11 +72,21 @@ pub struct Amount {
 }
 
 impl Amount {
-    /// `amount` × `count` (a booking's total from the screening's price).
+    /// `amount` × `count` (a booking's total from the screening's price, for events from before
+    /// they carried the total).
     pub fn times(&self, count: usize) -> Self {
         Self {
             minor: self.minor * i64::try_from(count).unwrap_or(i64::MAX),
             currency: self.currency.clone(),
+        }
+    }
+}
+
+impl From<&cinema_events::Money> for Amount {
+    fn from(m: &cinema_events::Money) -> Self {
+        Self {
+            minor: m.amount,
+            currency: m.currency.clone(),
         }
     }
 }
@@ -122,15 +132,19 @@ pub enum Change {
     Confirmed {
         screening_id: String,
         seats: Vec<String>,
+        /// What the booking cost (absent on events from before it was carried).
+        total: Option<Amount>,
     },
     Rejected {
         screening_id: String,
         seats: Vec<String>,
         reason: RejectionReason,
+        total: Option<Amount>,
     },
     Cancelled {
         screening_id: String,
         seats: Vec<String>,
+        total: Option<Amount>,
     },
     Refunded {
         amount: Amount,
@@ -164,6 +178,7 @@ impl StatusChange {
                 Change::Confirmed {
                     screening_id: e.screening_id.clone(),
                     seats: e.seats.clone(),
+                    total: e.total.as_ref().map(Amount::from),
                 },
             ),
             EventData::ReservationRejected(e) => (
@@ -174,6 +189,7 @@ impl StatusChange {
                     screening_id: e.screening_id.clone(),
                     seats: e.seats.clone(),
                     reason: e.reason,
+                    total: e.total.as_ref().map(Amount::from),
                 },
             ),
             EventData::ReservationCancelled(e) => (
@@ -183,6 +199,7 @@ impl StatusChange {
                 Change::Cancelled {
                     screening_id: e.screening_id.clone(),
                     seats: e.seats.clone(),
+                    total: e.total.as_ref().map(Amount::from),
                 },
             ),
             // Payment does not know the number: the record use case finds it on the booking's
@@ -192,10 +209,7 @@ impl StatusChange {
                 &e.customer_id,
                 &None,
                 Change::Refunded {
-                    amount: Amount {
-                        minor: e.amount.amount,
-                        currency: e.amount.currency.clone(),
-                    },
+                    amount: Amount::from(&e.amount),
                     reason: e.reason.clone(),
                 },
             ),

@@ -224,6 +224,7 @@ impl Reservation {
                 screening_id: self.screening_id.clone(),
                 seats: self.seats.clone(),
                 booking_number: self.number(),
+                total: Some(self.total.clone().into()),
             },
         ))
     }
@@ -250,6 +251,7 @@ impl Reservation {
                 payment_id: self.payment_id.clone(),
                 reason,
                 booking_number: self.number(),
+                total: Some(self.total.clone().into()),
             },
         ))
     }
@@ -289,6 +291,7 @@ impl Reservation {
                 payment_id: self.payment_id.clone(),
                 was_confirmed,
                 booking_number: self.number(),
+                total: Some(self.total.clone().into()),
             },
         )))
     }

@@ -125,6 +125,7 @@ fn confirmed(r: &str, seats: &[&str]) -> EventData {
         screening_id: "s1".into(),
         seats: seats.iter().map(|s| (*s).to_string()).collect(),
         booking_number: None,
+        total: None,
     })
 }
 
@@ -194,6 +195,7 @@ fn catalog() -> InMemoryCatalog {
                 payment_id: "p-r2".into(),
                 was_confirmed: true,
                 booking_number: None,
+                total: None,
             }),
         ),
         envelope("e10", Some(2), confirmed("r2", &["B1"])),

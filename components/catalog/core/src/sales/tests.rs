@@ -63,6 +63,7 @@ fn confirmed(r: &str, labels: &[&str]) -> Envelope {
             screening_id: SCREENING.into(),
             seats: seats(labels),
             booking_number: None,
+            total: None,
         }),
     )
 }
@@ -79,6 +80,7 @@ fn rejected(r: &str, labels: &[&str]) -> Envelope {
             payment_id: format!("p-{r}"),
             reason: RejectionReason::SeatsTaken,
             booking_number: None,
+            total: None,
         }),
     )
 }
@@ -95,6 +97,7 @@ fn cancelled(r: &str, labels: &[&str], version: u64) -> Envelope {
             payment_id: format!("p-{r}"),
             was_confirmed: version > 2,
             booking_number: None,
+            total: None,
         }),
     )
 }

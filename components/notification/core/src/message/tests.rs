@@ -49,6 +49,35 @@ const ID: &str = "01a2418d-0000-7000-8000-000000000000";
 
 // ---- Korean (the default) ----
 
+/// The booking's own total (ticket types, seat surcharges) from the event, not price × seats.
+#[test]
+fn a_confirmation_or_cancellation_names_what_the_booking_cost() {
+    let with_total = |mut event: cinema_events::Envelope| {
+        let total = Some(cinema_events::Money {
+            amount: 27_000,
+            currency: "KRW".into(),
+        });
+        match &mut event.data {
+            EventData::ReservationConfirmed(e) => e.total = total,
+            EventData::ReservationCancelled(e) => e.total = total,
+            other => panic!("{other:?}"),
+        }
+        change(&event)
+    };
+    for event in [confirmed(ID, "alice"), cancelled(ID, "alice")] {
+        let text = compose(&with_total(event), Some(&dune()), Language::Ko, zone(SEOUL));
+        assert!(text.contains("27,000원"), "{text}");
+        assert!(!text.contains("24,000원"), "{text}");
+    }
+    let english = compose(
+        &with_total(confirmed(ID, "alice")),
+        Some(&dune()),
+        Language::En,
+        zone(SEOUL),
+    );
+    assert!(english.contains("₩27,000"), "{english}");
+}
+
 #[test]
 fn a_korean_confirmation_reads_like_a_korean_cinema_in_venue_time() {
     let text = compose(

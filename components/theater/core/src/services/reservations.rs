@@ -231,6 +231,7 @@ mod tests {
             payment_id: "p1".into(),
             was_confirmed: true,
             booking_number: None,
+            total: None,
         }
     }
 
