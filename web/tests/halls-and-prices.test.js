@@ -302,3 +302,21 @@ test('without the programme and the staff seat map on the server, the staff page
     await keyScreen(page, '37-staff-not-available-desktop');
   }, { allow: [/status of 404/], viewport: DESKTOP });
 });
+
+test('in Korean on a phone: seat kinds, 관람 인원 and the total', async () => {
+  const { screeningId } = await api.bookableScreening({ layout: LAYOUT, movie: PRICED, price: 14000 });
+  await withPage(browser, 'kinds-korean-phone', async (page) => {
+    await signIn(page, api.unique('haneul'));
+    await page.goto(`/screenings/${screeningId}`);
+    await expectAttribute(seat(page, 'B6'), 'aria-label', 'B열 6 번 좌석, 선택 가능, 프리미엄석');
+    await expectAttribute(seat(page, 'D7'), 'aria-label', 'D열 7 번 좌석, 선택 가능, D8 좌석과 한 쌍인 커플석');
+    await seat(page, 'B6').click();
+    await seat(page, 'B7').click();
+    await page.getByRole('button', { name: '청소년 1명 추가' }).click();
+    await expectText(page.locator('#ticket-summary'), /^성인 1 · 청소년 1$/);
+    await expectText(page.locator('#checkout-total'), /^₩31,000$/); // 14,000 + 11,000 + 2 × 3,000
+    await expectText(page.locator('#kind-legend'), /프리미엄석\s*₩17,000/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await keyScreen(page, '38-seat-map-kinds-phone-korean');
+  }, { viewport: PHONE, mobile: true, locale: 'ko-KR' });
+});

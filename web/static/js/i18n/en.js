@@ -33,12 +33,10 @@ export default {
   'movies.empty': 'No movies are showing yet.',
   'movies.emptyStaff': 'Register a movie',
   'movies.runtime': '{minutes} min',
-  'movies.noShowtimes': 'No showtimes yet.',
   'movies.showtimesOf': 'Showtimes of {title}',
   'movies.seatsLeft.one': '{count} of {total} seat left',
   'movies.seatsLeft.other': '{count} of {total} seats left',
   'movies.soldOut': 'Sold out',
-  'movies.started': 'Started',
 
   'screening.title': 'Choose seats',
   'screening.back': '← All movies',
@@ -258,7 +256,7 @@ export default {
   'error.alreadyCheckedIn': 'This booking was already checked in at the door and can no longer be cancelled.',
 
   // issue 15: seat kinds, ticket types, dates, ratings, staff programme
-  'seats.zoomHint': 'This hall is wide: swipe sideways to see every seat (the overview shows where you are).',
+  'seats.zoomHint': 'Wide hall: swipe sideways to see every seat; the overview above shows where you are.',
   'seats.seatLabelKind': '{seat}, {kind}',
   'seats.kindLabel.couple': 'couple seat with {pair}',
   'seats.kindLabel.premium': 'premium seat',

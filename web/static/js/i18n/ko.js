@@ -33,12 +33,10 @@ export default {
   'movies.empty': '아직 상영 중인 영화가 없습니다.',
   'movies.emptyStaff': '영화 등록하기',
   'movies.runtime': '{minutes}분',
-  'movies.noShowtimes': '아직 상영 일정이 없습니다.',
   'movies.showtimesOf': '{title} 상영 시간',
   'movies.seatsLeft.one': '잔여 {count}/{total}석',
   'movies.seatsLeft.other': '잔여 {count}/{total}석',
   'movies.soldOut': '매진',
-  'movies.started': '상영 시작됨',
 
   'screening.title': '좌석 선택',
   'screening.back': '← 전체 영화',
@@ -258,9 +256,9 @@ export default {
   'error.alreadyCheckedIn': '이미 입장한 예매는 취소할 수 없습니다.',
 
   // issue 15: seat kinds, ticket types, dates, ratings, staff programme
-  'seats.zoomHint': '넓은 상영관입니다: 옆으로 밀어서 모든 좌석을 보세요 (위의 전체 배치도에 지금 보는 곳이 표시됩니다).',
+  'seats.zoomHint': '넓은 상영관: 옆으로 밀어 모든 좌석을 보세요. 위의 배치도에 보는 곳이 표시됩니다.',
   'seats.seatLabelKind': '{seat}, {kind}',
-  'seats.kindLabel.couple': '{pair}와 함께 파는 커플석',
+  'seats.kindLabel.couple': '{pair} 좌석과 한 쌍인 커플석',
   'seats.kindLabel.premium': '프리미엄석',
   'seats.kindLabel.wheelchair': '휠체어석',
   'seats.kindLabel.companion': '동반석',

@@ -13,18 +13,13 @@ import { h } from '../dom.js';
 import { money, t } from '../i18n.js';
 import { seatsOf } from './seatlayout.js';
 
-export { rowLetter } from './seatlayout.js';
-
 const MIN_SEAT = 32; // px: the smallest tap target
 const MAX_SEAT = 40;
 const LABEL = 18; // row letters' column
 const GAP = 4;
 const SVG = 'http://www.w3.org/2000/svg';
 
-/**
- * `map`: the seat map as the theater gives it; `onToggle(label)`; `prices` (optional): the
- * adult price, to name a kind's price in the legend.
- */
+/** `map`: the seat map as the theater gives it; `onToggle(label)` when a seat is clicked. */
 export function createSeatMap({ map, onToggle }) {
   const layout = seatsOf(map);
   const { seats: cells, columns, gridRows } = layout;
@@ -90,8 +85,8 @@ export function createSeatMap({ map, onToggle }) {
     const moves = {
       ArrowLeft: () => along(r, c, -1),
       ArrowRight: () => along(r, c, 1),
-      ArrowUp: () => across(r, from, -1),
-      ArrowDown: () => across(r, from, 1),
+      ArrowUp: () => across(r, c, -1),
+      ArrowDown: () => across(r, c, 1),
       Home: () => along(r, -1, 1),
       End: () => along(r, rowsOfSeats[r].seats.length, -1),
     };
@@ -112,12 +107,12 @@ export function createSeatMap({ map, onToggle }) {
     return null;
   }
 
-  /** The choosable seat nearest to `from`'s column in the next row (up or down) that has one. */
-  function across(r, from, d) {
-    const column = Number(from.style.gridColumn);
+  /** The choosable seat nearest to seat c of row r in the next row (up or down) that has one. */
+  function across(r, c, d) {
+    const { column } = rowsOfSeats[r].seats[c];
     for (let row = r + d; row >= 0 && row < rowsOfSeats.length; row += d) {
       const near = rowsOfSeats[row].seats.filter((s) => !s.button.disabled)
-        .sort((a, b) => Math.abs(a.column + 2 - column) - Math.abs(b.column + 2 - column))[0];
+        .sort((a, b) => Math.abs(a.column - column) - Math.abs(b.column - column))[0];
       if (near) return near.button;
     }
     return null;
@@ -149,8 +144,8 @@ export function createSeatMap({ map, onToggle }) {
     }
     overview.update();
   }
+  // Keyboard focus on a seat out of view scrolls it in (the browser does it); the overview follows.
   scroller.addEventListener('scroll', () => overview.update(), { passive: true });
-  // Keyboard focus on a seat out of view scrolls it in (the browser does), and the overview follows.
 
   /** Draws the statuses (label → 'free' | 'taken'), the selection and the seats just lost. */
   function update(statuses, selected, lost = new Set()) {
