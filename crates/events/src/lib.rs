@@ -41,6 +41,39 @@ impl EventData {
     }
 }
 
+impl TicketType {
+    /// Every ticket type, in the order people list them.
+    pub const ALL: [Self; 4] = [Self::Adult, Self::Youth, Self::Senior, Self::Disabled];
+
+    /// The API's name (`adult`, `youth`, `senior`, `disabled`); events spell the Rust name.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::Adult => "adult",
+            Self::Youth => "youth",
+            Self::Senior => "senior",
+            Self::Disabled => "disabled",
+        }
+    }
+
+    /// The ticket type the API calls `name`.
+    pub fn from_api_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.api_name() == name)
+    }
+}
+
+impl SeatKind {
+    /// The API's name (`standard`, `premium`, `wheelchair`, `companion`, `couple`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Premium => "premium",
+            Self::Wheelchair => "wheelchair",
+            Self::Companion => "companion",
+            Self::Couple => "couple",
+        }
+    }
+}
+
 impl HallLayout {
     /// The row of `label` (`A12` → row `A`) and the seat's number, when the layout has that seat.
     fn locate(&self, label: &str) -> Option<(&LayoutRow, u32)> {
@@ -477,6 +510,16 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn ticket_types_and_seat_kinds_have_the_apis_names() {
+        for t in TicketType::ALL {
+            assert_eq!(TicketType::from_api_name(t.api_name()), Some(t));
+        }
+        assert_eq!(TicketType::from_api_name("Adult"), None);
+        assert_eq!(TicketType::Youth.api_name(), "youth");
+        assert_eq!(SeatKind::Couple.api_name(), "couple");
     }
 
     #[test]

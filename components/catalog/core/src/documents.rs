@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cinema_events::{SeatKind, SeatSurcharge, TicketPrice, TicketType};
+use cinema_events::{SeatSurcharge, TicketPrice, TicketType};
 use serde::{Deserialize, Serialize};
 
 /// Money in integer minor units.
@@ -34,43 +34,17 @@ impl Price {
 /// Ticket type → price, by the API's names (`adult`, `youth`, `senior`, `disabled`).
 pub type Prices = BTreeMap<String, Price>;
 
-/// The API's name of a ticket type.
-pub fn ticket_type_name(t: TicketType) -> &'static str {
-    match t {
-        TicketType::Adult => "adult",
-        TicketType::Youth => "youth",
-        TicketType::Senior => "senior",
-        TicketType::Disabled => "disabled",
-    }
-}
-
-/// The API's name of a seat kind.
-pub fn seat_kind_name(k: SeatKind) -> &'static str {
-    match k {
-        SeatKind::Standard => "standard",
-        SeatKind::Premium => "premium",
-        SeatKind::Wheelchair => "wheelchair",
-        SeatKind::Companion => "companion",
-        SeatKind::Couple => "couple",
-    }
-}
-
 /// An event's ticket prices by name.
 pub fn prices_of(list: &[TicketPrice]) -> Prices {
     list.iter()
-        .map(|p| {
-            (
-                ticket_type_name(p.ticket_type).to_string(),
-                Price::from(&p.price),
-            )
-        })
+        .map(|p| (p.ticket_type.api_name().to_string(), Price::from(&p.price)))
         .collect()
 }
 
 /// An event's seat surcharges by seat kind name.
 pub fn surcharges_of(list: &[SeatSurcharge]) -> Prices {
     list.iter()
-        .map(|s| (seat_kind_name(s.kind).to_string(), Price::from(&s.amount)))
+        .map(|s| (s.kind.api_name().to_string(), Price::from(&s.amount)))
         .collect()
 }
 
@@ -132,10 +106,7 @@ impl ScreeningDetails {
     /// The ticket types sold and their prices (adult only, at `price`, before ticket types).
     pub fn ticket_prices(&self) -> Prices {
         self.prices.clone().unwrap_or_else(|| {
-            Prices::from([(
-                ticket_type_name(TicketType::Adult).to_string(),
-                self.price.clone(),
-            )])
+            Prices::from([(TicketType::Adult.api_name().to_string(), self.price.clone())])
         })
     }
 }

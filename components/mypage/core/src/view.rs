@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
-use cinema_events::{Envelope, EventData, Money, TicketCount, TicketType};
+use cinema_events::{Envelope, EventData, Money, TicketCount};
 use serde::{Deserialize, Serialize};
 
 /// The reservation's status (the reservation context's lifecycle).
@@ -210,16 +210,6 @@ pub fn apply(view: Option<ReservationView>, event: &Envelope) -> Option<Reservat
     Some(view)
 }
 
-/// A ticket type as the API names it.
-fn ticket_type_name(t: TicketType) -> &'static str {
-    match t {
-        TicketType::Adult => "adult",
-        TicketType::Youth => "youth",
-        TicketType::Senior => "senior",
-        TicketType::Disabled => "disabled",
-    }
-}
-
 fn merge_status(view: &mut ReservationView, status: Option<Status>, version: u64) {
     let Some(status) = status else { return };
     let newer = match view.status {
@@ -247,7 +237,7 @@ fn merge_facts(view: &mut ReservationView, fact: &Fact<'_>) {
             .unwrap_or_default()
             .iter()
             .filter(|t| t.count > 0)
-            .map(|t| (ticket_type_name(t.ticket_type).to_string(), t.count))
+            .map(|t| (t.ticket_type.api_name().to_string(), t.count))
             .collect();
         return;
     }

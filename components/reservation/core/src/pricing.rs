@@ -14,28 +14,16 @@ use crate::model::{Money, Screening, SeatSelection};
 use crate::quote::PlaceError;
 
 /// Every ticket type, in the order the API lists them.
-pub const TICKET_TYPES: [TicketType; 4] = [
-    TicketType::Adult,
-    TicketType::Youth,
-    TicketType::Senior,
-    TicketType::Disabled,
-];
+pub const TICKET_TYPES: [TicketType; 4] = TicketType::ALL;
 
 /// The API's name of a ticket type (`adult`, `youth`, `senior`, `disabled`).
 pub fn ticket_type_name(t: TicketType) -> &'static str {
-    match t {
-        TicketType::Adult => "adult",
-        TicketType::Youth => "youth",
-        TicketType::Senior => "senior",
-        TicketType::Disabled => "disabled",
-    }
+    t.api_name()
 }
 
 /// The ticket type the API calls `name`.
 pub fn ticket_type_named(name: &str) -> Option<TicketType> {
-    TICKET_TYPES
-        .into_iter()
-        .find(|&t| ticket_type_name(t) == name)
+    TicketType::from_api_name(name)
 }
 
 /// The request's `"tickets"` as sent: type name → count, unchecked.
