@@ -269,6 +269,9 @@ test('staff land on the staff pages, find a hall, create one with a layout, and 
     return booked.status === 202;
   });
 
+  const held = await api.holdSeats(await api.token(api.unique('holder'), ['customer']), screeningId, ['C1']);
+  assert.equal(held.status, 201, JSON.stringify(held.body));
+
   await withPage(browser, 'staff-programme-2', async (page) => {
     await signIn(page, 'admin', { admin: true });
     await page.getByRole('navigation').getByRole('link', { name: 'Programme' }).click();
@@ -283,6 +286,7 @@ test('staff land on the staff pages, find a hall, create one with a layout, and 
     const number = booked.body.booking_number;
     await expectText(page.locator('#holders-table tr[data-seat="B3"]'), new RegExp(`Booking ${number}`));
     await expectText(page.locator('#holders-table tr[data-seat="B4"]'), new RegExp(`Booking ${number}`));
+    await expectText(page.locator('#holders-table tr[data-seat="C1"]'), /Held, not paid yet/);
     await expectText(page.locator('#holders-meta'), new RegExp(title));
     await keyScreen(page, '36-staff-who-sits-where-desktop');
   });
@@ -312,7 +316,12 @@ test('in Korean on a phone: seat kinds, 관람 인원 and the total', async () =
     await expectAttribute(seat(page, 'D7'), 'aria-label', 'D열 7 번 좌석, 선택 가능, D8 좌석과 한 쌍인 커플석');
     await seat(page, 'B6').click();
     await seat(page, 'B7').click();
+    // The bar names the tickets and leads to where they are chosen, below the map.
+    await expectText(page.locator('#checkout-bar .bar__tickets'), /^성인 2$/);
+    await page.locator('#bar-tickets').click();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), '청소년 1명 추가');
     await page.getByRole('button', { name: '청소년 1명 추가' }).click();
+    await expectText(page.locator('#checkout-bar .bar__tickets'), /^성인 1 · 청소년 1$/);
     await expectText(page.locator('#ticket-summary'), /^성인 1 · 청소년 1$/);
     await expectText(page.locator('#checkout-total'), /^₩31,000$/); // 14,000 + 11,000 + 2 × 3,000
     await expectText(page.locator('#kind-legend'), /프리미엄석\s*₩17,000/);

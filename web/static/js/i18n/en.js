@@ -351,4 +351,5 @@ export default {
   'staff.pricesHint': 'The price above is the adult price. A type left empty is not sold; a surcharge left empty is ₩0.',
   'staff.surchargePremium': 'Premium seat surcharge (₩)',
   'staff.surchargeCouple': 'Couple seat surcharge, per seat (₩)',
+  'tickets.change': 'Change',
 };

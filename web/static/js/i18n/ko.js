@@ -351,4 +351,5 @@ export default {
   'staff.pricesHint': '위의 가격은 성인 가격입니다. 비워 둔 유형은 판매하지 않고, 비워 둔 추가 요금은 ₩0입니다.',
   'staff.surchargePremium': '프리미엄석 추가 요금 (₩)',
   'staff.surchargeCouple': '커플석 추가 요금, 1석당 (₩)',
+  'tickets.change': '변경',
 };

@@ -107,10 +107,21 @@ export default function screening(root, { params: [screeningId], signal, navigat
     h('p', { class: 'hint' }, t('checkout.heldHint')),
     field(t('checkout.card'), card, t('checkout.cardHint')), releaseButton);
   // The chosen seats, the total and the one next step, always in view on a phone (sticky).
+  // On a phone the ticket types are below the map: the bar names them and leads there.
+  const barTickets = h('span', { class: 'bar__tickets' });
+  const toTickets = h('button', {
+    type: 'button', class: 'bar__change', id: 'bar-tickets',
+    onclick: () => {
+      picker.element.scrollIntoView({ block: 'center' });
+      picker.element.querySelector('.stepper__button:not(:disabled)')?.focus({ preventScroll: true });
+    },
+  }, t('tickets.change'));
+  const ticketLine = h('div', { class: 'bar__ticket-line', hidden: true }, h('span', { class: 'bar__label' }, t('tickets.title')), barTickets, toTickets);
   const bar = h('div', { class: 'checkout-bar', id: 'checkout-bar' },
     h('div', { class: 'bar__line' },
       h('span', { class: 'bar__label' }, t('checkout.seats')), selectedSeats,
       h('span', { class: 'bar__label' }, t('checkout.total')), totalText),
+    session.isCustomer(who) ? ticketLine : null,
     timer.element,
     session.isCustomer(who) ? [holdStep, pay] : null);
 
@@ -154,6 +165,9 @@ export default function screening(root, { params: [screeningId], signal, navigat
     const several = choosable(prices());
     picker.draw(prices(), others, selected.size, phase === 'holding' || phase === 'paying');
     selectedSeats.textContent = seats.length ? seats.join(', ') : t('checkout.noSeats');
+    ticketLine.hidden = !several || !seats.length;
+    barTickets.textContent = countsText(counts);
+    toTickets.disabled = phase === 'holding' || phase === 'paying';
     totalText.textContent = total && seats.length ? money(total) : '—';
     summary.replaceChildren(...[
       several ? [] : [h('dt', {}, t('checkout.price')), h('dd', {}, each ? t('checkout.priceEach', { price: money(each) }) : '—')],
