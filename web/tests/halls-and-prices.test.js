@@ -281,6 +281,12 @@ test('staff land on the staff pages, find a hall, create one with a layout, and 
     await expectText(row, /3\.3%/);
     await expectText(row, /₩24,000/);
     await keyScreen(page, '35-staff-programme-desktop');
+    // Another period: the showtime (in 40 hours) is not in the one starting in 5 days.
+    const inFiveDays = await page.evaluate(() => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date(Date.now() + 5 * 86_400_000)));
+    await page.locator('#programme-from').fill(inFiveDays);
+    await expectText(page.locator('#programme-empty'), /Nothing is scheduled in this period/);
+    await page.locator('#programme-from').fill(await page.evaluate(() => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date())));
+    await expectText(row, /2 \/ 60/);
     await row.getByRole('link').click();
     await page.waitForURL(/\/staff\/screenings\//);
     const number = booked.body.booking_number;
@@ -295,7 +301,7 @@ test('staff land on the staff pages, find a hall, create one with a layout, and 
 test('without the programme and the staff seat map on the server, the staff pages say "not available"', async () => {
   const { screeningId } = await api.bookableScreening();
   await withPage(browser, 'staff-not-available', async (page) => {
-    await page.route('**/api/admin/programme', (route) => route.fulfill({ status: 404, json: { error: 'not_found', message: 'no such endpoint' } }));
+    await page.route(/\/api\/admin\/programme(\?|$)/, (route) => route.fulfill({ status: 404, json: { error: 'not_found', message: 'no such endpoint' } }));
     await page.route('**/api/admin/screenings/*/seats', (route) => route.fulfill({ status: 404, json: { error: 'not_found', message: 'no such endpoint' } }));
     await signIn(page, 'admin', { admin: true });
     await page.goto('/staff/programme');

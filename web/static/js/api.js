@@ -76,7 +76,11 @@ export const book = (body, idempotencyKey) =>
 /** `tickets` ({adult: 1, youth: 1}) only where the screening sells several ticket types. */
 export const hold = (screening, seats, tickets = null) =>
   call('POST', '/holds', { body: { screening_id: screening, seats, ...(tickets ? { tickets } : {}) } });
-export const programme = (signal) => call('GET', '/admin/programme', { signal });
+/** The staff programme; `from`/`to` (RFC 3339) bound the showtimes, else the server's window. */
+export const programme = (signal, { from, to } = {}) => {
+  const query = new URLSearchParams(Object.entries({ from, to }).filter(([, v]) => v)).toString();
+  return call('GET', `/admin/programme${query ? `?${query}` : ''}`, { signal });
+};
 /** The seat map with who holds each taken seat (staff). */
 export const seatHolders = (screening, signal) => call('GET', `/admin/screenings/${id(screening)}/seats`, { signal });
 export const holdStatus = (holdId, signal) => call('GET', `/holds/${id(holdId)}`, { signal });

@@ -352,4 +352,6 @@ export default {
   'staff.surchargePremium': 'Premium seat surcharge (₩)',
   'staff.surchargeCouple': 'Couple seat surcharge, per seat (₩)',
   'tickets.change': 'Change',
+  'programme.from': 'From',
+  'programme.to': 'To',
 };

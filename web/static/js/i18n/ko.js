@@ -352,4 +352,6 @@ export default {
   'staff.surchargePremium': '프리미엄석 추가 요금 (₩)',
   'staff.surchargeCouple': '커플석 추가 요금, 1석당 (₩)',
   'tickets.change': '변경',
+  'programme.from': '시작일',
+  'programme.to': '종료일',
 };

@@ -13,10 +13,12 @@ import * as session from '../session.js';
 import { seatOrder } from '../status.js';
 import { ratingBadge, ratingOf } from './rating.js';
 import { layoutSeats, seatsOf } from './seatlayout.js';
+import { addDays, localToRfc3339, venueDay } from '../venue.js';
 
 const REFRESH_MS = 10_000;
 const missing = (error) => error.status === 404 || error.status === 405 || error.status === 501;
 let search = '';
+let period = null; // { from, to }: venue days ("2026-12-06"), both included
 
 function adminOnly(root, setTitle, title) {
   setTitle(title);
@@ -33,10 +35,17 @@ const notAvailable = (text, id) => h('div', { class: 'alert alert--info', role: 
 export function programme(root, { signal, setTitle }) {
   if (adminOnly(root, setTitle, t('programme.title'))) return;
   const query = h('input', { id: 'programme-search', type: 'search', value: search, autocomplete: 'off' });
+  const today = venueDay(Date.now());
+  period ??= { from: addDays(today, -1), to: addDays(today, 13) };
+  const from = h('input', { id: 'programme-from', type: 'date', value: period.from, required: true });
+  const to = h('input', { id: 'programme-to', type: 'date', value: period.to, required: true });
   const body = h('div', { class: 'programme', id: 'programme', 'aria-busy': 'true' }, h('p', { class: 'loading' }, t('common.loading')));
   root.append(h('h1', {}, t('programme.title')),
     h('p', { class: 'muted' }, t('programme.intro')),
-    h('div', { class: 'programme-tools' }, h('label', { for: 'programme-search' }, t('programme.filter')), query),
+    h('div', { class: 'programme-tools' },
+      h('div', { class: 'field' }, h('label', { for: 'programme-search' }, t('programme.filter')), query),
+      h('div', { class: 'field' }, h('label', { for: 'programme-from' }, t('programme.from')), from),
+      h('div', { class: 'field' }, h('label', { for: 'programme-to' }, t('programme.to')), to)),
     body);
   let data = null;
   let last = null;
@@ -45,9 +54,11 @@ export function programme(root, { signal, setTitle }) {
     search = query.value;
     if (data) draw();
   });
-  poll(async () => {
+  const bounds = () => (period.from && period.to && period.from <= period.to
+    ? { from: localToRfc3339(`${period.from}T00:00`), to: localToRfc3339(`${addDays(period.to, 1)}T00:00`) } : {});
+  const load = async () => {
     try {
-      const answer = await api.programme(signal);
+      const answer = await api.programme(signal, bounds());
       const text = JSON.stringify(answer);
       if (text !== last && !signal.aborted) {
         last = text;
@@ -62,7 +73,14 @@ export function programme(root, { signal, setTitle }) {
     }
     body.removeAttribute('aria-busy');
     return false;
-  }, REFRESH_MS, signal);
+  };
+  for (const input of [from, to]) {
+    input.addEventListener('change', () => {
+      period = { from: from.value, to: to.value };
+      load().catch(() => {});
+    });
+  }
+  poll(load, REFRESH_MS, signal);
 }
 
 function drawProgramme(movies, filter) {

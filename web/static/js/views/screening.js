@@ -232,6 +232,8 @@ export default function screening(root, { params: [screeningId], signal, navigat
     for (const label of seats) {
       lost.add(label);
       selected.delete(label);
+      const pair = cellOf(label).pair; // a couple seat goes as a pair
+      if (pair) selected.delete(pair);
       statuses.set(label, 'taken');
       recentlyMine.delete(label);
     }
@@ -247,7 +249,8 @@ export default function screening(root, { params: [screeningId], signal, navigat
     if (statusOf(label) === 'taken') return;
     // A couple seat is sold as a pair: both halves go together.
     const pair = cellOf(label).pair;
-    const labels = pair && statusOf(pair) !== 'taken' ? [label, pair] : [label];
+    if (pair && statusOf(pair) === 'taken' && !selected.has(label)) return;
+    const labels = pair ? [label, pair] : [label];
     if (selected.has(label)) labels.forEach((l) => selected.delete(l));
     else if (selected.size + labels.length > MAX_SEATS) {
       notices.replaceChildren(h('div', { class: 'alert alert--info', role: 'status' }, h('p', { class: 'alert__title' }, t('seats.max', { max: MAX_SEATS }))));

@@ -152,7 +152,8 @@ export function createSeatMap({ map, onToggle }) {
     for (const cell of cells) {
       const button = cell.button;
       const label = cell.label;
-      const taken = statuses.get(label) === 'taken';
+      // Half of a couple seat whose other half is gone cannot be sold alone.
+      const taken = statuses.get(label) === 'taken' || (cell.pair !== null && statuses.get(cell.pair) === 'taken');
       const state = taken ? (lost.has(label) ? 'lost' : 'taken') : selected.has(label) ? 'selected' : 'free';
       button.disabled = taken;
       button.dataset.state = state;
