@@ -60,7 +60,8 @@ function drawStrip(upcoming, chosen) {
   const strip = [];
   for (let i = 0, key = today; i < 14 && (i < STRIP_DAYS || key <= lastDay); i += 1, key = addDays(key, 1)) strip.push(key);
   const item = (key, label, sub, active) => {
-    const content = [h('span', { class: 'date__sub' }, sub), h('span', { class: 'date__main' }, label)];
+    // The space keeps "Today 5" two words for screen readers (the grid hides it on screen).
+    const content = [h('span', { class: 'date__sub' }, sub), ' ', h('span', { class: 'date__main' }, label)];
     const open = key === null || days.has(key);
     const attrs = { class: 'date', dataset: { day: key ?? 'all', key: `date-${key ?? 'all'}` } };
     if (!open) return h('li', {}, h('span', { ...attrs, class: 'date date--off' }, content));
