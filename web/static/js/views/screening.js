@@ -458,7 +458,12 @@ export default function screening(root, { params: [screeningId], signal, navigat
     notices.replaceChildren();
     drawMap();
     drawSummary();
-    loadSeats().then(() => { if (focusMap) map?.focus(); }).catch(() => {});
+    // At once (the button that had the focus is gone), and again if the fresh seat map took the
+    // seat it was on.
+    if (focusMap) map?.focus();
+    loadSeats().then(() => {
+      if (focusMap && !map?.element.contains(document.activeElement)) map?.focus();
+    }).catch(() => {});
   }
 
   /** Asks the server how the hold is (another tab, a sleeping laptop, a page from the back-forward cache). */
