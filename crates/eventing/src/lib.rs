@@ -14,6 +14,8 @@
 //!   trigger runs, [`drain_endpoint`] serves the same drain as `POST /admin/events/drain`.
 //! - **Dead letters** ([`dead_letters`]): an entry whose handler keeps failing is retried with
 //!   back-off up to `event_max_attempts` times, then parked where an operator lists and replays it.
+//! - **Metrics** ([`metrics_endpoint`]): `GET /admin/metrics`, a context's own numbers (its
+//!   outbox backlog and whatever else it reads cheaply) for the gateway's Prometheus endpoint.
 //! - **Inbox** ([`inbox`]): processed event ids, recorded in the same transaction as the
 //!   consumer's state change (SQLite) or after an idempotent update (key-value).
 //! - **Key-value documents** ([`kv`]): JSON read-model documents in `wasi:keyvalue`, updated
@@ -25,6 +27,7 @@ pub mod dead_letters;
 pub mod drain_endpoint;
 pub mod inbox;
 pub mod kv;
+pub mod metrics_endpoint;
 pub mod outbox;
 pub mod retention;
 pub mod sql;

@@ -1,9 +1,9 @@
 //! `GET /movies` and `GET /movies/{id}` (public through the gateway) and
 //! `GET /admin/programme` (admin), read-only; and `POST /admin/events/drain` (admin, only with
-//! `http_drain=true`).
+//! `http_drain=true`); `GET /admin/metrics` (admin; nothing but that it answers).
 
 use catalog_core::services::{CatalogQueries, GetMovieError};
-use cinema_eventing::{dead_letters, drain_endpoint};
+use cinema_eventing::{dead_letters, drain_endpoint, metrics_endpoint};
 use cinema_http::{ApiError, RequestContext, json};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -24,6 +24,10 @@ pub fn handle(req: &Request) -> Response {
         }
         (["admin", "events", "dead-letters", rest @ ..], method) => {
             dead_letters::serve(crate::CONTEXT, method, &rest.join("/"), &ctx)
+        }
+        // A read model has nothing of its own worth counting: answering says it is up.
+        (["admin", "metrics"], method) => {
+            metrics_endpoint::serve(crate::CONTEXT, method, &ctx, || Ok(Vec::new()))
         }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     };

@@ -8,7 +8,8 @@
 //! - [`correlation`]: which correlation id a request carries;
 //! - [`rate_limit`]: fixed one-second windows in a shared counter store, and their clean-up;
 //! - [`admission`]: the use case tying them together (limit → route → token → role → limit);
-//! - [`forwarding`], [`relay`], [`drain`]: what crosses to the private contexts and back.
+//! - [`forwarding`], [`relay`], [`drain`], [`metrics`]: what crosses to the private contexts and
+//!   back (metrics: rendered in the Prometheus text format).
 //!
 //! No Spin, no I/O: the clock and the counter store are ports ([`ports`]); fakes in [`testing`].
 
@@ -20,6 +21,7 @@ pub mod drain;
 pub mod forwarding;
 pub mod hmac_provider;
 pub mod identity;
+pub mod metrics;
 pub mod ports;
 pub mod rate_limit;
 pub mod relay;

@@ -128,6 +128,8 @@ pub enum Target {
     DeadLetters,
     /// One dead letter replayed by the context named in the path.
     DeadLetterRetry,
+    /// Every context's own numbers and the event stream's, in the Prometheus text format.
+    Metrics,
 }
 
 /// Who may call a route.
@@ -245,6 +247,7 @@ mod table {
             Target::DeadLetterRetry,
         ),
         operations(Post, "/admin/events/drain", Target::Drain),
+        operations(Get, "/admin/metrics", Target::Metrics),
     ];
 }
 
@@ -371,6 +374,7 @@ mod tests {
             (Get, "/payments/p1", Forward(Payment)),
             (Post, "/admin/events/relay", Target::Relay),
             (Post, "/admin/events/drain", Target::Drain),
+            (Get, "/admin/metrics", Target::Metrics),
             (Post, "/auth/dev-token", Target::DevToken),
         ];
         for (method, path, expected) in cases {
@@ -502,6 +506,19 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    #[test]
+    fn the_metrics_are_an_operations_route_for_admins() {
+        let RouteMatch::Found(route) = match_route(Get, "/admin/metrics") else {
+            panic!("/admin/metrics")
+        };
+        assert!(route.operations);
+        assert_eq!(route.access, Access::Role(Role::Admin));
+        assert_eq!(
+            match_route(Post, "/admin/metrics"),
+            RouteMatch::MethodNotAllowed(vec![Get])
+        );
     }
 
     #[test]

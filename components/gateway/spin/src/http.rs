@@ -168,6 +168,10 @@ async fn dispatch(
             Some(admin) => crate::dead_letters::retry(&incoming.path, admin, correlation).await,
             None => errors::internal("dead-letter retry admitted without an identity"),
         },
+        Target::Metrics => match identity {
+            Some(admin) => crate::metrics::scrape(admin, correlation, &config.redis_address).await,
+            None => errors::internal("metrics admitted without an identity"),
+        },
     }
 }
 

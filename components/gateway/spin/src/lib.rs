@@ -8,7 +8,8 @@
 //!
 //! - [`http`]: the request pipeline; [`errors`]: every error response, in one place;
 //! - [`forward`]: the call to a private context and the copy of its answer;
-//! - [`dev_token`], [`relay`], [`drain`], [`dead_letters`]: the endpoints the gateway serves itself
+//! - [`dev_token`], [`relay`], [`drain`], [`dead_letters`], [`metrics`]: the endpoints the gateway
+//!   serves itself
 //!   ([`admin_call`]: their calls to the contexts);
 //! - [`counters`]: the rate-limit counters in Redis (they expire by themselves);
 //! - [`config`]: Spin variables; [`access_log`]: the per-request log line.
@@ -23,6 +24,7 @@ mod drain;
 mod errors;
 mod forward;
 mod http;
+mod metrics;
 mod relay;
 
 /// The Spin entry point (the SDK's macro expands to `unsafe` glue; no logic lives here).

@@ -1,7 +1,8 @@
 //! `GET /my/reservations` (the gateway has stripped `/api` and set `x-customer-id`), and
-//! `POST /admin/events/drain` (admin, only with `http_drain=true`).
+//! `POST /admin/events/drain` (admin, only with `http_drain=true`); `GET /admin/metrics` (admin;
+//! nothing but that it answers).
 
-use cinema_eventing::{dead_letters, drain_endpoint};
+use cinema_eventing::{dead_letters, drain_endpoint, metrics_endpoint};
 use cinema_http::{ApiError, RequestContext};
 use mypage_core::queries::{ListError, MyReservations};
 use spin_sdk::http::{Method, Request, Response};
@@ -23,6 +24,10 @@ pub fn handle(req: &Request) -> Response {
 fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     if req.path() == drain_endpoint::PATH {
         return drain_endpoint::serve(crate::CONTEXT, req.method(), ctx, crate::events::drain);
+    }
+    if req.path() == metrics_endpoint::PATH {
+        // A read model has nothing of its own worth counting: answering says it is up.
+        return metrics_endpoint::serve(crate::CONTEXT, req.method(), ctx, || Ok(Vec::new()));
     }
     if let Some(rest) = req.path().strip_prefix(dead_letters::PATH) {
         return dead_letters::serve(crate::CONTEXT, req.method(), rest, ctx);

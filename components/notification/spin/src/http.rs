@@ -5,14 +5,16 @@
 //!   the one thing this side writes outside the drain.
 //! - `GET /notifications/{notification_id}` (admin) → one notification with its full delivery log.
 //! - `POST /admin/events/drain` (admin, only with `http_drain=true`) → the events side's drain.
+//! - `GET /admin/metrics` (admin) → the chat deliveries not settled yet.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use cinema_eventing::metrics_endpoint::{self, Sample};
 use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext, json, parse_json};
 use notification_core::locale::Language;
 use notification_core::model::NotificationId;
 use notification_core::notification::Notification;
-use notification_core::ports::{Notifications, StoreError};
+use notification_core::ports::{Notifications, PendingDeliveries, StoreError};
 use notification_core::preferences::{ChangePreferencesError, change_language, preferences_of};
 use notification_core::queries::customer_notifications;
 use serde::{Deserialize, Serialize};
@@ -40,11 +42,23 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
         (["admin", "events", "dead-letters", rest @ ..], method) => {
             dead_letters::serve(CONTEXT, method, &rest.join("/"), ctx)
         }
+        (["admin", "metrics"], method) => metrics_endpoint::serve(CONTEXT, method, ctx, metrics),
         (["my", "notifications"] | ["notifications", _], _) => {
             Err(ApiError::method_not_allowed("GET"))
         }
         _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
     }
+}
+
+/// The unsettled deliveries are one document (`pending-deliveries`); delivered and failed ones
+/// would mean reading every notification, so they are left out.
+fn metrics() -> anyhow::Result<Vec<Sample>> {
+    let pending = PendingDeliveries::ids(&Kv::open()?)?;
+    Ok(vec![Sample::gauge(
+        "cinema_chat_deliveries_pending",
+        "Chat messages whose delivery is not settled yet (waiting, or retrying with back-off).",
+        pending.len() as f64,
+    )])
 }
 
 fn storage(e: StoreError) -> ApiError {

@@ -2,7 +2,7 @@
 //! headers): parse the request, execute a core use case, map its answer or its
 //! [`ReservationError`] to the API's JSON. Nothing here decides a booking rule.
 
-use cinema_eventing::{Meta, dead_letters, drain_endpoint, outbox, sql};
+use cinema_eventing::{Meta, dead_letters, drain_endpoint, metrics_endpoint, outbox, sql};
 use cinema_http::{ApiError, Level, RequestContext, json, parse_json};
 use reservation_core::breaker::CircuitBreaker;
 use reservation_core::ports::{Clock, Ids, Reservations};
@@ -41,6 +41,9 @@ pub fn handle(req: Request) -> Response {
         }
         (method, ["admin", "events", "dead-letters", rest @ ..]) => {
             dead_letters::serve(CONTEXT, method, &rest.join("/"), &ctx)
+        }
+        (method, ["admin", "metrics"]) => {
+            metrics_endpoint::serve(CONTEXT, method, &ctx, crate::metrics::gather)
         }
         (_, ["holds"] | ["admin", "events", "relay"] | ["admin", "check-ins"]) => {
             Err(ApiError::method_not_allowed("POST"))

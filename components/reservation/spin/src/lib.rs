@@ -6,6 +6,7 @@ mod breaker_store;
 mod config;
 mod events;
 mod http;
+mod metrics;
 mod payment_client;
 mod store;
 mod views;

@@ -8,6 +8,7 @@
 //! | `GET`, `PUT /admin/payment-simulator` | admin |
 //! | `POST /admin/events/relay` | admin |
 //! | `POST /admin/events/drain` (only with `http_drain=true`) | admin |
+//! | `GET /admin/events/dead-letters`, `GET /admin/metrics` | admin |
 
 mod errors;
 mod payments;
@@ -15,6 +16,7 @@ mod relay;
 mod simulator;
 mod views;
 
+use cinema_eventing::metrics_endpoint::{self, outbox_pending};
 use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext};
 use spin_sdk::http::{Method, Request, Response};
@@ -51,6 +53,10 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
         ["admin", "events", "dead-letters", rest @ ..] => {
             dead_letters::serve(crate::CONTEXT, method, &rest.join("/"), ctx)
         }
+        // The outbox backlog only: refunds and payments by status would scan unindexed tables.
+        ["admin", "metrics"] => metrics_endpoint::serve(crate::CONTEXT, method, ctx, || {
+            Ok(vec![outbox_pending(&crate::store::open()?)?])
+        }),
         _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
     }
 }

@@ -9,6 +9,7 @@
 //! | `GET /admin/screenings/{id}/seats` (the seat map with who has each taken seat) | admin |
 //! | `POST /admin/events/relay` | admin |
 //! | `POST /admin/events/drain` (only with `http_drain=true`) | admin |
+//! | `GET /admin/events/dead-letters`, `GET /admin/metrics` | admin |
 
 mod errors;
 mod halls;
@@ -16,6 +17,7 @@ mod movies;
 mod relay;
 mod seats;
 
+use cinema_eventing::metrics_endpoint::{self, outbox_pending};
 use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext};
 use spin_sdk::http::{Method, Request, Response};
@@ -66,6 +68,9 @@ pub fn handle(req: &Request) -> Response {
         ["admin", "events", "dead-letters", rest @ ..] => {
             dead_letters::serve(crate::CONTEXT, method, &rest.join("/"), &ctx)
         }
+        ["admin", "metrics"] => metrics_endpoint::serve(crate::CONTEXT, method, &ctx, || {
+            Ok(vec![outbox_pending(&crate::store::open()?)?])
+        }),
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     };
     let mut response = result.unwrap_or_else(ApiError::into_response);
