@@ -263,7 +263,7 @@ impl Screening {
 
     /// The ticket types this screening sells.
     pub fn types_sold(&self) -> Vec<TicketType> {
-        crate::pricing::TICKET_TYPES
+        crate::pricing::TicketType::ALL
             .into_iter()
             .filter(|&t| self.ticket_price(t).is_some())
             .collect()

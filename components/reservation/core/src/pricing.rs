@@ -13,19 +13,6 @@ pub use cinema_events::{SeatKind, TicketType};
 use crate::model::{Money, Screening, SeatSelection};
 use crate::quote::PlaceError;
 
-/// Every ticket type, in the order the API lists them.
-pub const TICKET_TYPES: [TicketType; 4] = TicketType::ALL;
-
-/// The API's name of a ticket type (`adult`, `youth`, `senior`, `disabled`).
-pub fn ticket_type_name(t: TicketType) -> &'static str {
-    t.api_name()
-}
-
-/// The ticket type the API calls `name`.
-pub fn ticket_type_named(name: &str) -> Option<TicketType> {
-    TicketType::from_api_name(name)
-}
-
 /// The request's `"tickets"` as sent: type name → count, unchecked.
 pub type TicketRequest = BTreeMap<String, i64>;
 
@@ -41,7 +28,7 @@ impl Tickets {
     pub fn parse(request: &TicketRequest) -> Result<Self, PlaceError> {
         let mut counts = BTreeMap::new();
         for (name, &count) in request {
-            let ticket_type = ticket_type_named(name)
+            let ticket_type = TicketType::from_api_name(name)
                 .ok_or_else(|| PlaceError::UnknownTicketType(name.clone()))?;
             let count = u32::try_from(count)
                 .ok()
@@ -77,7 +64,7 @@ impl Tickets {
 
     /// As the API shows them: `{"adult": 1, "youth": 1}`.
     pub fn by_name(&self) -> BTreeMap<&'static str, u32> {
-        self.iter().map(|(t, n)| (ticket_type_name(t), n)).collect()
+        self.iter().map(|(t, n)| (t.api_name(), n)).collect()
     }
 
     /// As `reservation-placed` carries them.
@@ -126,11 +113,11 @@ pub fn total(
         .find(|&(t, _)| screening.ticket_price(t).is_none())
     {
         return Err(PlaceError::NotSold {
-            ticket_type: ticket_type_name(unsold),
+            ticket_type: unsold.api_name(),
             sold: screening
                 .types_sold()
                 .into_iter()
-                .map(ticket_type_name)
+                .map(TicketType::api_name)
                 .collect(),
         });
     }
@@ -182,11 +169,11 @@ mod tests {
 
     #[test]
     fn ticket_types_are_named_as_the_api_names_them() {
-        for t in TICKET_TYPES {
-            assert_eq!(ticket_type_named(ticket_type_name(t)), Some(t));
+        for t in TicketType::ALL {
+            assert_eq!(TicketType::from_api_name(t.api_name()), Some(t));
         }
-        assert_eq!(ticket_type_named("Adult"), None);
-        assert_eq!(ticket_type_named("child"), None);
+        assert_eq!(TicketType::from_api_name("Adult"), None);
+        assert_eq!(TicketType::from_api_name("child"), None);
     }
 
     #[test]
