@@ -65,8 +65,35 @@ pub fn downstream_url(base: &str, path: &str, query: &str) -> String {
     }
 }
 
-/// Response headers copied from the private context to the client.
-pub const COPIED_RESPONSE_HEADERS: [&str; 4] = ["content-type", "location", "retry-after", "allow"];
+/// Response headers copied from the private context to the client. `content-disposition` names
+/// a download (the reports' CSV: `attachment; filename="…"`).
+pub const COPIED_RESPONSE_HEADERS: [&str; 5] = [
+    "content-type",
+    "content-disposition",
+    "location",
+    "retry-after",
+    "allow",
+];
+
+/// The headers of a context's answer as the client gets them: the [`COPIED_RESPONSE_HEADERS`]
+/// it has, unchanged but for `location` ([`public_location`]). `header` looks one up by its
+/// lower-case name.
+pub fn public_response_headers<'a>(
+    header: impl Fn(&str) -> Option<&'a str>,
+) -> Vec<(&'static str, String)> {
+    COPIED_RESPONSE_HEADERS
+        .into_iter()
+        .filter_map(|name| {
+            let value = header(name)?;
+            let value = if name == "location" {
+                public_location(value)
+            } else {
+                value.to_string()
+            };
+            Some((name, value))
+        })
+        .collect()
+}
 
 /// A context's `Location` as the public API spells it: `/reservations/r1` → `/api/reservations/r1`;
 /// an absolute URL to an internal host keeps only its path. Anything else is left alone.
@@ -185,6 +212,66 @@ mod tests {
                 "limit=5"
             ),
             "http://reservation.spin.internal/reservations?limit=5"
+        );
+    }
+
+    #[test]
+    fn a_report_query_reaches_the_reports_context_unchanged() {
+        assert_eq!(
+            downstream_url(
+                "http://reports.spin.internal",
+                "/admin/reports/sales",
+                "from=2026-12-01&to=2026-12-07&group=movie&format=csv"
+            ),
+            "http://reports.spin.internal/admin/reports/sales?from=2026-12-01&to=2026-12-07&group=movie&format=csv"
+        );
+    }
+
+    #[test]
+    fn a_csv_download_keeps_its_content_type_and_file_name() {
+        let answer = [
+            ("content-type", "text/csv; charset=utf-8"),
+            (
+                "content-disposition",
+                "attachment; filename=\"sales-day-2026-12-01-2026-12-07.csv\"",
+            ),
+            ("set-cookie", "a=b"),
+            ("x-internal-debug", "1"),
+            ("server", "reports"),
+        ];
+        let lookup = |name: &str| answer.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(
+            public_response_headers(lookup),
+            [
+                ("content-type", "text/csv; charset=utf-8".to_string()),
+                (
+                    "content-disposition",
+                    "attachment; filename=\"sales-day-2026-12-01-2026-12-07.csv\"".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_answer_keeps_location_retry_after_and_allow_with_the_location_made_public() {
+        let answer = [
+            ("content-type", "application/json"),
+            (
+                "location",
+                "http://reservation.spin.internal/reservations/r1",
+            ),
+            ("retry-after", "2"),
+            ("allow", "GET, DELETE"),
+        ];
+        let lookup = |name: &str| answer.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(
+            public_response_headers(lookup),
+            [
+                ("content-type", "application/json".to_string()),
+                ("location", "/api/reservations/r1".to_string()),
+                ("retry-after", "2".to_string()),
+                ("allow", "GET, DELETE".to_string()),
+            ]
         );
     }
 

@@ -65,6 +65,7 @@ pub enum Context {
     Mypage,
     Notification,
     Payment,
+    Reports,
 }
 
 impl Context {
@@ -76,6 +77,7 @@ impl Context {
             Self::Mypage => "mypage",
             Self::Notification => "notification",
             Self::Payment => "payment",
+            Self::Reports => "reports",
         }
     }
 
@@ -88,6 +90,7 @@ impl Context {
             Self::Mypage => "mypage_url",
             Self::Notification => "notification_url",
             Self::Payment => "payment_url",
+            Self::Reports => "reports_url",
         }
     }
 
@@ -101,14 +104,16 @@ pub const RELAYING_CONTEXTS: [Context; 3] =
     [Context::Reservation, Context::Theater, Context::Payment];
 
 /// The contexts that consume events and answer `POST /admin/events/drain` (each has a
-/// `<context>-events` Redis consumer draining the same consumer group).
-pub const DRAINING_CONTEXTS: [Context; 6] = [
+/// `<context>-events` Redis consumer draining the same consumer group, named after the context).
+/// Every fan-out over consumers uses this list: drain, dead letters, metrics.
+pub const DRAINING_CONTEXTS: [Context; 7] = [
     Context::Reservation,
     Context::Payment,
     Context::Theater,
     Context::Catalog,
     Context::Mypage,
     Context::Notification,
+    Context::Reports,
 ];
 
 /// What serves a route.
@@ -238,6 +243,14 @@ mod table {
         route(Put, "/admin/payment-simulator", Forward(Payment), ADMIN),
         route(Get, "/admin/payment-simulator", Forward(Payment), ADMIN),
         route(Get, "/payments/{id}", Forward(Payment), ADMIN),
+        // staff reports: takings, refunds, occupancy (the Python reports context; CSV too)
+        route(Get, "/admin/reports/sales", Forward(Reports), ADMIN),
+        route(
+            Get,
+            "/admin/reports/screenings/{id}",
+            Forward(Reports),
+            ADMIN,
+        ),
         // operations
         operations(Post, "/admin/events/relay", Target::Relay),
         operations(Get, "/admin/events/dead-letters", Target::DeadLetters),
@@ -372,6 +385,8 @@ mod tests {
             (Put, "/admin/payment-simulator", Forward(Payment)),
             (Get, "/admin/payment-simulator", Forward(Payment)),
             (Get, "/payments/p1", Forward(Payment)),
+            (Get, "/admin/reports/sales", Forward(Reports)),
+            (Get, "/admin/reports/screenings/s1", Forward(Reports)),
             (Post, "/admin/events/relay", Target::Relay),
             (Post, "/admin/events/drain", Target::Drain),
             (Get, "/admin/metrics", Target::Metrics),
@@ -506,6 +521,51 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    #[test]
+    fn only_an_admin_reads_the_reports_and_they_are_read_only() {
+        let customer = Roles::new([Role::Customer]);
+        let admin = Roles::new([Role::Admin]);
+        for path in ["/admin/reports/sales", "/admin/reports/screenings/s1"] {
+            let RouteMatch::Found(route) = match_route(Get, path) else {
+                panic!("{path}")
+            };
+            assert!(!route.operations, "{path}: staff, not the ops token");
+            assert_eq!(authorize(route, None), Authorization::NeedsToken, "{path}");
+            assert_eq!(
+                authorize(route, Some(&customer)),
+                Authorization::Forbidden(Role::Admin),
+                "{path}"
+            );
+            assert_eq!(
+                authorize(route, Some(&admin)),
+                Authorization::Allowed,
+                "{path}"
+            );
+            assert_eq!(
+                match_route(Post, path),
+                RouteMatch::MethodNotAllowed(vec![Get]),
+                "{path}"
+            );
+        }
+        for path in [
+            "/admin/reports",
+            "/admin/reports/screenings",
+            "/admin/reports/screenings/",
+            "/admin/reports/sales/extra",
+        ] {
+            assert_eq!(match_route(Get, path), RouteMatch::NotFound, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_reports_context_is_reached_through_reports_url_and_fanned_out_to() {
+        assert_eq!(Reports.name(), "reports");
+        assert_eq!(Reports.url_variable(), "reports_url");
+        assert_eq!(Reports.default_url(), "http://reports.spin.internal");
+        assert!(DRAINING_CONTEXTS.contains(&Reports));
+        assert!(!RELAYING_CONTEXTS.contains(&Reports), "it keeps no outbox");
     }
 
     #[test]

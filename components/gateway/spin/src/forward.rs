@@ -1,9 +1,7 @@
 //! Forwarding to a private context (service chaining) and copying its answer back.
 
 use gateway_core::correlation::CorrelationId;
-use gateway_core::forwarding::{
-    COPIED_RESPONSE_HEADERS, downstream_headers, downstream_url, public_location,
-};
+use gateway_core::forwarding::{downstream_headers, downstream_url, public_response_headers};
 use gateway_core::identity::Identity;
 use gateway_core::routes::{Context, Method, Route, strip_api_prefix};
 use spin_sdk::http::{Request, Response};
@@ -60,15 +58,8 @@ fn public_answer(context: Context, answer: Response) -> Response {
     }
     let mut response = Response::builder();
     response.status(status);
-    for name in COPIED_RESPONSE_HEADERS {
-        if let Some(value) = answer.header(name).and_then(|v| v.as_str()) {
-            let value = if name == "location" {
-                public_location(value)
-            } else {
-                value.to_string()
-            };
-            response.header(name, value);
-        }
+    for (name, value) in public_response_headers(|name| answer.header(name)?.as_str()) {
+        response.header(name, value);
     }
     response.body(answer.into_body()).build()
 }
