@@ -182,7 +182,13 @@ fn runtime_config(state: &Path) -> String {
             state.join(format!("{label}.db"))
         ));
     }
-    for label in ["reservation", "catalog", "mypage", "notification"] {
+    for label in [
+        "reservation",
+        "catalog",
+        "mypage",
+        "notification",
+        "reports",
+    ] {
         text.push_str(&format!(
             "[key_value_store.{label}]\ntype = \"spin\"\npath = {:?}\n\n",
             state.join(format!("{label}-kv.db"))

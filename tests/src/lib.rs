@@ -52,13 +52,14 @@ pub const STREAM: &str = "cinema:events";
 pub const DOORBELL: &str = "cinema.events";
 
 /// Every consuming context; each has a `<context>-events` component and a consumer group.
-pub const CONSUMERS: [&str; 6] = [
+pub const CONSUMERS: [&str; 7] = [
     "reservation",
     "payment",
     "theater",
     "catalog",
     "mypage",
     "notification",
+    "reports",
 ];
 
 pub struct Reply {

@@ -315,9 +315,15 @@ fn runtime_config(state: &Path, redis_url: &str, kv_on_redis: bool) -> String {
         ));
     }
     // Redis-backed stores keep keys as they are: one database number per label.
-    for (db, label) in ["reservation", "catalog", "mypage", "notification"]
-        .into_iter()
-        .enumerate()
+    for (db, label) in [
+        "reservation",
+        "catalog",
+        "mypage",
+        "notification",
+        "reports",
+    ]
+    .into_iter()
+    .enumerate()
     {
         if kv_on_redis {
             text.push_str(&format!(

@@ -4,17 +4,8 @@
 
 use std::time::Duration;
 
-use cinema_e2e::{ASYNC, Options, Reply, TestApp, eventually};
+use cinema_e2e::{ASYNC, CONSUMERS, Options, Reply, TestApp, eventually};
 use serde_json::json;
-
-const CONTEXTS: [&str; 6] = [
-    "reservation",
-    "payment",
-    "theater",
-    "catalog",
-    "mypage",
-    "notification",
-];
 
 fn drain(app: &TestApp, token: &str) -> Reply {
     app.post("/api/admin/events/drain", Some(token), &json!({}))
@@ -24,7 +15,7 @@ fn drain(app: &TestApp, token: &str) -> Reply {
 fn drained(app: &TestApp, admin: &str) -> u64 {
     let r = drain(app, admin);
     assert_eq!(r.status, 200, "drain: {:?}", r.body);
-    for context in CONTEXTS {
+    for context in CONSUMERS {
         let counts = &r.body["by_context"][context];
         for field in ["handled", "failed", "dead_lettered"] {
             assert!(counts[field].is_u64(), "{context}.{field}: {:?}", r.body);
@@ -37,7 +28,7 @@ fn drained(app: &TestApp, admin: &str) -> u64 {
 #[test]
 fn without_the_redis_trigger_the_drain_endpoint_carries_a_booking_to_confirmed() {
     let mut app = TestApp::start_with(Options {
-        without: CONTEXTS.iter().map(|c| format!("{c}-events")).collect(),
+        without: CONSUMERS.iter().map(|c| format!("{c}-events")).collect(),
         variables: vec![("http_drain".into(), "true".into())],
         ..Options::default()
     });
@@ -93,7 +84,7 @@ fn without_the_redis_trigger_the_drain_endpoint_carries_a_booking_to_confirmed()
     let r = drain(&app, &admin);
     assert_eq!(r.status, 502, "{:?}", r.body);
     assert_eq!(r.body["error"], "bad_gateway");
-    for context in CONTEXTS {
+    for context in CONSUMERS {
         assert_eq!(
             r.body["failed"][context], "answered 503",
             "{context}: {:?}",
@@ -110,7 +101,7 @@ fn the_drain_endpoint_is_off_by_default() {
     }
     let r = drain(&app, &app.admin());
     assert_eq!(r.status, 502, "{:?}", r.body);
-    for context in CONTEXTS {
+    for context in CONSUMERS {
         assert!(
             r.body["failed"][context]
                 .as_str()
