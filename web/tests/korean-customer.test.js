@@ -76,7 +76,7 @@ test('every error code has its own explanation in both languages', async () => {
     rate_limited: 429, request_in_progress: 409, unauthorized: 401, forbidden: 403, not_found: 404,
     auth_not_configured: 503, invalid_json: 400, payload_too_large: 413,
     already_checked_in: 409, not_confirmed: 409, no_ticket: 409, invalid_ticket: 422, ticket_not_valid: 409,
-    tickets_not_configured: 503,
+    tickets_not_configured: 503, service_unavailable: 503,
   };
   await withPage(browser, 'error-codes', async (page) => {
     await page.goto('/');

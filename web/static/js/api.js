@@ -17,14 +17,13 @@ let onUnauthorized = () => {};
 /** Called when the server refuses our token (expired, or signed with another secret). */
 export const setUnauthorizedHandler = (f) => { onUnauthorized = f; };
 
-async function call(method, path, { body, headers = {}, signal, token, keepalive = false } = {}) {
-  const sent = { accept: 'application/json', ...headers };
+async function send(method, path, { body, headers = {}, signal, token, keepalive = false, accept = 'application/json' } = {}) {
+  const sent = { accept, ...headers };
   const auth = token ? { token } : session.current();
   if (auth) sent.authorization = `Bearer ${auth.token}`;
   if (body !== undefined) sent['content-type'] = 'application/json';
-  let response;
   try {
-    response = await fetch(`/api${path}`, {
+    return await fetch(`/api${path}`, {
       method,
       headers: sent,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -36,25 +35,62 @@ async function call(method, path, { body, headers = {}, signal, token, keepalive
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'network', e.message);
   }
-  const text = await response.text();
-  let data = null;
+}
+
+function parseJson(text) {
   try {
-    data = text ? JSON.parse(text) : null;
+    return text ? JSON.parse(text) : null;
   } catch {
-    data = null;
+    return null;
   }
-  if (!response.ok) {
-    const error = new ApiError(
-      response.status,
-      data?.error ?? `http_${response.status}`,
-      data?.message ?? response.statusText,
-      retryAfterSeconds(response.headers.get('retry-after')),
-      Array.isArray(data?.seats) ? data.seats : null,
-    );
-    if (response.status === 401 && auth && !token) onUnauthorized(error);
-    throw error;
-  }
+}
+
+/** The ApiError for a refused request; a refused session token also signs the user out. */
+function refused(response, data, token) {
+  const error = new ApiError(
+    response.status,
+    data?.error ?? `http_${response.status}`,
+    data?.message ?? response.statusText,
+    retryAfterSeconds(response.headers.get('retry-after')),
+    Array.isArray(data?.seats) ? data.seats : null,
+  );
+  if (response.status === 401 && !token && session.current()) onUnauthorized(error);
+  return error;
+}
+
+async function call(method, path, options = {}) {
+  const response = await send(method, path, options);
+  const data = parseJson(await response.text());
+  if (!response.ok) throw refused(response, data, options.token);
   return data;
+}
+
+/**
+ * A file the API answers with (a CSV export), fetched with the session's token, which a plain
+ * link could not send: `{ blob, filename }`, the name from `content-disposition` (or null).
+ */
+async function file(path, { signal, accept } = {}) {
+  const response = await send('GET', path, { signal, accept: `${accept}, application/json;q=0.5` });
+  if (!response.ok) throw refused(response, parseJson(await response.text()));
+  return { blob: await response.blob(), filename: attachmentName(response.headers.get('content-disposition')) };
+}
+
+/** The file name a `content-disposition` header gives (`filename*=UTF-8''…` preferred), or null. */
+export function attachmentName(header) {
+  if (!header) return null;
+  const extended = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1].trim());
+    } catch {
+      // a malformed escape: fall back to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
+  if (!plain) return null;
+  const name = plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2];
+  // Only a name, never a path.
+  return name.split(/[\\/]/).pop() || null;
 }
 
 /** `Retry-After` as whole seconds (≥ 1), from seconds or an HTTP date. */
@@ -107,3 +143,11 @@ export const registerMovie = (body) => call('POST', '/movies', { body });
 export const addScreening = (movieId, body) => call('POST', `/movies/${id(movieId)}/screenings`, { body });
 export const simulator = (signal) => call('GET', '/admin/payment-simulator', { signal });
 export const setSimulator = (body) => call('PUT', '/admin/payment-simulator', { body });
+/** Staff sales report: `from`/`to` venue days (YYYY-MM-DD, both included), `group` day | movie | screening. */
+export const salesReport = ({ from, to, group }, signal) =>
+  call('GET', `/admin/reports/sales?${new URLSearchParams({ from, to, group })}`, { signal });
+/** The same report as a CSV file: `{ blob, filename }`. */
+export const salesReportCsv = ({ from, to, group }, signal) =>
+  file(`/admin/reports/sales?${new URLSearchParams({ from, to, group, format: 'csv' })}`, { signal, accept: 'text/csv' });
+/** One screening's figures: seats sold/held/free, takings, ticket types, bookings by status. */
+export const screeningReport = (screening, signal) => call('GET', `/admin/reports/screenings/${id(screening)}`, { signal });

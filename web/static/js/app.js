@@ -16,6 +16,7 @@ import screening from './views/screening.js';
 import signin from './views/signin.js';
 import staff from './views/staff.js';
 import { programme, seatHolders } from './views/programme.js';
+import reports from './views/reports.js';
 
 const ROUTES = [
   [/^\/$/, movies],
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^\/staff\/check-in$/, checkin],
   [/^\/staff\/programme$/, programme],
   [/^\/staff\/screenings\/([^/]+)$/, seatHolders],
+  [/^\/staff\/reports$/, reports],
 ];
 
 let leave = null;
@@ -82,6 +84,7 @@ function drawHeader() {
       session.isCustomer(who) ? link('/my', t('nav.my'), here === '/my' || here.startsWith('/bookings/')) : null,
       session.isAdmin(who) ? link('/staff', t('nav.staff'), here === '/staff') : null,
       session.isAdmin(who) ? link('/staff/programme', t('staff.nav.programme'), here === '/staff/programme' || here.startsWith('/staff/screenings/')) : null,
+      session.isAdmin(who) ? link('/staff/reports', t('staff.nav.reports'), here === '/staff/reports') : null,
       session.isAdmin(who) ? link('/staff/check-in', t('nav.checkIn'), here === '/staff/check-in') : null)),
     h('div', { class: 'tools' },
       // The visible name comes first in the accessible name (WCAG 2.5.3, label in name).

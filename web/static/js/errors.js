@@ -38,6 +38,9 @@ const BY_CODE = {
   not_confirmed: 'error.notConfirmed',
   no_ticket: 'error.noTicket',
   tickets_not_configured: 'error.ticketsNotConfigured',
+  // The gateway: a context that is not deployed or not answering (503), or that failed (502).
+  service_unavailable: 'error.serviceUnavailable',
+  bad_gateway: 'error.serviceUnavailable',
 };
 
 /** For codes this page does not know yet: what the status says. */

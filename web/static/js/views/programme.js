@@ -20,7 +20,8 @@ const missing = (error) => error.status === 404 || error.status === 405 || error
 let search = '';
 let period = null; // { from, to }: venue days ("2026-12-06"), both included
 
-function adminOnly(root, setTitle, title) {
+/** A staff page's guard: a sign-in prompt instead of the page for anyone but an admin. */
+export function adminOnly(root, setTitle, title) {
   setTitle(title);
   if (session.isAdmin(session.current())) return false;
   root.append(h('section', { class: 'card narrow' },
@@ -30,7 +31,7 @@ function adminOnly(root, setTitle, title) {
   return true;
 }
 
-const notAvailable = (text, id) => h('div', { class: 'alert alert--info', role: 'status', id }, h('p', { class: 'alert__title' }, text));
+export const notAvailable = (text, id) => h('div', { class: 'alert alert--info', role: 'status', id }, h('p', { class: 'alert__title' }, text));
 
 export function programme(root, { signal, setTitle }) {
   if (adminOnly(root, setTitle, t('programme.title'))) return;
