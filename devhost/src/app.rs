@@ -277,9 +277,6 @@ fn check_chaining_targets_selected(manifest: &Manifest, selected: &[String]) -> 
     Ok(())
 }
 
-/// Links a component against the host. Imports the host does not provide (Spin interfaces this
-/// project does not use, such as Postgres or LLM) become functions that trap when called, so a
-/// component that merely links them still runs.
 /// Loads every distinct wasm file once, on as many threads as there are cores (start-up time is
 /// mostly compiling or deserialising components).
 fn load_components(
@@ -326,6 +323,10 @@ fn load_components(
         .collect()
 }
 
+/// Links a component against the host. The host provides every interface of the Spin world
+/// (the ones devhost does not implement, such as Postgres or LLM, answer with their own error:
+/// `host::unsupported`); any other import becomes a function that traps when called, so a
+/// component that merely links it still runs. (Resources cannot be stubbed that way.)
 fn instantiate_pre(
     base: &wasmtime::component::Linker<HostState>,
     id: &str,

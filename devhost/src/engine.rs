@@ -1,6 +1,7 @@
 //! The wasmtime engine: pooling allocator (instances are created per request, so allocation
 //! must be cheap), an on-disk cache of compiled components keyed by content hash and engine
-//! (a restart maps them instead of recompiling), and the linker with WASI, wasi:http and the
+//! (a restart maps them instead of recompiling; concurrent starts on a cold cache compile each
+//! file once, the others wait for it), and the linker with WASI, wasi:http and the
 //! Spin host interfaces.
 
 use std::path::Path;
@@ -102,15 +103,21 @@ pub fn load_component(
             .with_context(invalid);
     };
     let cached = dir.join(cache_key(engine, &bytes));
-    if cached.is_file() {
-        match deserialize(engine, &cached) {
-            Ok(component) => return Ok(component),
-            Err(err) => {
-                tracing::warn!("ignoring cached {}: {err}", cached.display());
-                let _ = std::fs::remove_file(&cached);
-            }
-        }
+    if let Some(component) = load_cached(engine, &cached) {
+        return Ok(component);
     }
+    // Another devhost compiling the same file (parallel test runs, a cold cache): wait for its
+    // result instead of compiling the same large component again on the same cores.
+    let _lock = CompileLock::acquire(dir, &cached);
+    if let Some(component) = load_cached(engine, &cached) {
+        return Ok(component);
+    }
+    tracing::info!(
+        "component {id:?}: compiling {} ({} bytes); later starts load it from {}",
+        path.display(),
+        bytes.len(),
+        dir.display()
+    );
     let compiled = engine
         .precompile_component(&bytes)
         .map_err(anyhow::Error::from)
@@ -120,6 +127,76 @@ pub fn load_component(
         return deserialize_bytes(engine, &compiled);
     }
     deserialize(engine, &cached)
+}
+
+fn load_cached(engine: &Engine, cached: &Path) -> Option<Component> {
+    if !cached.is_file() {
+        return None;
+    }
+    match deserialize(engine, cached) {
+        Ok(component) => Some(component),
+        Err(err) => {
+            tracing::warn!("ignoring cached {}: {err}", cached.display());
+            let _ = std::fs::remove_file(cached);
+            None
+        }
+    }
+}
+
+/// A lock file beside a cache entry while one process compiles it (`create_new`, removed on
+/// drop). A lock older than [`CompileLock::STALE`] is from a process that died and is taken
+/// over; when the lock cannot be had the caller compiles anyway (the cache is an optimisation).
+struct CompileLock(Option<std::path::PathBuf>);
+
+impl CompileLock {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(300);
+
+    fn acquire(dir: &Path, cached: &Path) -> Self {
+        let lock = cached.with_extension("lock");
+        if std::fs::create_dir_all(dir).is_err() {
+            return Self(None);
+        }
+        let mut waited = false;
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
+                Ok(_) => return Self(Some(lock)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let age = std::fs::metadata(&lock)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok());
+                    if age.is_some_and(|a| a > Self::STALE) {
+                        let _ = std::fs::remove_file(&lock);
+                        continue;
+                    }
+                    if cached.is_file() {
+                        return Self(None);
+                    }
+                    if !waited {
+                        tracing::info!(
+                            "waiting for another devhost compiling {}",
+                            cached.display()
+                        );
+                        waited = true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(_) => return Self(None),
+            }
+        }
+    }
+}
+
+impl Drop for CompileLock {
+    fn drop(&mut self) {
+        if let Some(lock) = &self.0 {
+            let _ = std::fs::remove_file(lock);
+        }
+    }
 }
 
 fn cache_key(engine: &Engine, wasm: &[u8]) -> String {

@@ -1,10 +1,12 @@
 //! Host implementations of the Spin interfaces components import, generated from `devhost/wit`
-//! (the same packages, versions and types as the WIT shipped in spin-sdk 5.2.0).
+//! (the same packages, versions and types as the WIT shipped in spin-sdk 5.2.0 and, for the
+//! Python components, spin-sdk 3.4.1's world `fermyon:spin/spin-all@2.0.0`).
 
 pub mod key_value;
 pub mod redis;
 pub mod redis_kv;
 pub mod sqlite;
+pub mod unsupported;
 pub mod variables;
 
 wasmtime::component::bindgen!({
@@ -18,6 +20,11 @@ wasmtime::component::bindgen!({
         "fermyon:spin/sqlite@2.0.0.connection": crate::host::sqlite::SqliteConnection,
         "spin:sqlite/sqlite@3.0.0.connection": crate::host::sqlite::SqliteConnection,
         "fermyon:spin/redis@2.0.0.connection": crate::host::redis::RedisConnection,
+        "fermyon:spin/mqtt@2.0.0.connection": crate::host::unsupported::NoConnection,
+        "fermyon:spin/mysql@2.0.0.connection": crate::host::unsupported::NoConnection,
+        "fermyon:spin/postgres@2.0.0.connection": crate::host::unsupported::NoConnection,
+        "spin:postgres/postgres@3.0.0.connection": crate::host::unsupported::NoConnection,
+        "spin:postgres/postgres@4.0.0.connection": crate::host::unsupported::NoConnection,
     },
 });
 

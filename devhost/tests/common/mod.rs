@@ -7,6 +7,8 @@
 //!   temp dir, runs `devhost up` there (cwd = that dir, `--state-dir <dir>/.spin`,
 //!   `--listen 127.0.0.1:<free port>`), waits for `/.well-known/spin/health`, kills on drop.
 //! * [`wasm`] — locates the fixture components in `target/wasm32-wasip2/release/`.
+//! * [`python_fixture`] — builds a componentize-py fixture from `devhost/fixtures/python/` through
+//!   `scripts/python-env` (cached under `target/devhost-fixtures/python/`).
 //! * [`store_grants_manifest`] — the manifest the key-value and SQLite suites share; [`kv`] —
 //!   the key-value behaviour every store type shares.
 //!
@@ -781,4 +783,100 @@ fn serve_upstream(stream: TcpStream) -> std::io::Result<()> {
         payload.len()
     )?;
     stream.flush()
+}
+
+// -------------------------------------------------------------------------------------------------
+// Python fixtures (componentize-py)
+
+/// Builds (once per source) the Python fixture `devhost/fixtures/python/<name>/` into a component
+/// of world `spin-all` with the pinned componentize-py and spin-sdk of `scripts/python-env`, and
+/// returns its path. The result is cached as
+/// `target/devhost-fixtures/python/<name>-<hash of the sources and the pinned requirements>.wasm`,
+/// so a rerun with unchanged sources does not rebuild (a build takes ~10 s).
+pub fn python_fixture(name: &str) -> PathBuf {
+    use sha2::Digest;
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = BUILD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+
+    let root = cinema_testkit::workspace_root();
+    let script = root.join("scripts").join("python-env");
+    assert!(
+        script.is_file(),
+        "{} is missing: it creates target/pyenv (componentize-py, spin-sdk)",
+        script.display()
+    );
+    let status = Command::new("bash")
+        .arg(&script)
+        .current_dir(&root)
+        .status()
+        .expect("run scripts/python-env");
+    assert!(status.success(), "scripts/python-env failed: {status}");
+    let venv = String::from_utf8(
+        Command::new("bash")
+            .arg(&script)
+            .arg("--path")
+            .current_dir(&root)
+            .output()
+            .expect("scripts/python-env --path")
+            .stdout,
+    )
+    .expect("UTF-8 venv path");
+    let venv = PathBuf::from(venv.trim());
+
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("python")
+        .join(name);
+    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
+        .unwrap_or_else(|e| panic!("python fixture {}: {e}", src.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .collect();
+    sources.sort();
+    let mut hash = sha2::Sha256::new();
+    // What python-env installed (a copy of the pinned requirements).
+    hash.update(fs::read(venv.join(".requirements")).unwrap_or_default());
+    for file in &sources {
+        hash.update(file.file_name().expect("name").as_encoded_bytes());
+        hash.update(fs::read(file).expect("read fixture source"));
+    }
+    let digest: String = hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+
+    let out_dir = target_dir().join("devhost-fixtures").join("python");
+    let wasm = out_dir.join(format!("{name}-{digest}.wasm"));
+    if wasm.is_file() {
+        return wasm;
+    }
+    // Built from a copy, so the source tree gets no __pycache__.
+    let work = out_dir.join(format!("{name}-{digest}.build"));
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).expect("create build dir");
+    for file in &sources {
+        fs::copy(file, work.join(file.file_name().expect("name"))).expect("copy fixture source");
+    }
+    let partial = work.join("app.wasm");
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(r#". "$1/bin/activate" && componentize-py -w spin-all componentize app -o "$2""#)
+        .arg("build")
+        .arg(&venv)
+        .arg(&partial)
+        .current_dir(&work)
+        .output()
+        .expect("run componentize-py");
+    assert!(
+        output.status.success() && partial.is_file(),
+        "componentize-py failed for python fixture {name} ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    fs::rename(&partial, &wasm).expect("move built fixture into place");
+    let _ = fs::remove_dir_all(&work);
+    wasm
 }
