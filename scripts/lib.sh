@@ -16,6 +16,15 @@ ensure_prerequisites() {
       missing+=("redis-server (sudo apt-get install -y redis-server)")
     fi
   fi
+  # The reports context is Python: its build and tests need python3 with venv (scripts/python-env).
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "installing python3-venv"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    else
+      missing+=("python3 with venv (sudo apt-get install -y python3 python3-venv)")
+    fi
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     printf 'missing: %s\n' "${missing[@]}" >&2
     exit 1
