@@ -65,7 +65,8 @@ class ReservationConfirmed:
     reservation_id: str
     screening_id: str
     seats: tuple[str, ...]
-    total: Money
+    # Absent on older events: the total of the booking's ReservationPlaced.
+    total: Optional[Money]
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class ReservationRejected:
     reservation_id: str
     screening_id: str
     seats: tuple[str, ...]
-    total: Money
+    total: Optional[Money]
     reason: str
 
 
@@ -82,7 +83,7 @@ class ReservationCancelled:
     reservation_id: str
     screening_id: str
     seats: tuple[str, ...]
-    total: Money
+    total: Optional[Money]
     was_confirmed: bool
 
 
@@ -158,12 +159,23 @@ def _seats(obj: dict[str, Any]) -> tuple[str, ...]:
     return tuple(seats)
 
 
-def _money(obj: dict[str, Any], name: str) -> Money:
-    m = _field(obj, name, dict)
-    return Money(_field(m, "amount", int), _text(m, "currency"))
+def _money(obj: dict[str, Any], name: str, optional: bool = False) -> Optional[Money]:
+    m = _field(obj, name, dict, optional)
+    return None if m is None else Money(_field(m, "amount", int), _text(m, "currency"))
 
 
-def _capacity(layout: dict[str, Any]) -> int:
+def _require(obj: dict[str, Any], *fields: tuple[str, type]) -> None:
+    """Fields the contract requires that the reports do not use: checked like the Rust parser does,
+    so an envelope either language refuses is refused by both."""
+    for name, kind in fields:
+        _field(obj, name, kind)
+
+
+def _capacity(d: dict[str, Any]) -> int:
+    """The seats of the hall: its layout's rows; older events without a layout: rows × seats_per_row."""
+    layout = _field(d, "layout", dict, optional=True)
+    if layout is None:
+        return _field(d, "rows", int) * _field(d, "seats_per_row", int)
     rows = _field(layout, "rows", list)
     total = 0
     for row in rows:
@@ -174,6 +186,7 @@ def _capacity(layout: dict[str, Any]) -> int:
 
 
 def _screening_scheduled(d: dict[str, Any]) -> ScreeningScheduled:
+    _require(d, ("runtime_min", int), ("rows", int), ("seats_per_row", int), ("price", dict))
     return ScreeningScheduled(
         screening_id=_text(d, "screening_id"),
         movie_id=_text(d, "movie_id"),
@@ -181,13 +194,16 @@ def _screening_scheduled(d: dict[str, Any]) -> ScreeningScheduled:
         hall_id=_text(d, "hall_id"),
         hall_name=_text(d, "hall_name"),
         starts_at=_text(d, "starts_at"),
-        capacity=_capacity(_field(d, "layout", dict)),
+        capacity=_capacity(d),
     )
 
 
 def _tickets(d: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    listed = _field(d, "tickets", list, optional=True)
+    if listed is None:  # older events: every ticket adult
+        return (("adult", len(_seats(d))),)
     out = []
-    for t in _field(d, "tickets", list):
+    for t in listed:
         if not isinstance(t, dict):
             raise BadEvent("tickets: expected objects")
         name = TICKET_TYPES.get(_text(t, "ticket_type"))
@@ -197,29 +213,53 @@ def _tickets(d: dict[str, Any]) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
+def _placed(d: dict[str, Any]) -> ReservationPlaced:
+    _require(d, ("customer_id", str), ("payment_id", str))
+    return ReservationPlaced(_text(d, "reservation_id"), _text(d, "screening_id"), _seats(d), _tickets(d), _money(d, "total"))
+
+
+def _confirmed(d: dict[str, Any]) -> ReservationConfirmed:
+    _require(d, ("customer_id", str))
+    return ReservationConfirmed(_text(d, "reservation_id"), _text(d, "screening_id"), _seats(d), _money(d, "total", True))
+
+
+def _rejected(d: dict[str, Any]) -> ReservationRejected:
+    _require(d, ("customer_id", str), ("payment_id", str))
+    return ReservationRejected(
+        _text(d, "reservation_id"), _text(d, "screening_id"), _seats(d), _money(d, "total", True), _text(d, "reason")
+    )
+
+
+def _cancelled(d: dict[str, Any]) -> ReservationCancelled:
+    _require(d, ("customer_id", str), ("payment_id", str))
+    return ReservationCancelled(
+        _text(d, "reservation_id"), _text(d, "screening_id"), _seats(d), _money(d, "total", True), _field(d, "was_confirmed", bool)
+    )
+
+
+def _abandoned(d: dict[str, Any]) -> ReservationAbandoned:
+    _require(d, ("customer_id", str))
+    return ReservationAbandoned(_text(d, "reservation_id"), _text(d, "reason"), _field(d, "screening_id", str, optional=True))
+
+
+def _held(d: dict[str, Any]) -> SeatsHeld:
+    _require(d, ("customer_id", str))
+    return SeatsHeld(_text(d, "hold_id"), _text(d, "screening_id"), _seats(d), _text(d, "expires_at"))
+
+
+def _released(d: dict[str, Any]) -> HoldReleased:
+    return HoldReleased(_text(d, "hold_id"), _text(d, "screening_id"), _seats(d), _text(d, "reason"))
+
+
 _PARSERS = {
     "ScreeningScheduled": _screening_scheduled,
-    "ReservationPlaced": lambda d: ReservationPlaced(
-        _text(d, "reservation_id"), _text(d, "screening_id"), _seats(d), _tickets(d), _money(d, "total")
-    ),
-    "ReservationConfirmed": lambda d: ReservationConfirmed(
-        _text(d, "reservation_id"), _text(d, "screening_id"), _seats(d), _money(d, "total")
-    ),
-    "ReservationRejected": lambda d: ReservationRejected(
-        _text(d, "reservation_id"), _text(d, "screening_id"), _seats(d), _money(d, "total"), _text(d, "reason")
-    ),
-    "ReservationCancelled": lambda d: ReservationCancelled(
-        _text(d, "reservation_id"),
-        _text(d, "screening_id"),
-        _seats(d),
-        _money(d, "total"),
-        _field(d, "was_confirmed", bool),
-    ),
-    "ReservationAbandoned": lambda d: ReservationAbandoned(
-        _text(d, "reservation_id"), _text(d, "reason"), _field(d, "screening_id", str, optional=True)
-    ),
-    "SeatsHeld": lambda d: SeatsHeld(_text(d, "hold_id"), _text(d, "screening_id"), _seats(d), _text(d, "expires_at")),
-    "HoldReleased": lambda d: HoldReleased(_text(d, "hold_id"), _text(d, "screening_id"), _seats(d), _text(d, "reason")),
+    "ReservationPlaced": _placed,
+    "ReservationConfirmed": _confirmed,
+    "ReservationRejected": _rejected,
+    "ReservationCancelled": _cancelled,
+    "ReservationAbandoned": _abandoned,
+    "SeatsHeld": _held,
+    "HoldReleased": _released,
 }
 
 # The types the reports project; the others of the contract are acknowledged unread.

@@ -129,7 +129,8 @@ def _booking_step(s: Screening, e: ev.Envelope) -> None:
     if newer:
         b.status = status
         b.seats = sorted(d.seats)
-        b.total = d.total.amount
+        if d.total is not None:
+            b.total = d.total.amount
         if v is not None:
             b.version = v
 
