@@ -276,11 +276,34 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
             c.cinema_nocache_ms / c.hello_nocache_ms
         );
     }
-    s.push_str("| Component id(s) | wasm | KB | ≤ 400 KB |\n|---|---|---|---|\n");
+    s.push_str("\nPer wasm file: its size, compiling it (empty cache) and loading it compiled (warm cache, median of the warm starts), from devhost's log; the ratios are to the hello-world component's.\n\n| Component id(s) | wasm | KB | ≤ 400 KB | compile ms* | ÷ hello | cached load ms* | ÷ hello |\n|---|---|---|---|---|---|---|---|\n");
+    let starts = r.cold.as_ref().map_or(&[][..], |c| c.components.as_slice());
+    // The baseline's row is named "hello (baseline)"; its component id is "hello".
+    let start_of = |ids: &str| {
+        starts.iter().find(|c| {
+            ids.split(", ")
+                .any(|id| id == c.id || id.strip_suffix(" (baseline)") == Some(c.id.as_str()))
+        })
+    };
+    let hello_start = start_of("hello (baseline)");
+    let cell = |v: Option<f64>, base: Option<f64>| match (v, base) {
+        (Some(v), Some(b)) if b > 0.0 => (format!("{v:.0}"), format!("{:.1}×", v / b)),
+        (Some(v), _) => (format!("{v:.0}"), "n/a".into()),
+        _ => ("n/a".into(), "n/a".into()),
+    };
     for (ids, file, bytes) in &r.wasm {
+        let c = start_of(ids);
+        let (compile, compile_ratio) = cell(
+            c.and_then(|c| c.compile_ms),
+            hello_start.and_then(|h| h.compile_ms),
+        );
+        let (load, load_ratio) = cell(
+            c.and_then(|c| median(&c.load_ms)),
+            hello_start.and_then(|h| median(&h.load_ms)),
+        );
         out!(
             s,
-            "| {ids} | `{file}` | {:.0} | {} |",
+            "| {ids} | `{file}` | {:.0} | {} | {compile} | {compile_ratio} | {load} | {load_ratio} |",
             *bytes as f64 / 1000.0,
             if *bytes <= 400_000 { "yes" } else { "no" }
         );
@@ -393,7 +416,7 @@ mod tests {
     #[test]
     fn the_closed_loop_table_has_a_row_per_scenario_with_its_ratio_to_hello() {
         // Given a run of every closed-loop scenario, at 1000/s for hello
-        let per_s = [1000.0, 100.0, 90.0, 20.0, 10.0];
+        let per_s = [1000.0, 100.0, 90.0, 80.0, 40.0, 20.0, 10.0];
         let pairs: Vec<_> = CLOSED.iter().map(|c| c.key).zip(per_s).collect();
         let r = run("now", &pairs);
         // When the report is written

@@ -59,6 +59,31 @@ pub struct Cold {
     /// The same with an empty cache (every component compiled at start-up).
     pub hello_nocache_ms: f64,
     pub cinema_nocache_ms: f64,
+    /// Each wasm file's share of start-up, from devhost's log: compiling it (empty cache) and
+    /// loading it compiled (warm cache, every warm start). Absent in runs before it was measured.
+    #[serde(default)]
+    pub components: Vec<ComponentStart>,
+}
+
+/// One component's start-up (devhost compiles or loads each wasm file once, under one id).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ComponentStart {
+    pub id: String,
+    pub compile_ms: Option<f64>,
+    pub load_ms: Vec<f64>,
+}
+
+/// The `component "<id>": <what> <ms> ms` lines of a devhost log (`what`: `compiled in` or
+/// `loaded from the cache in`).
+pub fn component_times(log: &str, what: &str) -> Vec<(String, f64)> {
+    log.lines()
+        .filter_map(|line| {
+            let rest = &line[line.find("component \"")? + "component \"".len()..];
+            let (id, rest) = rest.split_once("\": ")?;
+            let ms = rest.strip_prefix(what)?.trim().strip_suffix("ms")?;
+            Some((id.to_string(), ms.trim().parse().ok()?))
+        })
+        .collect()
 }
 
 impl RunResult {
@@ -232,6 +257,21 @@ pub async fn all(args: &Args) -> anyhow::Result<RunResult> {
         )
         .await;
         push(&mut result, "seatmap", round, o);
+        // Two staff reads of a read model over the same screenings: Rust (catalog) and Python
+        // (reports), so the report shows what the language costs on the same kind of request.
+        for (key, path) in [
+            ("programme", "/api/admin/programme"),
+            ("reports", "/api/admin/reports/sales?group=screening"),
+        ] {
+            let o = closed_loop(
+                scenarios::get_as(&client, path.into(), Some(admin.clone())),
+                args.workers,
+                warmup,
+                duration,
+            )
+            .await;
+            push(&mut result, key, round, o);
+        }
         // Each booking scenario starts on a drained pipeline, so neither runs against the
         // other's backlog (nor against the fixture's events in the first round).
         if let Some(r) = &redis_url {
@@ -397,16 +437,45 @@ fn push(result: &mut RunResult, name: &str, round: usize, o: Outcome) {
 
 fn cold_starts(bin: &Path, vars: &[(String, String)]) -> anyhow::Result<Cold> {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut components: BTreeMap<String, ComponentStart> = BTreeMap::new();
+    let mut note = |log: String| {
+        for (id, ms) in component_times(&log, "compiled in") {
+            components
+                .entry(id.clone())
+                .or_insert_with(|| ComponentStart {
+                    id,
+                    ..ComponentStart::default()
+                })
+                .compile_ms = Some(ms);
+        }
+        for (id, ms) in component_times(&log, "loaded from the cache in") {
+            components
+                .entry(id.clone())
+                .or_insert_with(|| ComponentStart {
+                    id,
+                    ..ComponentStart::default()
+                })
+                .load_ms
+                .push(ms);
+        }
+    };
     let fresh = crate::local::tempfile_dir::TempDir::new("cache-hello")?;
-    let hello_nocache_ms = ms(Hello::start(bin, Some(fresh.path()))?.host.up_to_first_200);
+    let hello = Hello::start(bin, Some(fresh.path()))?;
+    let hello_nocache_ms = ms(hello.host.up_to_first_200);
+    note(hello.host.output());
     let fresh = crate::local::tempfile_dir::TempDir::new("cache-cinema")?;
-    let cinema_nocache_ms = ms(Cinema::start(bin, vars, Some(fresh.path()))?
-        .host
-        .up_to_first_200);
+    let cinema = Cinema::start(bin, vars, Some(fresh.path()))?;
+    let cinema_nocache_ms = ms(cinema.host.up_to_first_200);
+    note(cinema.host.output());
+    drop(cinema);
     let (mut hello_ms, mut cinema_ms) = (Vec::new(), Vec::new());
     for _ in 0..5 {
-        hello_ms.push(ms(Hello::start(bin, None)?.host.up_to_first_200));
-        cinema_ms.push(ms(Cinema::start(bin, vars, None)?.host.up_to_first_200));
+        let hello = Hello::start(bin, None)?;
+        hello_ms.push(ms(hello.host.up_to_first_200));
+        note(hello.host.output());
+        let cinema = Cinema::start(bin, vars, None)?;
+        cinema_ms.push(ms(cinema.host.up_to_first_200));
+        note(cinema.host.output());
     }
     eprintln!("cold start: hello {hello_ms:?} ms, cinema {cinema_ms:?} ms");
     Ok(Cold {
@@ -414,6 +483,7 @@ fn cold_starts(bin: &Path, vars: &[(String, String)]) -> anyhow::Result<Cold> {
         cinema_ms,
         hello_nocache_ms,
         cinema_nocache_ms,
+        components: components.into_values().collect(),
     })
 }
 
@@ -469,4 +539,26 @@ fn wrk(base: &str, workers: usize) -> Option<f64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+#[cfg(test)]
+mod component_time_tests {
+    use super::component_times;
+
+    #[test]
+    fn devhost_log_lines_give_each_component_its_compile_and_load_time() {
+        // Given devhost's log, with the ANSI colours it writes to a file
+        let log = "\u{1b}[2m2026-12-05T18:45:04Z\u{1b}[0m \u{1b}[32m INFO\u{1b}[0m devhost::engine: component \"reports\": compiled in 6123.4 ms\n\
+                   INFO devhost::engine: component \"gateway\": loaded from the cache in 3.2 ms\n\
+                   INFO devhost::engine: component \"web\": compiling target/web.wasm (510440 bytes)\n";
+        // Then each kind of line gives its component's time, and nothing else counts
+        assert_eq!(
+            component_times(log, "compiled in"),
+            [("reports".to_string(), 6123.4)]
+        );
+        assert_eq!(
+            component_times(log, "loaded from the cache in"),
+            [("gateway".to_string(), 3.2)]
+        );
+    }
 }

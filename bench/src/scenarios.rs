@@ -26,7 +26,7 @@ pub struct Closed {
 }
 
 /// The closed-loop scenarios in the order a round runs them; the first is the baseline.
-pub const CLOSED: [Closed; 5] = [
+pub const CLOSED: [Closed; 7] = [
     Closed {
         key: "hello",
         name: "hello",
@@ -43,6 +43,16 @@ pub const CLOSED: [Closed; 5] = [
         what: "2b. seat map `GET /api/screenings/{id}/seats` (10×12 hall)",
     },
     Closed {
+        key: "programme",
+        name: "programme (Rust)",
+        what: "2c. staff programme `GET /api/admin/programme` (catalog, a Rust read model)",
+    },
+    Closed {
+        key: "reports",
+        name: "reports (Python)",
+        what: "2d. staff sales report `GET /api/admin/reports/sales?group=screening` (reports, the Python read model)",
+    },
+    Closed {
         key: "booking",
         name: "booking",
         what: "3a. booking `POST /api/reservations` (gateway → reservation → payment)",
@@ -56,12 +66,18 @@ pub const CLOSED: [Closed; 5] = [
 
 /// `GET path` expecting 200.
 pub fn get(client: &Client, path: String) -> Job {
+    get_as(client, path, None)
+}
+
+/// `GET path` with a bearer token (`None`: anonymous) expecting 200.
+pub fn get_as(client: &Client, path: String, token: Option<String>) -> Job {
     let client = client.clone();
     let path: Rc<str> = path.into();
+    let token: Option<Rc<str>> = token.map(Into::into);
     Rc::new(move |_| {
-        let (client, path) = (client.clone(), path.clone());
+        let (client, path, token) = (client.clone(), path.clone(), token.clone());
         Box::pin(async move {
-            match client.get(&path, None).await {
+            match client.get(&path, token.as_deref()).await {
                 Ok(r) if r.status == 200 => Ok(()),
                 Ok(r) => Err(format!("status {}", r.status)),
                 Err(e) => Err(format!("transport: {}", short(&e))),

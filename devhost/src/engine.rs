@@ -103,7 +103,12 @@ pub fn load_component(
             .with_context(invalid);
     };
     let cached = dir.join(cache_key(engine, &bytes));
+    let started = std::time::Instant::now();
     if let Some(component) = load_cached(engine, &cached) {
+        tracing::info!(
+            "component {id:?}: loaded from the cache in {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
         return Ok(component);
     }
     // Another devhost compiling the same file (parallel test runs, a cold cache): wait for its
@@ -122,6 +127,10 @@ pub fn load_component(
         .precompile_component(&bytes)
         .map_err(anyhow::Error::from)
         .with_context(invalid)?;
+    tracing::info!(
+        "component {id:?}: compiled in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     if let Err(err) = store(dir, &cached, &compiled) {
         tracing::warn!("cannot cache {}: {err}", cached.display());
         return deserialize_bytes(engine, &compiled);
