@@ -36,8 +36,11 @@ def project(store: Store, envelopes: list[ev.Envelope], now: datetime) -> BatchO
     by_day: dict[str, list[ev.Envelope]] = {}
     done: set[str] = set()
     for e in envelopes:
-        if pj.inbox_key(e.event_id) in seen or e.event_id in done:
-            out.applied.append(e.event_id)
+        if e.event_id in done:
+            continue  # a second copy in this batch: it shares the first one's outcome
+        if pj.inbox_key(e.event_id) in seen:
+            if e.event_id not in out.applied:
+                out.applied.append(e.event_id)
             continue
         done.add(e.event_id)
         sid = pj.target(e)

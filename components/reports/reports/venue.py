@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import io
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 try:
     from reports_zones import TZIF as _TZIF  # type: ignore[import-not-found]
@@ -32,7 +32,7 @@ def zone(name: str) -> ZoneInfo:
         else:
             try:
                 _cache[name] = ZoneInfo(name)
-            except (ValueError, OSError) as e:
+            except (ValueError, OSError, ZoneInfoNotFoundError) as e:  # the last is a KeyError
                 raise UnknownZone(f"unsupported venue_timezone {name!r}: {e}") from None
     return _cache[name]
 
