@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub mod netpol;
+pub mod promql;
 
 pub use serde_yaml_ng::Value as Yaml;
 
