@@ -276,7 +276,7 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
             c.cinema_nocache_ms / c.hello_nocache_ms
         );
     }
-    s.push_str("\nPer wasm file: its size, compiling it (empty cache) and loading it compiled (warm cache, median of the warm starts), from devhost's log; the ratios are to the hello-world component's.\n\n| Component id(s) | wasm | KB | ≤ 400 KB | compile ms* | ÷ hello | cached load ms* | ÷ hello |\n|---|---|---|---|---|---|---|---|\n");
+    s.push_str("\nPer wasm file: its size, compiling it (empty cache) and loading it compiled (warm cache, median of the warm starts), from devhost's log; the ratios are to the hello-world component's. devhost compiles the files in parallel on the machine's cores, so a compile time includes waiting for a core.\n\n| Component id(s) | wasm | KB | ≤ 400 KB | compile ms* | ÷ hello | cached load ms* | ÷ hello |\n|---|---|---|---|---|---|---|---|\n");
     let starts = r.cold.as_ref().map_or(&[][..], |c| c.components.as_slice());
     // The baseline's row is named "hello (baseline)"; its component id is "hello".
     let start_of = |ids: &str| {
@@ -286,10 +286,20 @@ pub fn markdown(r: &RunResult, history: &[RunResult], analysis: Option<&str>) ->
         })
     };
     let hello_start = start_of("hello (baseline)");
-    let cell = |v: Option<f64>, base: Option<f64>| match (v, base) {
-        (Some(v), Some(b)) if b > 0.0 => (format!("{v:.0}"), format!("{:.1}×", v / b)),
-        (Some(v), _) => (format!("{v:.0}"), "n/a".into()),
-        _ => ("n/a".into(), "n/a".into()),
+    let cell = |v: Option<f64>, base: Option<f64>| {
+        // Loads take a few milliseconds, compiles thousands: one decimal below 100.
+        let show = |v: f64| {
+            if v < 100.0 {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.0}")
+            }
+        };
+        match (v, base) {
+            (Some(v), Some(b)) if b > 0.0 => (show(v), format!("{:.1}×", v / b)),
+            (Some(v), _) => (show(v), "n/a".into()),
+            _ => ("n/a".into(), "n/a".into()),
+        }
     };
     for (ids, file, bytes) in &r.wasm {
         let c = start_of(ids);

@@ -235,7 +235,9 @@ def drain() -> DrainReport:
 
 def metrics() -> list[dict]:
     store = KvStore()
-    applied = store.get(APPLIED_KEY)
+    # Read through the atomics interface (an increment by 0): how a counter is stored is the
+    # host's business (Spin's SQLite store keeps 8 bytes, Redis keeps digits).
+    applied = store.increment(APPLIED_KEY, 0)
     last = store.get(LAST_EVENT_KEY)
     out = [
         {
@@ -243,7 +245,7 @@ def metrics() -> list[dict]:
             "help": "Events the reports projected into their store (duplicates not counted).",
             "type": "counter",
             "labels": {},
-            "value": float(int(applied or b"0")) if (applied or b"0").isdigit() else 0.0,
+            "value": float(applied),
         }
     ]
     if last:

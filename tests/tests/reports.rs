@@ -203,6 +203,16 @@ fn the_reports_show_exact_figures_after_bookings_a_cancel_and_a_rejection() {
     app.redeliver(&late);
     app.settle();
     assert_report(&app, &admin, &screening, &expected, "after redelivery");
+
+    // Its metrics count what it projected (the store's counter, however the host keeps it).
+    let metrics = app.get("/api/admin/metrics", Some(&admin));
+    let text = metrics.body.as_str().expect("Prometheus text");
+    let applied: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cinema_reports_events_applied_total{context=\"reports\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("cinema_reports_events_applied_total");
+    assert!(applied >= 10.0, "{applied} events projected: {text}");
 }
 
 #[test]

@@ -19,4 +19,4 @@ def log(level: str, msg: str, **fields: str) -> None:
     line = {"ts": now_rfc3339(), "level": level, "context": CONTEXT, "msg": msg}
     for k, v in fields.items():
         line.setdefault(k, v)
-    print(json.dumps(line, ensure_ascii=False), file=sys.stdout if level == "info" else sys.stderr, flush=True)
+    print(json.dumps(line, ensure_ascii=False, separators=(",", ":")), file=sys.stdout if level == "info" else sys.stderr, flush=True)
