@@ -242,7 +242,9 @@ class Consumer:
             any_failed = False
             for entry_id, text, deliveries, envelope in parsed:
                 error = outcomes.get(envelope.event_id)
-                fields = {"correlation_id": envelope.correlation_id, "event_type": envelope.type}
+                fields = {"correlation_id": envelope.correlation_id, "event_type": envelope.type, "event_id": envelope.event_id}
+                if envelope.reservation_id:
+                    fields["reservation_id"] = envelope.reservation_id
                 if error is None:
                     if deliveries > 1:
                         self.forget_failure(entry_id)
