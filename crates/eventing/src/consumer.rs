@@ -143,7 +143,7 @@ impl<'a> Consumer<'a> {
         mut handle: impl FnMut(&Envelope) -> Result<(), E>,
         mut before_ack: impl FnMut() -> Result<(), E>,
     ) -> Result<DrainReport, Error> {
-        let redis = Redis::open(self.redis_address)?;
+        let redis = crate::redis(self.redis_address)?;
         let failures = Failures::of(self.group);
         let mut report = DrainReport::default();
         for round in 0..self.max_batches {

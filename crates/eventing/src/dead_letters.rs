@@ -258,11 +258,11 @@ pub fn serve(
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     match (segments.as_slice(), method) {
         ([], Method::Get) => {
-            let redis = Redis::open(&crate::redis_address()).map_err(|e| unavailable(e.into()))?;
+            let redis = crate::redis(&crate::redis_address()).map_err(|e| unavailable(e.into()))?;
             Ok(json(200, &list(&redis, context).map_err(unavailable)?))
         }
         ([event_id, "retry"], Method::Post) => {
-            let redis = Redis::open(&crate::redis_address()).map_err(|e| unavailable(e.into()))?;
+            let redis = crate::redis(&crate::redis_address()).map_err(|e| unavailable(e.into()))?;
             match retry(&redis, context, event_id).map_err(unavailable)? {
                 Some(letter) => {
                     cinema_http::log(

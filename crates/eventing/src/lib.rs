@@ -51,10 +51,39 @@ pub(crate) fn reply_text(reply: Option<&spin_sdk::redis::RedisResult>) -> Option
     }
 }
 
+/// The Redis connection to `address` for this invocation. Spin's outbound Redis connects afresh
+/// for every `Connection::open` (a TCP connection each time: a consumer's wake-up that drained,
+/// relayed and checked a flag opened three; see bench/ANALYSIS.md), while a component instance
+/// lives for one invocation: so the first open is kept for the instance's lifetime and shared by
+/// the outbox relay, the consumer, the periodic flags and the doorbell. A failed open is not
+/// kept.
+///
+/// # Errors
+/// Redis unreachable.
+pub fn redis(
+    address: &str,
+) -> Result<std::rc::Rc<spin_sdk::redis::Connection>, spin_sdk::redis::Error> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    type Open = Vec<(String, Rc<spin_sdk::redis::Connection>)>;
+    thread_local! {
+        static OPEN: RefCell<Open> = const { RefCell::new(Vec::new()) };
+    }
+    OPEN.with(|open| {
+        if let Some((_, connection)) = open.borrow().iter().find(|(a, _)| a == address) {
+            return Ok(connection.clone());
+        }
+        let connection = Rc::new(spin_sdk::redis::Connection::open(address)?);
+        open.borrow_mut()
+            .push((address.to_string(), connection.clone()));
+        Ok(connection)
+    })
+}
+
 /// Whether a periodic job is due: sets the Redis flag `key` for `every_ms` unless it is set
 /// (another wake-up did the job recently). `false` when Redis is unreachable.
 pub fn due(redis_address: &str, key: &str, every_ms: i64) -> bool {
-    let set = spin_sdk::redis::Connection::open(redis_address).and_then(|redis| {
+    let set = redis(redis_address).and_then(|redis| {
         redis.execute(
             "SET",
             &[

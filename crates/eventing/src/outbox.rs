@@ -11,7 +11,7 @@
 //! stream exactly when its last entry is.
 
 use cinema_events::{Envelope, PayloadSet};
-use spin_sdk::redis::{Connection as Redis, RedisParameter, RedisResult};
+use spin_sdk::redis::{RedisParameter, RedisResult};
 use spin_sdk::sqlite3::Connection;
 
 use crate::sql::{exec, int, text};
@@ -243,7 +243,7 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
         return Ok(0);
     };
     // One script: the entries and the doorbell reach Redis together or not at all.
-    let reply = Redis::open(redis_address)?.execute("EVAL", &[vec![bin(RELAY)], args].concat())?;
+    let reply = crate::redis(redis_address)?.execute("EVAL", &[vec![bin(RELAY)], args].concat())?;
     let stream_last = crate::reply_text(reply.first())
         .ok_or_else(|| Error::Redis(format!("relay answered {:?}", reply.first())))?;
     // Rows are numbered in commit order under SQLite's single writer, so the selected rows are
@@ -301,7 +301,7 @@ pub fn republish_lost(conn: &Connection, redis_address: &str) -> Result<Verifica
     }
     let mut args = vec![bin(VERIFY), RedisParameter::Int64(1), bin(STREAM)];
     args.extend(ids.iter().map(|id| bin(id)));
-    let states = Redis::open(redis_address)?.execute("EVAL", &args)?;
+    let states = crate::redis(redis_address)?.execute("EVAL", &args)?;
     let now = cinema_http::now_rfc3339();
     crate::sql::transaction(conn, |c| -> Result<(), Error> {
         for (id, state) in ids.iter().zip(&states) {
@@ -358,7 +358,7 @@ pub fn relay_all_and_ring(conn: &Connection, redis_address: &str) -> Result<usiz
             break;
         }
     }
-    Redis::open(redis_address)?.publish(DOORBELL, b"wake".as_ref())?;
+    crate::redis(redis_address)?.publish(DOORBELL, b"wake".as_ref())?;
     Ok(total)
 }
 
