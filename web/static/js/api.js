@@ -75,6 +75,14 @@ async function file(path, { signal, accept } = {}) {
   return { blob: await response.blob(), filename: attachmentName(response.headers.get('content-disposition')) };
 }
 
+/** A plain-text answer (the metrics' Prometheus text), fetched with the session's token. */
+async function text(path, { signal } = {}) {
+  const response = await send('GET', path, { signal, accept: 'text/plain, application/json;q=0.5' });
+  const body = await response.text();
+  if (!response.ok) throw refused(response, parseJson(body));
+  return body;
+}
+
 /** The file name a `content-disposition` header gives (`filename*=UTF-8''…` preferred), or null. */
 export function attachmentName(header) {
   if (!header) return null;
@@ -151,3 +159,20 @@ export const salesReportCsv = ({ from, to, group }, signal) =>
   file(`/admin/reports/sales?${new URLSearchParams({ from, to, group, format: 'csv' })}`, { signal, accept: 'text/csv' });
 /** One screening's figures: seats sold/held/free, takings, ticket types, bookings by status. */
 export const screeningReport = (screening, signal) => call('GET', `/admin/reports/screenings/${id(screening)}`, { signal });
+/** The platform's health in the Prometheus text format (read with prometheus.js). */
+export const metrics = (signal) => text('/admin/metrics', { signal });
+/**
+ * Every consuming context's dead letters: `{ letters, failed }`. When some contexts did not
+ * answer, the gateway says 502 with the others' letters and `failed` (context → why): the page
+ * shows what it got and names the rest.
+ */
+export async function deadLetters(signal) {
+  const response = await send('GET', '/admin/events/dead-letters', { signal });
+  const data = parseJson(await response.text());
+  if (response.ok) return { letters: Array.isArray(data) ? data : [], failed: {} };
+  if (response.status === 502 && Array.isArray(data?.dead_letters)) return { letters: data.dead_letters, failed: data.failed ?? {} };
+  throw refused(response, data);
+}
+/** Puts a dead letter's event back on the event stream (every consumer sees it again) and removes the letter. */
+export const replayDeadLetter = (context, eventId) =>
+  call('POST', `/admin/events/dead-letters/${id(context)}/${id(eventId)}/retry`);

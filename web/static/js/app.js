@@ -17,6 +17,7 @@ import signin from './views/signin.js';
 import staff from './views/staff.js';
 import { programme, seatHolders } from './views/programme.js';
 import reports from './views/reports.js';
+import operations from './views/operations.js';
 
 const ROUTES = [
   [/^\/$/, movies],
@@ -29,6 +30,7 @@ const ROUTES = [
   [/^\/staff\/programme$/, programme],
   [/^\/staff\/screenings\/([^/]+)$/, seatHolders],
   [/^\/staff\/reports$/, reports],
+  [/^\/staff\/operations$/, operations],
 ];
 
 let leave = null;
@@ -85,6 +87,7 @@ function drawHeader() {
       session.isAdmin(who) ? link('/staff', t('nav.staff'), here === '/staff') : null,
       session.isAdmin(who) ? link('/staff/programme', t('staff.nav.programme'), here === '/staff/programme' || here.startsWith('/staff/screenings/')) : null,
       session.isAdmin(who) ? link('/staff/reports', t('staff.nav.reports'), here === '/staff/reports') : null,
+      session.isAdmin(who) ? link('/staff/operations', t('staff.nav.operations'), here === '/staff/operations') : null,
       session.isAdmin(who) ? link('/staff/check-in', t('nav.checkIn'), here === '/staff/check-in') : null)),
     h('div', { class: 'tools' },
       // The visible name comes first in the accessible name (WCAG 2.5.3, label in name).

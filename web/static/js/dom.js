@@ -56,6 +56,19 @@ export function redraw(root, render) {
   if (key) root.querySelector(key)?.focus();
 }
 
+/**
+ * `redraw`, unless the new content's markup is what `root` shows already: a page that refreshes
+ * every few seconds then leaves alone what did not change (a screen reader's place, a scrolled
+ * table, the focus).
+ */
+export function redrawChanged(root, render) {
+  const next = [render()].flat().filter((node) => node != null && node !== false);
+  const markup = next.map((node) => (node instanceof Node ? node.outerHTML ?? node.textContent : String(node))).join('');
+  if (markup === root.innerHTML) return false;
+  redraw(root, () => next);
+  return true;
+}
+
 /** A labelled form field: label, control, optional hint (linked with aria-describedby). */
 export function field(label, control, hint) {
   const hintEl = hint ? h('p', { class: 'hint', id: `${control.id}-hint` }, hint) : null;

@@ -154,4 +154,20 @@ export function dayAndTime(iso) {
   return `${format({ month: lang === 'ko' ? 'long' : 'short', day: 'numeric' }).format(date)} ${format(CLOCK).format(date)}${zoneSuffix(date)}`;
 }
 
+const CLOCK_SECONDS = { ...CLOCK, second: '2-digit' };
+
+/** "19:00:05" on the venue's clock (an instant in ms or RFC 3339), zone named if needed. */
+export function clockTime(instant) {
+  const date = instant == null ? null : parse(instant);
+  if (!date) return instant ?? '—';
+  return `${format(CLOCK_SECONDS).format(date)}${zoneSuffix(date)}`;
+}
+
+/** "12월 6일 19:00:05" on the venue's clock, zone named if needed (an operations timestamp). */
+export function dayAndClock(instant) {
+  const date = instant == null ? null : parse(instant);
+  if (!date) return instant ?? '—';
+  return `${format({ month: lang === 'ko' ? 'long' : 'short', day: 'numeric' }).format(date)} ${format(CLOCK_SECONDS).format(date)}${zoneSuffix(date)}`;
+}
+
 export const statusText = (status) => t(`status.${status}`);

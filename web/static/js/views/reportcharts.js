@@ -12,7 +12,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 720;
 
 /** An SVG element: s('rect', { x: 1 }, child, 'text'). */
-function s(tag, attrs = {}, ...children) {
+export function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attrs)) if (value != null) el.setAttribute(name, String(value));
   for (const child of children.flat()) if (child != null) el.append(child instanceof Node ? child : String(child));
@@ -30,7 +30,7 @@ export function dayLabel(key) {
 }
 
 /** A round top for the scale: 1, 2 or 5 × 10^k at or above `max`. */
-function niceMax(max) {
+export function niceMax(max) {
   if (max <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
   return [1, 2, 5, 10].map((f) => f * power).find((v) => v >= max);
