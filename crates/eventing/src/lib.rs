@@ -15,7 +15,9 @@
 //! - **Dead letters** ([`dead_letters`]): an entry whose handler keeps failing is retried with
 //!   back-off up to `event_max_attempts` times, then parked where an operator lists and replays it.
 //! - **Metrics** ([`metrics_endpoint`]): `GET /admin/metrics`, a context's own numbers (its
-//!   outbox backlog and whatever else it reads cheaply) for the gateway's Prometheus endpoint.
+//!   outbox backlog and whatever else it reads cheaply) for the gateway's Prometheus endpoint;
+//!   [`counters`]: running totals kept in the context's SQLite, bumped in the transaction of the
+//!   change they count.
 //! - **Inbox** ([`inbox`]): processed event ids, recorded in the same transaction as the
 //!   consumer's state change (SQLite) or after an idempotent update (key-value).
 //! - **Key-value documents** ([`kv`]): JSON read-model documents in `wasi:keyvalue`, updated
@@ -23,6 +25,7 @@
 //!   create absent documents safely, so replicas may project in parallel.
 
 pub mod consumer;
+pub mod counters;
 pub mod dead_letters;
 pub mod drain_endpoint;
 pub mod inbox;

@@ -1,7 +1,8 @@
 //! `GET /admin/metrics`: a context's own numbers, read from its own store, for the gateway's
 //! `GET /api/admin/metrics` (which adds the `context` label, the event stream's numbers and
 //! renders them in the Prometheus text format). Every number here must be cheap enough to read
-//! every 15 s: an indexed lookup or a small key-value document, never a scan of a big table.
+//! every 15 s: an indexed lookup or a small key-value document, never a scan of a big table;
+//! running totals are rows of [`crate::counters`], bumped in the transaction of what they count.
 //!
 //! The answer: `{"context", "metrics": [{"name", "help", "type", "labels": {…}, "value"}]}`.
 
@@ -36,6 +37,14 @@ impl Sample {
             kind: "gauge",
             labels: BTreeMap::new(),
             value,
+        }
+    }
+
+    /// A running total (its name ends in `_total`; see [`crate::counters`]).
+    pub fn counter(name: &'static str, help: &'static str, value: f64) -> Self {
+        Self {
+            kind: "counter",
+            ..Self::gauge(name, help, value)
         }
     }
 
