@@ -54,7 +54,21 @@ pub enum ReleaseReason {
 }
 
 impl ReleaseReason {
-    pub fn as_str(self) -> &'static str {
+    pub const ALL: [Self; 3] = [Self::Released, Self::Replaced, Self::Booked];
+
+    /// [`ReleaseReason::ALL`] spelled out (the metric's label values).
+    pub const LABELS: [&'static str; 3] = [
+        Self::ALL[0].as_str(),
+        Self::ALL[1].as_str(),
+        Self::ALL[2].as_str(),
+    ];
+
+    /// The reason spelled as [`ReleaseReason::as_str`] does (`HoldReleased.reason`), else `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Released => "released",
             Self::Replaced => "replaced",

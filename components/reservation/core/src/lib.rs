@@ -6,7 +6,7 @@
 //! - [`quote`]: a request checked against the screening (seats, couple pairs, tickets);
 //!   [`pricing`]: ticket types and what a booking costs.
 //! - [`ticket`]: booking numbers and signed ticket codes.
-//! - [`breaker`] and [`idempotency`]: pure decisions.
+//! - [`breaker`] and [`idempotency`]: pure decisions; [`tally`]: what the metrics' counters count.
 //! - [`use_cases`]: `HoldSeats`, `PlaceReservation`, `CancelReservation`, `ApplySagaEvent`,
 //!   `AbandonStale`, `ViewTicket`, `CheckIn` (and viewing/releasing holds), all failing with one
 //!   [`ReservationError`].
@@ -24,6 +24,7 @@ pub mod ports;
 pub mod pricing;
 pub mod quote;
 pub mod reservation;
+pub mod tally;
 pub mod ticket;
 pub mod use_cases;
 

@@ -10,8 +10,8 @@
 //! sorts like time.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use cinema_eventing::sql::{exec, opt_text, text};
-use cinema_eventing::{Error, Meta, envelope, inbox, outbox, retention, sql};
+use cinema_eventing::sql::{exec, int, opt_text, text};
+use cinema_eventing::{Error, Meta, counters, envelope, inbox, outbox, retention, sql};
 use cinema_events::EventData;
 use reservation_core::hold::{Hold, ReleaseReason};
 use reservation_core::ports::{
@@ -31,12 +31,15 @@ use crate::CONTEXT;
 /// replacing `held_seats`, which only bookings used).
 /// v5: booking numbers (`reservations.booking_number`, unique; bookings stored before stay
 /// without one) and `check_ins` (one row per booking number: the first check-in).
+/// v6: the metrics' running totals (`counters`, bumped where events are published) and
+/// `holds.for_call` with the partial index `holds_active`, so the active customer holds are
+/// counted without reading the holds that are over.
 ///
 /// The `doc` columns (screenings, bookings, holds) gain optional fields without a new version: a
 /// document stored before a field existed reads with its default (a screening without layout or
 /// prices: `rows` × `seats_per_row` standard seats, adult tickets at `price`; a booking or hold
 /// without tickets: one adult ticket per seat).
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 /// Opens the database, creating or migrating the schema on first use (one `PRAGMA user_version`
 /// read after).
@@ -150,6 +153,17 @@ fn migrate(c: &Connection, version: i64) -> Result<(), Error> {
         ] {
             exec(c, sql, &[])?;
         }
+    }
+    if version < 6 {
+        for sql in [
+            "ALTER TABLE holds ADD COLUMN for_call INTEGER NOT NULL DEFAULT 0",
+            "UPDATE holds SET for_call = 1 WHERE json_extract(doc, '$.for_call') = 1",
+            "CREATE INDEX IF NOT EXISTS holds_active ON holds (expires_at)
+                 WHERE status = 'ACTIVE' AND for_call = 0",
+        ] {
+            exec(c, sql, &[])?;
+        }
+        counters::ensure_schema(c)?;
     }
     Ok(())
 }
@@ -289,7 +303,8 @@ impl<'c> Db<'c> {
         f(self.conn).map_err(storage)
     }
 
-    /// Appends an event to the outbox, as part of the current transaction.
+    /// Appends an event to the outbox and counts what it announces
+    /// ([`crate::metrics::count`]), as part of the current transaction.
     fn publish(
         &self,
         c: &Connection,
@@ -300,6 +315,7 @@ impl<'c> Db<'c> {
         if let Some((id, version)) = reservation {
             meta = meta.reservation(id, version);
         }
+        crate::metrics::count(c, &data)?;
         outbox::append::<crate::Published>(c, &envelope(CONTEXT, &meta, data))
     }
 
@@ -325,8 +341,8 @@ impl<'c> Db<'c> {
         exec(
             c,
             "INSERT INTO holds (hold_id, customer_id, screening_id, status, expires_at, attempt,
-                                attempt_until, created_at, doc)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                attempt_until, created_at, for_call, doc)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (hold_id) DO UPDATE SET status = excluded.status, doc = excluded.doc,
                  attempt = excluded.attempt, attempt_until = excluded.attempt_until",
             &[
@@ -338,6 +354,7 @@ impl<'c> Db<'c> {
                 opt_text(attempt.map(|(id, _)| id)),
                 opt_text(attempt.map(|(_, until)| until)),
                 text(ts(hold.created_at)),
+                int(i64::from(hold.for_call)),
                 text(encode(hold)),
             ],
         )?;
