@@ -7,6 +7,7 @@
 //!   authorization use case around it.
 //! - [`refund`]: the saga's compensation (reservation rejected or cancelled → refund).
 //! - [`simulator`] and [`admin`]: the provider simulator's settings and the operator's use cases.
+//! - [`tally`]: what the metrics' counters count.
 //! - [`ports`]: what the core needs from storage, the clock, ids and the simulator's dice.
 //!
 //! No Spin, no I/O, no logging: the Spin component (`payment`) adapts this to HTTP, SQLite and
@@ -20,6 +21,7 @@ pub mod payment;
 pub mod ports;
 pub mod refund;
 pub mod simulator;
+pub mod tally;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

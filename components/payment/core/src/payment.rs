@@ -33,8 +33,21 @@ pub enum RefundReason {
 }
 
 impl RefundReason {
+    pub const ALL: [Self; 3] = [
+        Self::ReservationRejected,
+        Self::ReservationCancelled,
+        Self::ReservationAbandoned,
+    ];
+
+    /// [`RefundReason::ALL`] spelled out (the metric's label values).
+    pub const LABELS: [&'static str; 3] = [
+        Self::ALL[0].as_str(),
+        Self::ALL[1].as_str(),
+        Self::ALL[2].as_str(),
+    ];
+
     /// The contract's spelling (`PaymentRefunded.reason`).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::ReservationRejected => "reservation-rejected",
             Self::ReservationCancelled => "reservation-cancelled",

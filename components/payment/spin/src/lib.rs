@@ -6,11 +6,13 @@
 //!   refunds the payment of every rejected or cancelled reservation. The same drain is served
 //!   as `POST /admin/events/drain` where no Redis trigger exists.
 //! - [`store`]: the SQLite database `payment` (payments, refunds, attempts, simulator settings,
-//!   outbox, inbox). [`system`]: clock, ids, the simulator's dice and sleep.
+//!   outbox, inbox, the metrics' counters). [`metrics`]: `GET /admin/metrics`. [`system`]: clock,
+//!   ids, the simulator's dice and sleep.
 
 mod config;
 mod events;
 mod http;
+mod metrics;
 mod store;
 mod system;
 

@@ -16,7 +16,7 @@ mod relay;
 mod simulator;
 mod views;
 
-use cinema_eventing::metrics_endpoint::{self, outbox_pending};
+use cinema_eventing::metrics_endpoint;
 use cinema_eventing::{dead_letters, drain_endpoint};
 use cinema_http::{ApiError, RequestContext};
 use spin_sdk::http::{Method, Request, Response};
@@ -53,10 +53,9 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
         ["admin", "events", "dead-letters", rest @ ..] => {
             dead_letters::serve(crate::CONTEXT, method, &rest.join("/"), ctx)
         }
-        // The outbox backlog only: refunds and payments by status would scan unindexed tables.
-        ["admin", "metrics"] => metrics_endpoint::serve(crate::CONTEXT, method, ctx, || {
-            Ok(vec![outbox_pending(&crate::store::open()?)?])
-        }),
+        ["admin", "metrics"] => {
+            metrics_endpoint::serve(crate::CONTEXT, method, ctx, crate::metrics::gather)
+        }
         _ => Err(ApiError::not_found(format!("no route for {}", req.path()))),
     }
 }

@@ -124,6 +124,7 @@ impl Approvals for SqlPayments<'_> {
                 ],
             )?;
             if inserted.rows().next().is_some() {
+                crate::metrics::count_approval(tx, payment)?;
                 outbox::append::<crate::Published>(tx, &approved)?;
                 return Ok(Recorded::New);
             }
@@ -135,21 +136,23 @@ impl Approvals for SqlPayments<'_> {
     }
 
     fn record_attempt(&self, attempt: &Attempt) -> Result<(), StoreError> {
-        exec(
-            self.conn,
-            "INSERT INTO payment_attempts (attempt_id, reservation_id, customer_id, amount, currency, outcome, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-            &[
-                text(attempt.id.as_str()),
-                text(attempt.reservation_id.as_str()),
-                text(attempt.customer_id.as_str()),
-                int(attempt.amount.minor()),
-                text(attempt.amount.currency().as_str()),
-                text(attempt.outcome.as_str()),
-                text(timestamp(attempt.at)),
-            ],
-        )
-        .map(drop)
+        transaction(self.conn, |tx| {
+            exec(
+                tx,
+                "INSERT INTO payment_attempts (attempt_id, reservation_id, customer_id, amount, currency, outcome, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                &[
+                    text(attempt.id.as_str()),
+                    text(attempt.reservation_id.as_str()),
+                    text(attempt.customer_id.as_str()),
+                    int(attempt.amount.minor()),
+                    text(attempt.amount.currency().as_str()),
+                    text(attempt.outcome.as_str()),
+                    text(timestamp(attempt.at)),
+                ],
+            )?;
+            crate::metrics::count_attempt(tx, attempt)
+        })
         .map_err(store_error)
     }
 }
@@ -233,6 +236,7 @@ impl Refunds for TxRefunds<'_> {
                 "UPDATE payments SET status = 'REFUNDED' WHERE payment_id = ?",
                 &[text(payment.id().as_str())],
             )?;
+            crate::metrics::count_refund(self.tx, refund)?;
             let meta =
                 Meta::caused_by(self.cause).reservation(payment.reservation_id().as_str(), None);
             outbox::append::<crate::Published>(

@@ -2,11 +2,13 @@
 //! schema exists.
 
 use cinema_eventing::sql::{exec, migrate};
-use cinema_eventing::{Error, inbox, outbox};
+use cinema_eventing::{Error, counters, inbox, outbox};
 use spin_sdk::sqlite3::Connection;
 
 /// 3: the outbox's `stream_last` / `confirmed_at` (added by `outbox::ensure_schema`).
-const VERSION: i64 = 3;
+/// 4: the metrics' running totals (`counters`, bumped with the payments, attempts and refunds
+/// they count).
+const VERSION: i64 = 4;
 
 const TABLES: &[&str] = &[
     // One row per approved charge: a reservation is charged at most once (UNIQUE), so two
@@ -62,6 +64,7 @@ pub fn ensure(conn: &Connection) -> Result<(), Error> {
             exec(tx, statement, &[])?;
         }
         outbox::ensure_schema(tx)?;
-        inbox::ensure_schema(tx)
+        inbox::ensure_schema(tx)?;
+        counters::ensure_schema(tx)
     })
 }
