@@ -4,18 +4,36 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::delivery::{Begin, RetryPolicy};
+use crate::delivery::{Begin, DeliveryTotals, RetryPolicy};
 use crate::model::NotificationId;
 use crate::notification::Notification;
-use crate::ports::{ChatChannel, ChatMessage, Clock, Notifications, PendingDeliveries, StoreError};
+use crate::ports::{
+    ChatChannel, ChatMessage, Clock, DeliveryCounts, Notifications, PendingDeliveries, StoreError,
+};
 
+/// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
+    /// Deliveries this pass settled as sent.
     pub sent: usize,
+    /// Attempts that failed.
     pub failed: usize,
+    /// Deliveries this pass gave up on.
     pub gave_up: usize,
     /// Backing off, or being delivered by another consumer.
     pub not_due: usize,
+}
+
+impl DeliveryReport {
+    /// What the pass adds to the running [`DeliveryTotals`].
+    pub fn totals(&self) -> DeliveryTotals {
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        DeliveryTotals {
+            sent: count(self.sent),
+            gave_up: count(self.gave_up),
+            failed_attempts: count(self.failed),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +47,7 @@ pub struct DeliverPending<'a> {
     pub notifications: &'a dyn Notifications,
     pub pending: &'a dyn PendingDeliveries,
     pub channel: &'a dyn ChatChannel,
+    pub counts: &'a dyn DeliveryCounts,
     pub clock: &'a dyn Clock,
     pub policy: RetryPolicy,
     /// No new attempt starts after this much time in one pass (a slow endpoint must not hold the
@@ -38,11 +57,24 @@ pub struct DeliverPending<'a> {
 
 impl DeliverPending<'_> {
     /// Attempts every due delivery, at most `limit` of them; the rest wait for the next pass.
+    /// Adds what the pass settled and the attempts that failed to the [`DeliveryCounts`], once
+    /// per pass.
     ///
     /// # Errors
-    /// Storage unavailable (deliveries already made are recorded).
+    /// Storage unavailable (deliveries already made are recorded, and counted).
     pub fn execute(&self, limit: usize) -> Result<DeliveryReport, DeliverError> {
         let mut report = DeliveryReport::default();
+        let pass = self.pass(limit, &mut report);
+        // Counted even when a storage error cut the pass short: those deliveries did end.
+        let totals = report.totals();
+        if !totals.is_zero() {
+            self.counts.add(&totals)?;
+        }
+        pass?;
+        Ok(report)
+    }
+
+    fn pass(&self, limit: usize, report: &mut DeliveryReport) -> Result<(), StoreError> {
         let mut attempted = 0;
         let stop_at = self.clock.now() + self.time_budget;
         for id in self.pending.ids()? {
@@ -52,7 +84,7 @@ impl DeliverPending<'_> {
             match self.begin(&id)? {
                 Started::Yes(notification) => {
                     attempted += 1;
-                    self.attempt(&id, &notification, &mut report)?;
+                    self.attempt(&id, &notification, report)?;
                 }
                 Started::NotDue => report.not_due += 1,
                 Started::GaveUp => {
@@ -62,7 +94,7 @@ impl DeliverPending<'_> {
                 Started::Settled => self.pending.remove(&id)?,
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     fn begin(&self, id: &NotificationId) -> Result<Started, StoreError> {
@@ -97,7 +129,11 @@ impl DeliverPending<'_> {
         });
         let now: DateTime<Utc> = self.clock.now();
         let kind = self.channel.kind();
+        // Whether this result settled the delivery (the last run of `change` decides): another
+        // consumer whose lease ran out may have settled it first, and that is counted there.
+        let mut settled_here = false;
         let stored = self.notifications.update(id, &mut |stored| {
+            let was_settled = stored.delivery.is_settled();
             stored.channel = kind;
             match &result {
                 Ok(()) => stored.delivery.succeed(now, kind.as_str()),
@@ -105,14 +141,17 @@ impl DeliverPending<'_> {
                     .delivery
                     .fail(now, kind.as_str(), e.0.clone(), &self.policy),
             }
+            settled_here = !was_settled && stored.delivery.is_settled();
             true
         })?;
+        let settled_here = settled_here && stored.is_some();
         match &result {
-            Ok(()) => report.sent += 1,
+            Ok(()) if settled_here => report.sent += 1,
+            Ok(()) => {}
             Err(_) => report.failed += 1,
         }
         if stored.as_ref().is_none_or(|s| s.delivery.is_settled()) {
-            if stored.as_ref().is_some_and(|s| s.delivery.gave_up()) {
+            if settled_here && stored.as_ref().is_some_and(|s| s.delivery.gave_up()) {
                 report.gave_up += 1;
             }
             self.pending.remove(id)?;
@@ -224,6 +263,79 @@ mod tests {
         };
         assert_eq!(pass.execute(10).unwrap(), DeliveryReport::default());
         assert_eq!(fakes.channel.attempts(), 0);
+    }
+
+    #[test]
+    fn how_deliveries_ended_is_added_to_the_running_totals() {
+        // given one message sent at once and one sent after a failed attempt
+        let fakes = Fakes::default();
+        queued(&fakes, &confirmed("r1", "alice"));
+        queued(&fakes, &confirmed("r2", "alice"));
+        fakes.channel.fail_next(1, "HTTP 503");
+        fakes.deliver().execute(10).unwrap();
+        fakes.clock.advance(10);
+        fakes.deliver().execute(10).unwrap();
+        // then both count as sent, and the failed attempt as a failure
+        let totals = fakes.store.totals().unwrap();
+        assert_eq!(
+            totals,
+            DeliveryTotals {
+                sent: 2,
+                gave_up: 0,
+                failed_attempts: 1
+            }
+        );
+        // and a pass with nothing due adds nothing
+        fakes.deliver().execute(10).unwrap();
+        assert_eq!(fakes.store.totals().unwrap(), totals);
+    }
+
+    #[test]
+    fn a_delivery_given_up_counts_once_with_every_failed_attempt() {
+        let fakes = Fakes::default();
+        queued(&fakes, &confirmed("r1", "alice"));
+        fakes.channel.fail_next(100, "connection refused");
+        for _ in 0..10 {
+            fakes.deliver().execute(10).unwrap();
+            fakes.clock.advance(600);
+        }
+        assert_eq!(
+            fakes.store.totals().unwrap(),
+            DeliveryTotals {
+                sent: 0,
+                gave_up: 1,
+                failed_attempts: 5
+            }
+        );
+    }
+
+    #[test]
+    fn a_delivery_whose_last_attempt_never_reported_back_counts_as_given_up() {
+        // given a delivery whose five attempts all began and never reported back
+        let fakes = Fakes::default();
+        let id = queued(&fakes, &confirmed("r1", "alice"));
+        for _ in 0..RetryPolicy::default().max_attempts {
+            fakes
+                .store
+                .update(&id, &mut |n| {
+                    n.delivery.begin(fakes.clock.now(), &RetryPolicy::default());
+                    true
+                })
+                .unwrap();
+            fakes.clock.advance(31);
+        }
+        // when a pass finds it: given up, counted once, no failed attempt seen
+        let report = fakes.deliver().execute(10).unwrap();
+        assert_eq!(report.gave_up, 1);
+        fakes.deliver().execute(10).unwrap();
+        assert_eq!(
+            fakes.store.totals().unwrap(),
+            DeliveryTotals {
+                sent: 0,
+                gave_up: 1,
+                failed_attempts: 0
+            }
+        );
     }
 
     #[test]

@@ -65,6 +65,34 @@ impl DeliveryState {
     }
 }
 
+/// Running totals of how deliveries ended, since the store began (the context's metrics). A
+/// delivery still under way is in none of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryTotals {
+    /// Deliveries settled as `SENT`.
+    pub sent: u64,
+    /// Deliveries settled as `FAILED`: given up after the last attempt.
+    pub gave_up: u64,
+    /// Attempts that failed, the last ones of given-up deliveries included.
+    pub failed_attempts: u64,
+}
+
+impl DeliveryTotals {
+    pub fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `self` plus `other`, field by field (saturating).
+    #[must_use]
+    pub fn plus(&self, other: &Self) -> Self {
+        Self {
+            sent: self.sent.saturating_add(other.sent),
+            gave_up: self.gave_up.saturating_add(other.gave_up),
+            failed_attempts: self.failed_attempts.saturating_add(other.failed_attempts),
+        }
+    }
+}
+
 /// One line of the delivery log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptRecord {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::delivery::DeliveryTotals;
 use crate::model::{NotificationId, ScreeningInfo};
 use crate::notification::{ChannelKind, Notification};
 use crate::preferences::Preferences;
@@ -100,6 +101,21 @@ pub trait PendingDeliveries {
     /// # Errors
     /// Storage unavailable.
     fn ids(&self) -> Result<Vec<NotificationId>, StoreError>;
+}
+
+/// The running [`DeliveryTotals`] (the metrics' counters of how deliveries ended).
+pub trait DeliveryCounts {
+    /// Adds `delta` to the stored totals.
+    ///
+    /// # Errors
+    /// Storage unavailable, or too much contention.
+    fn add(&self, delta: &DeliveryTotals) -> Result<(), StoreError>;
+
+    /// The stored totals (all zero before the first delivery ended).
+    ///
+    /// # Errors
+    /// Storage unavailable.
+    fn totals(&self) -> Result<DeliveryTotals, StoreError>;
 }
 
 /// Screenings learned from `ScreeningScheduled`, to name the movie in messages.

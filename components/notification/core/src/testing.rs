@@ -8,13 +8,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use cinema_events::{Envelope, EventData, Money, RejectionReason, SCHEMA_VERSION};
 
 use crate::deliver::DeliverPending;
-use crate::delivery::RetryPolicy;
+use crate::delivery::{DeliveryTotals, RetryPolicy};
 use crate::locale::VenueZone;
 use crate::model::{Amount, NotificationId, ScreeningInfo};
 use crate::notification::{ChannelKind, Notification};
 use crate::ports::{
-    ChatChannel, ChatMessage, Clock, Created, CustomerIndex, CustomerPreferences, DeliveryError,
-    NotificationReader, Notifications, PendingDeliveries, Screenings, StoreError,
+    ChatChannel, ChatMessage, Clock, Created, CustomerIndex, CustomerPreferences, DeliveryCounts,
+    DeliveryError, NotificationReader, Notifications, PendingDeliveries, Screenings, StoreError,
 };
 use crate::preferences::Preferences;
 use crate::record::{RecordStatusChange, remember_screening};
@@ -147,6 +147,7 @@ pub struct InMemoryStore {
     pending: RefCell<Vec<NotificationId>>,
     screenings: RefCell<BTreeMap<String, ScreeningInfo>>,
     preferences: RefCell<BTreeMap<String, Preferences>>,
+    totals: Cell<DeliveryTotals>,
     failing: Cell<bool>,
 }
 
@@ -251,6 +252,18 @@ impl PendingDeliveries for InMemoryStore {
 
     fn ids(&self) -> Result<Vec<NotificationId>, StoreError> {
         Ok(self.pending_ids())
+    }
+}
+
+impl DeliveryCounts for InMemoryStore {
+    fn add(&self, delta: &DeliveryTotals) -> Result<(), StoreError> {
+        self.writable()?;
+        self.totals.set(self.totals.get().plus(delta));
+        Ok(())
+    }
+
+    fn totals(&self) -> Result<DeliveryTotals, StoreError> {
+        Ok(self.totals.get())
     }
 }
 
@@ -387,6 +400,7 @@ impl Fakes {
             notifications: &self.store,
             pending: &self.store,
             channel: &self.channel,
+            counts: &self.store,
             clock: &self.clock,
             policy: RetryPolicy::default(),
             time_budget: std::time::Duration::from_secs(10),

@@ -162,6 +162,7 @@ fn deliver(kv: &Kv, channel: &dyn ChatChannel) -> Result<(), StoreError> {
         notifications: kv,
         pending: kv,
         channel,
+        counts: kv,
         clock: &SystemClock,
         policy: RetryPolicy::default(),
         time_budget: DELIVERY_TIME_BUDGET,

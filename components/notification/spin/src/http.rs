@@ -5,7 +5,8 @@
 //!   the one thing this side writes outside the drain.
 //! - `GET /notifications/{notification_id}` (admin) → one notification with its full delivery log.
 //! - `POST /admin/events/drain` (admin, only with `http_drain=true`) → the events side's drain.
-//! - `GET /admin/metrics` (admin) → the chat deliveries not settled yet.
+//! - `GET /admin/metrics` (admin) → chat deliveries by state (unsettled now; sent, given up and
+//!   failed attempts so far).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cinema_eventing::metrics_endpoint::{self, Sample};
@@ -14,7 +15,7 @@ use cinema_http::{ApiError, RequestContext, json, parse_json};
 use notification_core::locale::Language;
 use notification_core::model::NotificationId;
 use notification_core::notification::Notification;
-use notification_core::ports::{Notifications, PendingDeliveries, StoreError};
+use notification_core::ports::{DeliveryCounts, Notifications, PendingDeliveries, StoreError};
 use notification_core::preferences::{ChangePreferencesError, change_language, preferences_of};
 use notification_core::queries::customer_notifications;
 use serde::{Deserialize, Serialize};
@@ -50,15 +51,36 @@ fn route(req: &Request, ctx: &RequestContext) -> Result<Response, ApiError> {
     }
 }
 
-/// The unsettled deliveries are one document (`pending-deliveries`); delivered and failed ones
-/// would mean reading every notification, so they are left out.
+/// Chat deliveries by state, from two documents: the unsettled ones (`pending-deliveries`: a
+/// message waiting for its first attempt, or `FAILED` and retrying) and the running totals of
+/// the settled ones (`delivery-totals`, added to once per delivery pass). Telling waiting from
+/// retrying would mean reading every unsettled notification, so they are one gauge.
 fn metrics() -> anyhow::Result<Vec<Sample>> {
-    let pending = PendingDeliveries::ids(&Kv::open()?)?;
-    Ok(vec![Sample::gauge(
-        "cinema_chat_deliveries_pending",
-        "Chat messages whose delivery is not settled yet (waiting, or retrying with back-off).",
-        pending.len() as f64,
-    )])
+    let kv = Kv::open()?;
+    let pending = PendingDeliveries::ids(&kv)?;
+    let totals = DeliveryCounts::totals(&kv)?;
+    let settled = |state: &str, n: u64| {
+        Sample::counter(
+            "cinema_chat_deliveries_total",
+            "Chat deliveries settled, by final state: sent, or failed (given up after the last attempt).",
+            n as f64,
+        )
+        .label("state", state)
+    };
+    Ok(vec![
+        Sample::gauge(
+            "cinema_chat_deliveries_pending",
+            "Chat messages whose delivery is not settled yet (waiting, or retrying with back-off).",
+            pending.len() as f64,
+        ),
+        settled("sent", totals.sent),
+        settled("failed", totals.gave_up),
+        Sample::counter(
+            "cinema_chat_delivery_failures_total",
+            "Chat delivery attempts that failed (retried with back-off until the last attempt).",
+            totals.failed_attempts as f64,
+        ),
+    ])
 }
 
 fn storage(e: StoreError) -> ApiError {

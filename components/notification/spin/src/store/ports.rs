@@ -1,10 +1,11 @@
 //! The core's storage ports on the key-value store.
 
 use cinema_eventing::kv::Documents;
+use notification_core::delivery::DeliveryTotals;
 use notification_core::model::{NotificationId, ScreeningInfo};
 use notification_core::notification::Notification;
 use notification_core::ports::{
-    Created, CustomerIndex, CustomerPreferences, NotificationReader, Notifications,
+    Created, CustomerIndex, CustomerPreferences, DeliveryCounts, NotificationReader, Notifications,
     PendingDeliveries, Screenings, StoreError,
 };
 use notification_core::preferences::Preferences;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::STORE;
 
 const PENDING: &str = "pending-deliveries";
+const TOTALS: &str = "delivery-totals";
 
 fn notification_key(id: &NotificationId) -> String {
     format!("notification:{id}")
@@ -163,6 +165,25 @@ impl PendingDeliveries for Kv {
 
     fn ids(&self) -> Result<Vec<NotificationId>, StoreError> {
         Kv::ids(self, PENDING)
+    }
+}
+
+impl DeliveryCounts for Kv {
+    fn add(&self, delta: &DeliveryTotals) -> Result<(), StoreError> {
+        self.docs
+            .update_json::<DeliveryTotals>(TOTALS, |current| {
+                Some(current.unwrap_or_default().plus(delta))
+            })
+            .map(drop)
+            .map_err(kv_error)
+    }
+
+    fn totals(&self) -> Result<DeliveryTotals, StoreError> {
+        Ok(self
+            .docs
+            .get_json(TOTALS)
+            .map_err(kv_error)?
+            .unwrap_or_default())
     }
 }
 
