@@ -10,7 +10,7 @@
 //! - [`forward`]: the call to a private context and the copy of its answer;
 //! - [`dev_token`], [`relay`], [`drain`], [`dead_letters`], [`metrics`]: the endpoints the gateway
 //!   serves itself
-//!   ([`admin_call`]: their calls to the contexts);
+//!   ([`admin_call`]: their calls to the contexts; [`deadline`]: the metrics fan-out's bound);
 //! - [`counters`]: the rate-limit counters in Redis (they expire by themselves);
 //! - [`config`]: Spin variables; [`access_log`]: the per-request log line.
 
@@ -19,6 +19,7 @@ mod admin_call;
 mod config;
 mod counters;
 mod dead_letters;
+mod deadline;
 mod dev_token;
 mod drain;
 mod errors;

@@ -1,10 +1,11 @@
 //! `GET /api/admin/metrics`: asks every consuming context, concurrently, for its own numbers
 //! (`GET /admin/metrics`, answered from its own store), reads the consumer groups and the dead
 //! letters from Redis itself, and answers all of it in the Prometheus text format
-//! (`gateway_core::metrics`). A context that does not answer is `cinema_context_up 0`, never a
-//! failed scrape.
+//! (`gateway_core::metrics`). A context that does not answer within [`CONTEXT_DEADLINE`] is
+//! `cinema_context_up 0`, never a failed or hung scrape.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use futures::future::join_all;
 use gateway_core::correlation::CorrelationId;
@@ -15,9 +16,13 @@ use serde::Deserialize;
 use spin_sdk::http::{Method, Response};
 use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
 
-use crate::admin_call;
+use crate::{admin_call, deadline};
 
 const PATH: &str = "/admin/metrics";
+/// How long the scrape waits for the contexts (asked concurrently, so this bounds them all). A
+/// context reads a few indexed rows in milliseconds; one slower than this is reported down
+/// rather than holding up every other number (Prometheus's own scrape timeout is 10 s).
+pub const CONTEXT_DEADLINE: Duration = Duration::from_secs(3);
 /// The event stream and the dead-letter stream (`cinema_eventing::{STREAM, DEAD_LETTERS}`).
 const STREAM: &str = "cinema:events";
 const DEAD_LETTERS: &str = "cinema:events:dead";
@@ -67,7 +72,10 @@ pub async fn scrape(
     redis_address: &str,
 ) -> Response {
     let calls = DRAINING_CONTEXTS.map(|context| async move {
-        let answer = admin_call::call(Method::Get, context, PATH, admin, correlation).await;
+        let call = admin_call::call(Method::Get, context, PATH, admin, correlation);
+        let answer = deadline::within(CONTEXT_DEADLINE, call)
+            .await
+            .unwrap_or_else(|| Err(format!("no answer within {CONTEXT_DEADLINE:?}")));
         (context, answer)
     });
     let answers = join_all(calls).await;
