@@ -60,9 +60,15 @@ impl ChatSink {
         self.hanging.store(hanging, Ordering::Relaxed);
     }
 
+    /// `http://127.0.0.1:<port>`: while hanging, also a stand-in for any endpoint that never
+    /// answers (a context's `*_url`).
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     /// The Spin variables that point the notification context at this sink.
     pub fn variables(&self) -> Vec<(String, String)> {
-        let origin = format!("http://127.0.0.1:{}", self.port);
+        let origin = self.origin();
         vec![
             ("kakao_endpoint".into(), format!("{origin}/send")),
             ("kakao_allowed_host".into(), origin),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cinema_e2e::{ASYNC, CONSUMERS, DOORBELL, Options, TestApp, eventually};
+use cinema_e2e::{ASYNC, CONSUMERS, ChatSink, DOORBELL, Options, Reply, TestApp, eventually};
 
 const PATH: &str = "/api/admin/metrics";
 
@@ -200,9 +200,390 @@ fn metrics_answer_prometheus_text_for_every_context_and_a_customer_gets_403() {
         )
         .is_some()
     );
-    for family in families.values() {
-        assert_eq!(family.kind, "gauge");
+    for (name, family) in &families {
+        let kind = if name.ends_with("_total") {
+            "counter"
+        } else {
+            "gauge"
+        };
+        assert_eq!(family.kind, kind, "{name}");
     }
+    for (name, labels) in [
+        (
+            "cinema_bookings_total",
+            &[("outcome", "placed"), ("context", "reservation")][..],
+        ),
+        ("cinema_bookings_total", &[("outcome", "abandoned")]),
+        ("cinema_holds_placed_total", &[("context", "reservation")]),
+        ("cinema_holds_ended_total", &[("reason", "replaced")]),
+        ("cinema_holds_active", &[("context", "reservation")]),
+        (
+            "cinema_payment_authorizations_total",
+            &[("outcome", "unavailable"), ("context", "payment")],
+        ),
+        (
+            "cinema_refunds_total",
+            &[("reason", "reservation-abandoned")],
+        ),
+        (
+            "cinema_chat_deliveries_total",
+            &[("state", "failed"), ("context", "notification")],
+        ),
+        ("cinema_chat_delivery_failures_total", &[]),
+    ] {
+        assert!(
+            value(&families, name, labels).is_some_and(|n| n >= 0.0),
+            "{name} {labels:?}: {families:#?}"
+        );
+    }
+}
+
+/// A series' value, 0 when absent (a counter whose label value was never counted, e.g. a
+/// currency).
+fn count(families: &BTreeMap<String, Family>, name: &str, with: &[(&str, &str)]) -> f64 {
+    value(families, name, with).unwrap_or(0.0)
+}
+
+/// A metric, some of its labels, and a number.
+type Series<'a> = (&'a str, &'a [(&'a str, &'a str)], f64);
+
+/// A booking's total in won.
+fn total_won(reply: &Reply) -> f64 {
+    assert_eq!(reply.body["total"]["currency"], "KRW", "{:?}", reply.body);
+    reply.body["total"]["amount"].as_f64().expect("a total")
+}
+
+/// Every business counter moves by exactly what was done: bookings by outcome, holds placed and
+/// ended, authorizations, refunds and their amounts, chat deliveries; the active holds gauge
+/// by one per hold left active. Against a shared app the counters are the app's own, so the test
+/// compares two scrapes, holding the exclusive lock (no other test books meanwhile) and starting
+/// once the stream has settled and no chat message is under way.
+#[test]
+fn metrics_count_bookings_holds_refunds_and_chat_deliveries_exactly() {
+    let app = TestApp::start_with(Options::default().exclusive());
+    let admin = app.admin();
+    let alice = app.customer("alice");
+    let (_, screening) = app.bookable_screening();
+    // A seat sold at the box office makes the booking of it rejected (needs the app's Redis).
+    let box_office = app.redis_cli(&["PING"]).is_some_and(|p| p.trim() == "PONG");
+    if box_office {
+        app.sell_at_the_box_office(&screening, &["C7"]);
+    }
+    app.settle();
+    eventually(ASYNC, "no chat message under way", || {
+        let pending = value(&scrape(&app, &admin), "cinema_chat_deliveries_pending", &[])?;
+        (pending == 0.0).then_some(())
+    });
+    let before = scrape(&app, &admin);
+
+    // A hold, booked and confirmed.
+    let hold = TestApp::hold_id(&app.hold(&alice, &screening, &["A1", "A2"]));
+    let booked = app.book_hold(&alice, &hold, "tok_visa", None);
+    let mut charged = total_won(&booked);
+    app.wait_status(&alice, &booked.reservation_id(), "CONFIRMED", None);
+    // A booking without a hold, confirmed, then cancelled and refunded.
+    let cancelled = app.book(&alice, &screening, &["B1"], "tok_visa", None);
+    let id = cancelled.reservation_id();
+    charged += total_won(&cancelled);
+    let mut refunded = total_won(&cancelled);
+    app.wait_status(&alice, &id, "CONFIRMED", None);
+    let cancel = app.cancel(&alice, &id);
+    assert_eq!(cancel.status, 200, "{:?}", cancel.body);
+    app.wait_final(&alice, &id);
+    // The box office's seat: paid, rejected by the theater, refunded.
+    if box_office {
+        let rejected = app.book(&alice, &screening, &["C7"], "tok_visa", None);
+        charged += total_won(&rejected);
+        refunded += total_won(&rejected);
+        let done = app.wait_final(&alice, &rejected.reservation_id());
+        assert_eq!(done["status"], "REJECTED", "{done:?}");
+    }
+    // A declined card: nothing stored, the authorization counted.
+    let declined = app.book(&alice, &screening, &["D1"], "tok_declined", None);
+    assert_eq!(declined.status, 402, "{:?}", declined.body);
+    // A hold the customer lets go.
+    let released = TestApp::hold_id(&app.hold(&alice, &screening, &["E1"]));
+    let release = app.release_hold(&alice, &released);
+    assert_eq!(release.status, 200, "{:?}", release.body);
+    // A hold left active: the gauge read just before and after. On a shared app another test's
+    // hold may expire in between (none is placed meanwhile: the lock); then once more.
+    let mut kept = 0.0;
+    for seat in ["E5", "E6", "E7"] {
+        let active = || value(&scrape(&app, &admin), "cinema_holds_active", &[]);
+        let active_before = active().expect("active holds");
+        TestApp::hold_id(&app.hold(&alice, &screening, &[seat]));
+        kept += 1.0;
+        let active_after = active().expect("active holds");
+        if active_after == active_before + 1.0 {
+            break;
+        }
+        assert!(
+            !app.is_local() && kept < 3.0,
+            "one hold took the active holds from {active_before} to {active_after}"
+        );
+    }
+
+    let rejected = if box_office { 1.0 } else { 0.0 };
+    // Confirmed twice, cancelled, refunded; rejected and refunded.
+    let messages = 4.0 + 2.0 * rejected;
+    app.settle();
+    let after = eventually(ASYNC, "every chat message to be delivered", || {
+        let families = scrape(&app, &admin);
+        let sent = |f: &BTreeMap<String, Family>| {
+            count(f, "cinema_chat_deliveries_total", &[("state", "sent")])
+        };
+        (sent(&families) - sent(&before) >= messages).then_some(families)
+    });
+    let expected: Vec<Series> = vec![
+        (
+            "cinema_bookings_total",
+            &[("outcome", "placed")],
+            2.0 + rejected,
+        ),
+        ("cinema_bookings_total", &[("outcome", "confirmed")], 2.0),
+        (
+            "cinema_bookings_total",
+            &[("outcome", "rejected")],
+            rejected,
+        ),
+        ("cinema_bookings_total", &[("outcome", "cancelled")], 1.0),
+        ("cinema_bookings_total", &[("outcome", "abandoned")], 0.0),
+        ("cinema_holds_placed_total", &[], 2.0 + kept),
+        ("cinema_holds_ended_total", &[("reason", "booked")], 1.0),
+        ("cinema_holds_ended_total", &[("reason", "released")], 1.0),
+        ("cinema_holds_ended_total", &[("reason", "replaced")], 0.0),
+        (
+            "cinema_payment_authorizations_total",
+            &[("outcome", "approved")],
+            2.0 + rejected,
+        ),
+        (
+            "cinema_payment_authorizations_total",
+            &[("outcome", "declined")],
+            1.0,
+        ),
+        (
+            "cinema_payment_authorizations_total",
+            &[("outcome", "unavailable")],
+            0.0,
+        ),
+        (
+            "cinema_charged_amount_total",
+            &[("currency", "KRW")],
+            charged,
+        ),
+        (
+            "cinema_refunds_total",
+            &[("reason", "reservation-cancelled")],
+            1.0,
+        ),
+        (
+            "cinema_refunds_total",
+            &[("reason", "reservation-rejected")],
+            rejected,
+        ),
+        (
+            "cinema_refunds_total",
+            &[("reason", "reservation-abandoned")],
+            0.0,
+        ),
+        (
+            "cinema_refunded_amount_total",
+            &[("currency", "KRW")],
+            refunded,
+        ),
+        (
+            "cinema_chat_deliveries_total",
+            &[("state", "sent")],
+            messages,
+        ),
+        ("cinema_chat_deliveries_total", &[("state", "failed")], 0.0),
+        ("cinema_chat_delivery_failures_total", &[], 0.0),
+    ];
+    let changes: Vec<Series> = expected
+        .iter()
+        .map(|(name, labels, _)| {
+            let change = count(&after, name, labels) - count(&before, name, labels);
+            (*name, *labels, change)
+        })
+        .collect();
+    assert_eq!(changes, expected);
+    for (name, context) in [
+        ("cinema_bookings_total", "reservation"),
+        ("cinema_holds_placed_total", "reservation"),
+        ("cinema_refunds_total", "payment"),
+        ("cinema_chat_deliveries_total", "notification"),
+    ] {
+        assert!(
+            families_of(&after, name).all(|labels| labels["context"] == context),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        value(&after, "cinema_chat_deliveries_pending", &[]),
+        Some(0.0)
+    );
+    if app.is_local() {
+        // Its own app: the one hold left active is the only one.
+        assert_eq!(value(&after, "cinema_holds_active", &[]), Some(1.0));
+    }
+}
+
+fn families_of<'a>(
+    families: &'a BTreeMap<String, Family>,
+    name: &str,
+) -> impl Iterator<Item = &'a Labels> {
+    families[name].samples.iter().map(|(labels, _)| labels)
+}
+
+/// Databases from before the counters (reservation v5, payment v3) are migrated by the next
+/// scrape: the active holds are read from the holds already stored, the counters start at 0 and
+/// count from then on.
+#[test]
+fn metrics_of_databases_upgraded_from_before_the_counters() {
+    let app = TestApp::start();
+    if app.skip_unless_local("the app's database files") {
+        return;
+    }
+    let admin = app.admin();
+    let alice = app.customer("alice");
+    let (_, screening) = app.bookable_screening();
+    TestApp::hold_id(&app.hold(&alice, &screening, &["A1"]));
+    let before = app
+        .book(&alice, &screening, &["B1"], "tok_visa", None)
+        .reservation_id();
+    app.wait_status(&alice, &before, "CONFIRMED", None);
+    app.settle();
+    downgrade(
+        &app,
+        "reservation.db",
+        5,
+        &[
+            // B1's booking call held its seat with a hold of its own: as if the call were
+            // still under way, which must not count as a customer's hold.
+            "UPDATE holds SET status = 'ACTIVE', expires_at = '2999-01-01T00:00:00.000Z'
+             WHERE json_extract(doc, '$.for_call') = 1",
+            "DROP INDEX holds_active",
+            "ALTER TABLE holds DROP COLUMN for_call",
+            "DROP TABLE counters",
+        ],
+    );
+    downgrade(&app, "payment.db", 3, &["DROP TABLE counters"]);
+
+    let upgraded = scrape(&app, &admin);
+    let read = |families: &BTreeMap<String, Family>| {
+        [
+            value(families, "cinema_holds_active", &[]),
+            value(families, "cinema_bookings_total", &[("outcome", "placed")]),
+            value(
+                families,
+                "cinema_bookings_total",
+                &[("outcome", "confirmed")],
+            ),
+            value(families, "cinema_holds_placed_total", &[]),
+            value(
+                families,
+                "cinema_payment_authorizations_total",
+                &[("outcome", "approved")],
+            ),
+        ]
+    };
+    assert_eq!(
+        read(&upgraded),
+        [Some(1.0), Some(0.0), Some(0.0), Some(0.0), Some(0.0)]
+    );
+    let after = app
+        .book(&alice, &screening, &["C1"], "tok_visa", None)
+        .reservation_id();
+    app.wait_status(&alice, &after, "CONFIRMED", None);
+    assert_eq!(
+        read(&scrape(&app, &admin)),
+        [Some(1.0), Some(1.0), Some(1.0), Some(0.0), Some(1.0)]
+    );
+}
+
+/// Turns a context's database back to schema `version` with `statements` (python3's sqlite3),
+/// keeping its rows: the next request migrates it again.
+fn downgrade(app: &TestApp, file: &str, version: u32, statements: &[&str]) {
+    let db = cinema_e2e::state_dir(app).expect("a local app").join(file);
+    let script = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+for statement in sys.argv[3:]:
+    c.execute(statement)
+c.execute(f"PRAGMA user_version = {int(sys.argv[2])}")
+c.commit()
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&db)
+        .arg(version.to_string())
+        .args(statements)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "downgrade {file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A chat provider that does not answer: the failed attempt is counted and the message stays
+/// pending; once the provider answers, the retry counts the delivery as sent, and the failure
+/// stays counted.
+#[test]
+fn metrics_count_a_failed_chat_attempt_and_the_delivery_that_follows() {
+    let chat = ChatSink::start();
+    chat.hang(true);
+    let mut variables = chat.variables();
+    variables.push(("kakao_timeout_ms".into(), "300".into()));
+    let app = TestApp::start_with(Options {
+        variables,
+        ..Options::default()
+    });
+    if app.skip_unless_local("its own chat endpoint") {
+        return;
+    }
+    let admin = app.admin();
+    let alice = app.customer("alice");
+    let (_, screening) = app.bookable_screening();
+    let id = app
+        .book(&alice, &screening, &["A1"], "tok_visa", None)
+        .reservation_id();
+    app.wait_status(&alice, &id, "CONFIRMED", None);
+    let failed = eventually(ASYNC, "the failed attempt to be counted", || {
+        let families = scrape(&app, &admin);
+        (value(&families, "cinema_chat_delivery_failures_total", &[])? > 0.0).then_some(families)
+    });
+    // The next attempt waits 2 s (back-off) and for a doorbell: none rings until the test does.
+    chat.hang(false);
+    let state = |families: &BTreeMap<String, Family>| {
+        [
+            value(families, "cinema_chat_deliveries_pending", &[]),
+            value(
+                families,
+                "cinema_chat_deliveries_total",
+                &[("state", "sent")],
+            ),
+            value(
+                families,
+                "cinema_chat_deliveries_total",
+                &[("state", "failed")],
+            ),
+            value(families, "cinema_chat_delivery_failures_total", &[]),
+        ]
+    };
+    assert_eq!(state(&failed), [Some(1.0), Some(0.0), Some(0.0), Some(1.0)]);
+    let delivered = eventually(ASYNC, "the retry to deliver the message", || {
+        app.redis_cli(&["PUBLISH", DOORBELL, "wake"]);
+        let families = scrape(&app, &admin);
+        (value(&families, "cinema_chat_deliveries_pending", &[])? == 0.0).then_some(families)
+    });
+    assert_eq!(
+        state(&delivered),
+        [Some(0.0), Some(1.0), Some(0.0), Some(1.0)]
+    );
+    assert_eq!(chat.messages().len(), 1);
 }
 
 #[test]
@@ -231,6 +612,32 @@ fn metrics_show_a_context_that_does_not_answer_as_down_and_still_answer() {
         value(&families, "cinema_context_up", &[("context", "catalog")]),
         Some(1.0)
     );
+}
+
+/// A context that accepts the call and never answers does not hold up the scrape: after the
+/// gateway's per-context deadline it is reported down, and every other number is there.
+#[test]
+fn metrics_do_not_wait_for_a_context_that_never_answers() {
+    let hung = ChatSink::start();
+    hung.hang(true);
+    let app = TestApp::start_with(Options::default().variable("mypage_url", hung.origin()));
+    if app.skip_unless_local("a mypage_url that never answers") {
+        return;
+    }
+    let families = scrape(&app, &app.admin());
+    assert_eq!(
+        value(&families, "cinema_context_up", &[("context", "mypage")]),
+        Some(0.0)
+    );
+    for context in CONSUMERS.iter().filter(|c| **c != "mypage") {
+        assert_eq!(
+            value(&families, "cinema_context_up", &[("context", context)]),
+            Some(1.0),
+            "{context}"
+        );
+    }
+    assert!(value(&families, "cinema_bookings_total", &[("outcome", "placed")]).is_some());
+    assert_eq!(value(&families, "cinema_event_stream_up", &[]), Some(1.0));
 }
 
 #[test]
