@@ -1,5 +1,5 @@
-//! Loading helpers for the deployment checks in `tests/manifests.rs`: the repository's YAML
-//! documents (multi-document files), `spin.toml` reduced to what deployment depends on, and
+//! Loading helpers for the deployment checks in `tests/`: the repository's YAML documents
+//! (multi-document files), `spin.toml` reduced to what deployment depends on, and
 //! dotted-path lookups into YAML values. Nothing here is used at run time by the platform.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 pub mod netpol;
 pub mod promql;
+pub mod rendered;
 
 pub use serde_yaml_ng::Value as Yaml;
 
@@ -42,11 +43,19 @@ pub fn files_with(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
 /// # Errors
 /// The file cannot be read or a document is not valid YAML.
 pub fn yaml_documents(path: &Path) -> Result<Vec<Yaml>, String> {
-    use serde::Deserialize as _;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    documents(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Every YAML document of a text (`---`-separated); empty documents are skipped.
+///
+/// # Errors
+/// A document is not valid YAML.
+pub fn documents(text: &str) -> Result<Vec<Yaml>, String> {
+    use serde::Deserialize as _;
     let mut docs = Vec::new();
-    for de in serde_yaml_ng::Deserializer::from_str(&text) {
-        let doc = Yaml::deserialize(de).map_err(|e| format!("{}: {e}", path.display()))?;
+    for de in serde_yaml_ng::Deserializer::from_str(text) {
+        let doc = Yaml::deserialize(de).map_err(|e| e.to_string())?;
         if !doc.is_null() {
             docs.push(doc);
         }
