@@ -51,8 +51,8 @@ def convert(node: dict) -> dict:
     if "items" in out:
         out["items"] = convert(out["items"])
     for key in ("anyOf", "allOf", "oneOf"):
-        if key in node:
-            out[key] = [convert(n) for n in out[key]] if key != "anyOf" or "properties" in node else out[key]
+        if key in out:
+            out[key] = [convert(n) for n in out[key]]
     if out.get("type") == "object" and "additionalProperties" not in out and not preserve:
         out["additionalProperties"] = False
     return out
