@@ -1,12 +1,14 @@
-//! `cinema-bench`: measures the cinema platform against a hello-world component served by the
-//! same host in the same run, and writes `bench/REPORT.md` and `bench/report.png`.
-//! `bench/run` is the one command; `cinema-bench --help` lists the knobs.
+//! `cinema-bench`: measures the cinema platform against two baselines served by the same host in
+//! the same run — a hello-world component and the floor app (`bench/floor/`: the least a paid
+//! booking needs) — on devhost, on a real `spin up`, or both, and writes `bench/REPORT.md` and
+//! `bench/report.png`. `bench/run` is the one command; `cinema-bench --help` lists the knobs.
 
 mod chart;
 mod fixture;
 mod http;
 mod load;
 mod local;
+mod pin;
 mod report;
 mod run;
 mod scenarios;
@@ -16,19 +18,37 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 
+/// Which hosts `bench/run` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Hosts {
+    Devhost,
+    Spin,
+    Both,
+}
+
 #[derive(Parser, Clone)]
 #[command(about = "Benchmarks the cinema platform; writes bench/REPORT.md and bench/report.png")]
 pub struct Args {
-    /// The devhost binary for local runs.
+    /// The host(s) to run the apps on, one after the other: devhost, a real `spin up`, or both.
+    #[arg(long, value_enum, default_value = "devhost")]
+    pub host: Hosts,
+    /// The devhost binary (the devhost host, and `devhost wal` for either host).
     #[arg(long, default_value = "target/host-release/devhost")]
     pub devhost: PathBuf,
+    /// The Spin CLI (default: ../shared/tools/spin/spin next to the repository, else `spin` on
+    /// PATH).
+    #[arg(long)]
+    pub spin: Option<PathBuf>,
     /// Measure an app started elsewhere (e.g. `spin up … --variable dev_auth=true`) instead of
-    /// starting one on devhost.
+    /// starting one (`--host` is then ignored).
     #[arg(long)]
     pub base_url: Option<String>,
     /// The hello-world baseline on the same host as `--base-url` (required with it for ratios).
     #[arg(long)]
     pub hello_url: Option<String>,
+    /// The floor app (`bench/floor/spin.toml`) on the same host as `--base-url`.
+    #[arg(long)]
+    pub floor_url: Option<String>,
     /// That app's Redis, for the event backlog (local runs know their own).
     #[arg(long)]
     pub redis_url: Option<String>,
@@ -61,15 +81,40 @@ pub struct Args {
     /// Where the report, chart and per-run results go.
     #[arg(long, default_value = "bench")]
     pub out: PathBuf,
-    /// Run only these parts (comma-separated: `closed`, `e2e`, `sustained`, `cold`) and write
-    /// nothing: for profiling one path. The report needs every part.
+    /// Run only these parts (comma-separated: `closed`, `connections`, `e2e`, `sustained`,
+    /// `cold`) and write nothing: for profiling one path. The report needs every part.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Sequential bookings around which Redis's new connections are counted.
+    #[arg(long, default_value_t = 20)]
+    pub connection_bookings: u64,
+    /// CPUs (a `taskset -c` list) for the hosts' processes and their Redis.
+    #[arg(long, default_value = "0")]
+    pub host_cpus: String,
+    /// CPUs for the load generator (this process).
+    #[arg(long, default_value = "1")]
+    pub load_cpus: String,
+    /// Pin nothing (pinning is also skipped without `taskset` or on one core).
+    #[arg(long)]
+    pub no_pin: bool,
 }
 
 impl Args {
     pub fn runs(&self, part: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|p| p == part)
+    }
+
+    /// The hosts to measure, in order.
+    pub fn host_kinds(&self) -> Vec<run::HostKind> {
+        use run::HostKind;
+        if self.base_url.is_some() {
+            return vec![HostKind::External];
+        }
+        match self.host {
+            Hosts::Devhost => vec![HostKind::Devhost],
+            Hosts::Spin => vec![HostKind::Spin],
+            Hosts::Both => vec![HostKind::Devhost, HostKind::Spin],
+        }
     }
 }
 
@@ -80,34 +125,60 @@ fn main() -> anyhow::Result<()> {
         let latest = history.last().context("no saved runs in <out>/results")?;
         return write_report(&args, latest, &history);
     }
+    let kinds = args.host_kinds();
+    if kinds.contains(&run::HostKind::Spin) {
+        // Fail before an hour of devhost measurements, not after.
+        let spin = run::spin_bin(&args)?;
+        eprintln!("Spin CLI: {}", spin.display());
+    }
+    let pinning = pin::Pinning::plan(args.no_pin, &args.host_cpus, &args.load_cpus);
+    if let Some(p) = &pinning {
+        pin::process(std::process::id(), &p.load)?;
+        eprintln!("pinned: {}", p.describe());
+    }
     // One thread: the generator takes at most one of the machine's cores, and never more in one
     // scenario than in another.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let result = tokio::task::LocalSet::new().block_on(&rt, run::all(&args))?;
+    let mut run = run::Run {
+        label: args.label.clone(),
+        unix_time: run::unix_now(),
+        machine: run::machine(),
+        pinning: pinning.as_ref().map(pin::Pinning::describe),
+        hosts: Vec::new(),
+    };
+    // A host that fails ends the run, but what the hosts before it measured is still saved.
+    let mut failure = None;
+    for kind in kinds {
+        let cpus = pinning.as_ref().map(|p| p.host.as_str());
+        match tokio::task::LocalSet::new().block_on(&rt, run::host(&args, kind, cpus)) {
+            Ok(result) => run.hosts.push(result),
+            Err(e) => {
+                failure = Some(e.context(format!("host {}", kind.name())));
+                break;
+            }
+        }
+    }
     if !args.only.is_empty() {
         eprintln!("--only: nothing saved");
-        return Ok(());
+    } else if !run.hosts.is_empty() {
+        let path = report::save(&args.out, &run)?;
+        eprintln!("results: {}", path.display());
+        let history = report::history(&args.out)?;
+        write_report(&args, &run, &history)?;
     }
-    let path = report::save(&args.out, &result)?;
-    eprintln!("results: {}", path.display());
-    let history = report::history(&args.out)?;
-    write_report(&args, &result, &history)
+    failure.map_or(Ok(()), Err)
 }
 
-fn write_report(
-    args: &Args,
-    result: &run::RunResult,
-    history: &[run::RunResult],
-) -> anyhow::Result<()> {
-    if let Err(e) = chart::draw(&args.out.join("report.png"), result) {
+fn write_report(args: &Args, run: &run::Run, history: &[run::Run]) -> anyhow::Result<()> {
+    if let Err(e) = chart::draw(&args.out.join("report.png"), run) {
         eprintln!("no chart: {e:#}");
     }
     let analysis = std::fs::read_to_string(args.out.join("ANALYSIS.md")).ok();
     std::fs::write(
         args.out.join("REPORT.md"),
-        report::markdown(result, history, analysis.as_deref()),
+        report::markdown(run, history, analysis.as_deref()),
     )?;
     eprintln!("wrote {}/REPORT.md and report.png", args.out.display());
     Ok(())

@@ -15,6 +15,10 @@ use crate::local::stream_backlog;
 
 pub const STREAM: &str = "cinema:events";
 
+/// The sustained pipeline's fixed-rate steps, as fractions of the closed-loop booking rate; 0.9
+/// is issue 17's goal (the pipeline absorbs ≥ 0.9× the closed-loop rate).
+pub const STEPS: [f64; 8] = [0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 0.9, 1.0];
+
 /// A closed-loop scenario as the report and the chart show it.
 pub struct Closed {
     /// Its key in [`crate::run::RunResult::closed`] (and so in `bench/results/*.json`).
@@ -25,12 +29,17 @@ pub struct Closed {
     pub what: &'static str,
 }
 
-/// The closed-loop scenarios in the order a round runs them; the first is the baseline.
-pub const CLOSED: [Closed; 7] = [
+/// The closed-loop scenarios in the order a round runs them; the first two are the baselines.
+pub const CLOSED: [Closed; 8] = [
     Closed {
         key: "hello",
         name: "hello",
-        what: "1. hello-world (baseline)",
+        what: "1a. hello-world (baseline)",
+    },
+    Closed {
+        key: "floor",
+        name: "floor",
+        what: "1b. floor app `POST /book` (baseline: public → private component, one SQLite commit each)",
     },
     Closed {
         key: "catalog",
@@ -69,6 +78,22 @@ pub fn get(client: &Client, path: String) -> Job {
     get_as(client, path, None)
 }
 
+/// `POST path` with an empty body expecting 200 (the floor app's booking).
+pub fn post(client: &Client, path: String) -> Job {
+    let client = client.clone();
+    let path: Rc<str> = path.into();
+    Rc::new(move |_| {
+        let (client, path) = (client.clone(), path.clone());
+        Box::pin(async move {
+            match client.send(hyper::Method::POST, &path, None, None).await {
+                Ok(r) if r.status == 200 => Ok(()),
+                Ok(r) => Err(format!("status {}", r.status)),
+                Err(e) => Err(format!("transport: {}", short(&e))),
+            }
+        })
+    })
+}
+
 /// `GET path` with a bearer token (`None`: anonymous) expecting 200.
 pub fn get_as(client: &Client, path: String, token: Option<String>) -> Job {
     let client = client.clone();
@@ -99,7 +124,7 @@ pub fn booking(client: &Client, fixture: Rc<Fixture>, tokens: Rc<Vec<String>>) -
 }
 
 /// Books a seat; returns the reservation id.
-async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<String, String> {
+pub async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<String, String> {
     let (screening, seat) = fixture.take_seat().ok_or("out of seats")?;
     let body =
         json!({"screening_id": screening, "seats": [seat], "payment": {"card_token": "tok_visa"}});
