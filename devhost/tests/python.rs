@@ -203,6 +203,12 @@ fn python_component_uses_outbound_redis_including_eval_replies() {
 fn counts_with_cas(host: &Host) {
     const THREADS: usize = 4;
     const EACH: usize = 10;
+    // Created once before the race: on Spin's SQLite store a swap from "absent" is an upsert, so
+    // two first writers could both win (as on Spin); compare-and-swap guards existing values.
+    assert_eq!(
+        host.post("/py/count/total?delta=0", "").expect(200).json()["n"],
+        json!(0)
+    );
     std::thread::scope(|scope| {
         for _ in 0..THREADS {
             scope.spawn(|| {

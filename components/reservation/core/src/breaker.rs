@@ -66,6 +66,19 @@ impl BreakerState {
         }
     }
 
+    /// The state as a booking arriving at `now_ms` meets it, for operators: an open breaker whose
+    /// cool-down is over lets the next booking through as the probe, so it is half-open although
+    /// the stored state changes only when that booking comes (on a quiet system an "open" would
+    /// otherwise linger long after payment may have recovered).
+    pub fn as_seen_at(&self, now_ms: i64) -> Self {
+        match *self {
+            Self::Open { until_ms } if until_ms <= now_ms => Self::HalfOpen {
+                probe_started_ms: until_ms,
+            },
+            other => other,
+        }
+    }
+
     /// The state after a successful call, or `None` when nothing changes (the hot path writes
     /// nothing).
     pub fn after_success(&self) -> Option<Self> {
@@ -216,6 +229,20 @@ mod tests {
             probing.after_failure(12_000, &CONFIG),
             BreakerState::Open { until_ms: 22_000 }
         );
+    }
+
+    #[test]
+    fn an_open_breaker_past_its_cool_down_is_seen_half_open() {
+        let open = BreakerState::Open { until_ms: 10_000 };
+        assert_eq!(open.as_seen_at(9_999), open);
+        assert_eq!(
+            open.as_seen_at(10_000),
+            BreakerState::HalfOpen {
+                probe_started_ms: 10_000
+            }
+        );
+        let closed = BreakerState::Closed { failures: 3 };
+        assert_eq!(closed.as_seen_at(10_000), closed);
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub fn gather() -> anyhow::Result<Vec<Sample>> {
     let breaker = KvBreaker::open()
         .current()
         .map_err(|e| anyhow::anyhow!("breaker: {}", e.0))?;
-    samples.extend(breaker_samples(breaker));
+    samples.extend(breaker_samples(
+        breaker,
+        cinema_http::now().timestamp_millis(),
+    ));
     samples.extend(counters::samples(&conn, &COUNTERS)?);
     samples.push(Sample::gauge(
         "cinema_holds_active",
@@ -92,8 +95,9 @@ fn active_holds(conn: &Connection) -> Result<i64, Error> {
     .unwrap_or(0))
 }
 
-fn breaker_samples(breaker: BreakerState) -> [Sample; 2] {
-    let (state, code, failures) = match breaker {
+/// The breaker as the next booking would meet it at `now_ms` ([`BreakerState::as_seen_at`]).
+fn breaker_samples(breaker: BreakerState, now_ms: i64) -> [Sample; 2] {
+    let (state, code, failures) = match breaker.as_seen_at(now_ms) {
         BreakerState::Closed { failures } => ("closed", 0.0, failures),
         BreakerState::HalfOpen { .. } => ("half_open", 1.0, 0),
         BreakerState::Open { .. } => ("open", 2.0, 0),
@@ -101,7 +105,7 @@ fn breaker_samples(breaker: BreakerState) -> [Sample; 2] {
     [
         Sample::gauge(
             "cinema_payment_breaker_state",
-            "The payment circuit breaker: 0 closed, 1 half-open (one probe under way), 2 open.",
+            "The payment circuit breaker: 0 closed, 1 half-open (cool-down over: the next booking probes, or a probe is under way), 2 open.",
             code,
         )
         .label("state", state),
