@@ -14,6 +14,7 @@
 //! No Spin, no I/O: the clock and the counter store are ports ([`ports`]); fakes in [`testing`].
 
 pub mod admission;
+pub mod capacity;
 pub mod correlation;
 pub mod credentials;
 pub mod dev_token;

@@ -3,6 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
+use crate::capacity::Slots;
 use crate::ports::{Clock, CounterError, WindowCounters};
 
 /// A secret derived from `seed` at run time (64 hex characters): tests use these so that no
@@ -70,5 +71,64 @@ impl WindowCounters for MemoryCounters {
             self.ttls.borrow_mut().insert(key.to_string(), ttl_s);
         }
         Ok(*value)
+    }
+}
+
+/// Slots in a map (leases never expire here); counts store calls and refusals, and can be made
+/// to fail.
+#[derive(Debug, Default)]
+pub struct MemorySlots {
+    held: RefCell<BTreeMap<String, Vec<String>>>,
+    refused: RefCell<BTreeMap<String, u64>>,
+    counters: MemoryCounters,
+}
+
+impl MemorySlots {
+    pub fn fail(&self, failing: bool) {
+        self.counters.fail(failing);
+    }
+
+    pub fn held(&self, scope: &str) -> usize {
+        self.held.borrow().get(scope).map_or(0, Vec::len)
+    }
+
+    pub fn refused(&self, scope: &str) -> u64 {
+        self.refused.borrow().get(scope).copied().unwrap_or(0)
+    }
+
+    pub fn operations(&self) -> usize {
+        self.counters.operations()
+    }
+}
+
+impl Slots for MemorySlots {
+    fn take(
+        &self,
+        scope: &str,
+        ticket: &str,
+        max: u32,
+        _lease_ms: u32,
+    ) -> Result<bool, CounterError> {
+        self.counters.call()?;
+        let mut held = self.held.borrow_mut();
+        let tickets = held.entry(scope.to_string()).or_default();
+        if tickets.len() >= max as usize {
+            *self
+                .refused
+                .borrow_mut()
+                .entry(scope.to_string())
+                .or_insert(0) += 1;
+            return Ok(false);
+        }
+        tickets.push(ticket.to_string());
+        Ok(true)
+    }
+
+    fn give_back(&self, scope: &str, ticket: &str) -> Result<(), CounterError> {
+        self.counters.call()?;
+        if let Some(tickets) = self.held.borrow_mut().get_mut(scope) {
+            tickets.retain(|t| t != ticket);
+        }
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! (variables are served from the host's memory; reading them is cheap).
 
 use gateway_core::admission::Limits;
+use gateway_core::capacity::Capacity;
 use gateway_core::credentials::Settings;
 use gateway_core::rate_limit::Limit;
 use gateway_core::routes::Context;
@@ -12,6 +13,8 @@ pub struct Config {
     /// Where the rate-limit counters live.
     pub redis_address: String,
     pub limits: Limits,
+    /// The cap on forwarded requests in flight (`max_in_flight`, `in_flight_scope`).
+    pub capacity: Capacity,
 }
 
 impl Config {
@@ -46,6 +49,10 @@ impl Config {
                     Limits::DEFAULT_PER_ADDRESS,
                 ),
             },
+            capacity: Capacity::parse(
+                &cinema_http::variable_or("max_in_flight", ""),
+                &cinema_http::variable_or("in_flight_scope", ""),
+            ),
         }
     }
 }

@@ -49,6 +49,16 @@ pub fn not_configured(problem: CredentialProblem) -> Response {
     .into_response()
 }
 
+/// 503 `overloaded`: every in-flight slot of this gateway's scope is taken.
+pub fn overloaded() -> Response {
+    ApiError::unavailable(
+        "overloaded",
+        "the service is busy; retry in a moment",
+        gateway_core::capacity::RETRY_AFTER_S,
+    )
+    .into_response()
+}
+
 pub fn payload_too_large() -> Response {
     ApiError::new(413, "payload_too_large", "the request body is over 1 MiB").into_response()
 }

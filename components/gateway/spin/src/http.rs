@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use gateway_core::admission::{Admission, Gatekeeper, Note, RequestHead};
+use gateway_core::capacity::{self, Gate};
 use gateway_core::correlation::CorrelationId;
 use gateway_core::credentials::{Credentials, remedy};
 use gateway_core::forwarding::{MAX_BODY_BYTES, declared_length_too_large};
@@ -116,20 +117,34 @@ async fn serve(
             return errors::rejection(rejection);
         }
     };
-    let body = match read_body(req, incoming).await {
-        Ok(body) => body,
-        Err(response) => return response,
+    let gate = capacity::enter(&config.capacity, route, &counters, cinema_http::new_id());
+    match &gate {
+        Gate::Overloaded => {
+            log.note("shed: every in-flight slot is taken", false);
+            return errors::overloaded();
+        }
+        Gate::Uncounted(e) => log.note(&format!("in-flight not counted (fail open): {e}"), true),
+        Gate::Holding(_) | Gate::Free => {}
+    }
+    let response = match read_body(req, incoming).await {
+        Ok(body) => {
+            dispatch(
+                route,
+                incoming,
+                body,
+                identity.as_ref(),
+                correlation,
+                &config,
+                &credentials,
+            )
+            .await
+        }
+        Err(response) => response,
     };
-    dispatch(
-        route,
-        incoming,
-        body,
-        identity.as_ref(),
-        correlation,
-        &config,
-        &credentials,
-    )
-    .await
+    if let Err(e) = capacity::release(&config.capacity, &gate, &counters) {
+        log.note(&format!("in-flight slot left to its lease: {e}"), true);
+    }
+    response
 }
 
 async fn dispatch(
@@ -169,7 +184,7 @@ async fn dispatch(
             None => errors::internal("dead-letter retry admitted without an identity"),
         },
         Target::Metrics => match identity {
-            Some(admin) => crate::metrics::scrape(admin, correlation, &config.redis_address).await,
+            Some(admin) => crate::metrics::scrape(admin, correlation, config).await,
             None => errors::internal("metrics admitted without an identity"),
         },
     }

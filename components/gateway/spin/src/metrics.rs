@@ -16,6 +16,8 @@ use serde::Deserialize;
 use spin_sdk::http::{Method, Response};
 use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
 
+use crate::config::Config;
+use crate::counters::{shed_key, slots_key};
 use crate::{admin_call, deadline};
 
 const PATH: &str = "/admin/metrics";
@@ -30,7 +32,7 @@ const DEAD_LETTERS: &str = "cinema:events:dead";
 /// Each consumer group's `pending` and `lag` (`XINFO GROUPS`; Redis ≥ 7 has `lag`, and leaves it
 /// nil when it cannot tell after entries were deleted) and the dead letters per group, as one
 /// JSON string (Spin flattens nested replies). Objects, not arrays: cjson writes an empty table
-/// as `{}`.
+/// as `{}`. And this gateway scope's forwarded requests in flight (live leases) and refusals.
 const READ: &str = r#"
 local groups, dead = {}, {}
 local ok, infos = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
@@ -51,13 +53,19 @@ for _, entry in ipairs(redis.call('XRANGE', KEYS[2], '-', '+')) do
     end
   end
 end
-return cjson.encode({groups = groups, dead = dead})
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local in_flight = redis.call('ZCOUNT', KEYS[3], '(' .. now, '+inf')
+local shed = tonumber(redis.call('GET', KEYS[4]) or '0')
+return cjson.encode({groups = groups, dead = dead, in_flight = in_flight, shed = shed})
 "#;
 
 #[derive(Debug, Default, Deserialize)]
 struct Streams {
     groups: BTreeMap<String, Group>,
     dead: BTreeMap<String, u64>,
+    in_flight: u64,
+    shed: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,11 +74,7 @@ struct Group {
     lag: Option<u64>,
 }
 
-pub async fn scrape(
-    admin: &Identity,
-    correlation: &CorrelationId,
-    redis_address: &str,
-) -> Response {
+pub async fn scrape(admin: &Identity, correlation: &CorrelationId, config: &Config) -> Response {
     let calls = DRAINING_CONTEXTS.map(|context| async move {
         let call = admin_call::call(Method::Get, context, PATH, admin, correlation);
         let answer = deadline::within(CONTEXT_DEADLINE, call)
@@ -109,7 +113,7 @@ pub async fn scrape(
             up,
         ));
     }
-    let streams = read_streams(redis_address);
+    let streams = read_streams(&config.redis_address, &config.capacity.scope);
     if let Err(why) = &streams {
         refused.push(format!("event stream unreadable: {why}"));
     }
@@ -143,6 +147,20 @@ fn add_streams(exposition: &mut Exposition, streams: Option<&Streams>) {
         if streams.is_some() { 1.0 } else { 0.0 },
     ));
     let Some(streams) = streams else { return };
+    note(exposition.add(
+        "cinema_gateway_in_flight",
+        "Forwarded requests this gateway scope (process or pod, in_flight_scope) is serving now; at max_in_flight it sheds.",
+        Kind::Gauge,
+        &[],
+        count(streams.in_flight),
+    ));
+    note(exposition.add(
+        "cinema_gateway_shed_total",
+        "Requests this gateway scope answered 503 overloaded because every in-flight slot was taken.",
+        Kind::Counter,
+        &[],
+        count(streams.shed),
+    ));
     for (group, info) in &streams.groups {
         if let Some(lag) = info.lag {
             note(exposition.add(
@@ -193,7 +211,7 @@ fn count(n: u64) -> f64 {
     n as f64
 }
 
-fn read_streams(redis_address: &str) -> Result<Streams, String> {
+fn read_streams(redis_address: &str, scope: &str) -> Result<Streams, String> {
     let redis = Connection::open(redis_address).map_err(|e| format!("connect: {e:?}"))?;
     let bin = |s: &str| RedisParameter::Binary(s.as_bytes().to_vec());
     let reply = redis
@@ -201,9 +219,11 @@ fn read_streams(redis_address: &str) -> Result<Streams, String> {
             "EVAL",
             &[
                 bin(READ),
-                RedisParameter::Int64(2),
+                RedisParameter::Int64(4),
                 bin(STREAM),
                 bin(DEAD_LETTERS),
+                bin(&slots_key(scope)),
+                bin(&shed_key(scope)),
             ],
         )
         .map_err(|e| format!("{e:?}"))?;
