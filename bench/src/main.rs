@@ -82,9 +82,12 @@ pub struct Args {
     #[arg(long, default_value = "bench")]
     pub out: PathBuf,
     /// Run only these parts (comma-separated: `closed`, `connections`, `e2e`, `sustained`,
-    /// `cold`) and write nothing: for profiling one path. The report needs every part.
+    /// `overload`, `cold`) and write nothing: for profiling one path. The report needs every part.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// The gateway's `max_in_flight` for the apps the bench starts (default: the app's own).
+    #[arg(long)]
+    pub max_in_flight: Option<u32>,
     /// Sequential bookings around which Redis's new connections are counted.
     #[arg(long, default_value_t = 20)]
     pub connection_bookings: u64,

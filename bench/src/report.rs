@@ -89,6 +89,46 @@ fn e2e_ok(r: &RunResult, limit_ms: f64) -> Option<bool> {
         .map(|e| e.outcome.ok > 0 && e.outcome.failed == 0 && e.outcome.p99_ms <= limit_ms)
 }
 
+const OVERLOAD_P99: f64 = 3.0;
+
+fn overload_goal(s: &mut String, r: &RunResult) {
+    let what = "Under 2× overload: no 5xx but 503 + `Retry-After`; accepted bookings' p99 ≤ 3× the half-load p99";
+    let Some(o) = &r.overload else {
+        out!(
+            s,
+            "| {what} | as stated | no overload run | {} |",
+            mark(None)
+        );
+        return;
+    };
+    let refused: Vec<String> = o
+        .double
+        .failures
+        .iter()
+        .map(|(k, n)| format!("{n} × {k}"))
+        .collect();
+    let ratio = o.p99_ratio();
+    out!(
+        s,
+        "| {what} | as stated | {:.1}/s offered{}: {} accepted, p99 {:.1} ms vs {:.1} ms at {:.1}/s ({}); refused: {}; {} not allowed | {} |",
+        o.double.target_per_s.unwrap_or(0.0),
+        o.max_in_flight
+            .map_or(String::new(), |n| format!(" (max_in_flight {n})")),
+        o.double.ok,
+        o.double.p99_ms,
+        o.half.p99_ms,
+        o.half.target_per_s.unwrap_or(0.0),
+        ratio.map_or("n/a".into(), |x| format!("{x:.1}×")),
+        if refused.is_empty() {
+            "none".to_string()
+        } else {
+            refused.join(", ")
+        },
+        o.disallowed(),
+        mark(ratio.map(|x| x <= OVERLOAD_P99 && o.disallowed() == 0))
+    );
+}
+
 fn host_heading(s: &mut String, r: &RunResult) {
     out!(s, "### {}\n", r.kind.name());
 }
@@ -148,11 +188,7 @@ fn goals(s: &mut String, r: &RunResult) {
             mark(None)
         ),
     }
-    out!(
-        s,
-        "| Under 2× overload: no 5xx but 503 + `Retry-After`; accepted bookings' p99 ≤ 3× the half-load p99 | as stated | no overload scenario in `bench/` yet | {} |",
-        mark(None)
-    );
+    overload_goal(s, r);
     if let Some((id, b)) = biggest_wasm(r) {
         let over = r
             .wasm
@@ -589,6 +625,7 @@ mod tests {
             wasm: Vec::new(),
             wrk_hello: None,
             redis_connections: None,
+            overload: None,
         }
     }
 
@@ -692,11 +729,41 @@ mod tests {
             md.contains("| ≥ 0.9× | 0.90× (90.0 of 100.0 bookings/s*) | ✅ met |"),
             "{md}"
         );
-        // And the overload goal says it is not measured rather than guessing
-        assert!(
-            md.contains("no overload scenario in `bench/` yet | – not measured |"),
-            "{md}"
-        );
+        // And the overload goal, not run, says it is not measured rather than guessing
+        assert!(md.contains("no overload run | – not measured |"), "{md}");
+    }
+
+    #[test]
+    fn the_overload_goal_allows_only_503_with_retry_after_and_a_bounded_p99() {
+        use crate::run::Overload;
+        let at = |rate: f64, p99: f64, failures: &[(&str, u64)]| Outcome {
+            p99_ms: p99,
+            target_per_s: Some(rate),
+            failed: failures.iter().map(|f| f.1).sum(),
+            failures: failures.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+            ..outcome(100.0)
+        };
+        let report = |double: Outcome| {
+            let mut r = host(HostKind::Spin, "o", &[("hello", 1.0)]);
+            r.overload = Some(Overload {
+                half: at(50.0, 20.0, &[]),
+                double,
+                max_in_flight: Some(8),
+            });
+            markdown(&run("o", vec![r]), &[], None)
+        };
+        // Given 2× load answered with 202s (p99 3× the half-load one) and 503 overloaded + Retry-After
+        let md = report(at(200.0, 60.0, &[("503 overloaded + Retry-After", 90)]));
+        // Then the goal is met, and the row says what was refused
+        assert!(md.contains("200.0/s offered (max_in_flight 8): 100 accepted, p99 60.0 ms vs 20.0 ms at 50.0/s (3.0×); refused: 90 × 503 overloaded + Retry-After; 0 not allowed | ✅ met |"), "{md}");
+        // A 500, a 503 without Retry-After or a p99 beyond 3× is not met
+        for double in [
+            at(200.0, 60.0, &[("500 -", 1)]),
+            at(200.0, 60.0, &[("503 service_unavailable", 1)]),
+            at(200.0, 61.0, &[]),
+        ] {
+            assert!(report(double).contains("not allowed | ❌ not met |"));
+        }
     }
 
     #[test]

@@ -106,6 +106,39 @@ pub struct RunResult {
     /// New Redis connections around sequential bookings (absent before issue 17).
     #[serde(default)]
     pub redis_connections: Option<RedisConnections>,
+    /// Bookings at half and at twice the closed-loop booking rate (absent before the gateway
+    /// shed load).
+    #[serde(default)]
+    pub overload: Option<Overload>,
+}
+
+/// Issue 17's overload goal: bookings offered at twice the closed-loop rate, against the same
+/// at half the rate. Failures are keyed `"<status> <error code>[ + Retry-After]"`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Overload {
+    pub half: Outcome,
+    pub double: Outcome,
+    /// The gateway's `max_in_flight` in this run (`None`: the app's default).
+    pub max_in_flight: Option<u32>,
+}
+
+impl Overload {
+    /// Failures at 2× that the goal does not allow (a 5xx other than 503 + `Retry-After`, a
+    /// transport error, a booking unfinished after the grace period).
+    pub fn disallowed(&self) -> u64 {
+        self.double
+            .failures
+            .iter()
+            .filter(|(k, _)| !scenarios::allowed_under_overload(k))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// The accepted bookings' p99 at 2× ÷ the p99 at half load.
+    pub fn p99_ratio(&self) -> Option<f64> {
+        (self.half.ok > 0 && self.double.ok > 0 && self.half.p99_ms > 0.0)
+            .then(|| self.double.p99_ms / self.half.p99_ms)
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -352,11 +385,12 @@ pub async fn host(args: &Args, kind: HostKind, cpus: Option<&str>) -> anyhow::Re
         wasm: wasm_sizes(),
         wrk_hello: None,
         redis_connections: None,
+        overload: None,
     };
 
     // Rate limits far above what one machine can send: the gateway still counts every request
     // (the work is measured), it just never answers 429 to the one benchmark address.
-    let vars = vec![
+    let mut vars = vec![
         (
             "rate_limit_address_per_s".to_string(),
             "1000000".to_string(),
@@ -366,6 +400,9 @@ pub async fn host(args: &Args, kind: HostKind, cpus: Option<&str>) -> anyhow::Re
             "1000000".to_string(),
         ),
     ];
+    if let Some(n) = args.max_in_flight {
+        vars.push(("max_in_flight".to_string(), n.to_string()));
+    }
     let (_hello, hello_base) = match (&args.hello_url, &platform) {
         (Some(u), _) => (None, Some(u.clone())),
         (None, Some(p)) => {
@@ -524,6 +561,20 @@ pub async fn host(args: &Args, kind: HostKind, cpus: Option<&str>) -> anyhow::Re
         )
         .await?;
     }
+    if args.runs("overload") {
+        result.overload = Some(
+            overload(
+                args,
+                &result,
+                &client,
+                &fixture,
+                &tokens,
+                redis_url.as_deref(),
+            )
+            .await?,
+        );
+        result.load.push(("after overload".into(), uptime()));
+    }
     drop(cinema);
     // 6. Cold start, alternating hello / cinema so both see the same noise.
     if let (Some(p), false, true) = (&platform, args.skip_cold, args.runs("cold")) {
@@ -621,6 +672,52 @@ async fn pipeline(
     }
     result.load.push(("after sustained".into(), uptime()));
     Ok(())
+}
+
+/// Scenario 7: bookings offered at half, then at twice the closed-loop booking rate (open loop, latency
+/// from each booking's due time), each on a drained pipeline.
+async fn overload(
+    args: &Args,
+    result: &RunResult,
+    client: &Client,
+    fixture: &Rc<Fixture>,
+    tokens: &Rc<Vec<String>>,
+    redis_url: Option<&str>,
+) -> anyhow::Result<Overload> {
+    let duration = Duration::from_secs_f64(args.duration_s);
+    let max_booking = match result.median_per_s("booking") {
+        Some(b) => b,
+        None => std::env::var("BENCH_MAX_BOOKING")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .context("no booking throughput (run `closed`, or set BENCH_MAX_BOOKING)")?,
+    };
+    let at = |fraction: f64| {
+        let rate = (max_booking * fraction).max(1.0);
+        let job = scenarios::booking_under_load(client, fixture.clone(), tokens.clone());
+        async move {
+            if let Some(r) = redis_url {
+                drain_time(r, Duration::from_secs(120));
+            }
+            eprintln!("bookings offered at {rate:.1}/s ({fraction}× the closed-loop rate) …");
+            let o = fixed_rate(job, rate, duration, Duration::from_secs(15)).await;
+            eprintln!(
+                "  {} accepted (p50 {:.1} ms, p99 {:.1} ms), refused {:?}",
+                o.ok, o.p50_ms, o.p99_ms, o.failures
+            );
+            o
+        }
+    };
+    let half = at(0.5).await;
+    let double = at(2.0).await;
+    if let Some(r) = redis_url {
+        drain_time(r, Duration::from_secs(120));
+    }
+    Ok(Overload {
+        half,
+        double,
+        max_in_flight: args.max_in_flight,
+    })
 }
 
 /// Counts the Redis connections `n` sequential bookings open (issue 17: Spin's outbound Redis

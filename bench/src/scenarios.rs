@@ -138,6 +138,44 @@ pub async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<Str
     }
 }
 
+/// [`booking`] as a client under overload sees it: a failure names the status, the API's error
+/// code and whether `Retry-After` came with it (`"503 overloaded + Retry-After"`), so the report
+/// can tell the answers the goal allows (503 + `Retry-After`) from any other 5xx.
+pub fn booking_under_load(client: &Client, fixture: Rc<Fixture>, tokens: Rc<Vec<String>>) -> Job {
+    let client = client.clone();
+    Rc::new(move |i| {
+        let (client, fixture, tokens) = (client.clone(), fixture.clone(), tokens.clone());
+        Box::pin(async move {
+            let token = &tokens[i as usize % tokens.len()];
+            let (screening, seat) = fixture.take_seat().ok_or("out of seats")?;
+            let body = json!({"screening_id": screening, "seats": [seat], "payment": {"card_token": "tok_visa"}});
+            match client.post("/api/reservations", Some(token), &body).await {
+                Ok(r) if r.status == 202 => Ok(()),
+                Ok(r) => Err(refusal(&r)),
+                Err(e) => Err(format!("transport: {}", short(&e))),
+            }
+        })
+    })
+}
+
+/// `"<status> <error code>[ + Retry-After]"`.
+fn refusal(r: &crate::http::Reply) -> String {
+    let code = r.json()["error"].as_str().unwrap_or("-").to_string();
+    let retry = if r.retry_after.is_some() {
+        " + Retry-After"
+    } else {
+        ""
+    };
+    format!("{} {code}{retry}", r.status)
+}
+
+/// Whether a failure of [`booking_under_load`] is an answer the overload goal allows: a 503 with
+/// `Retry-After`, or a 4xx (the client's own doing, e.g. a rate limit).
+pub fn allowed_under_overload(failure: &str) -> bool {
+    let status = failure.split(' ').next().unwrap_or_default();
+    (status == "503" && failure.ends_with(" + Retry-After")) || status.starts_with('4')
+}
+
 /// The web UI's checkout: a hold of one never-booked seat (`POST /api/holds`, 201), then the
 /// booking of that hold (`POST /api/reservations` with `hold_id`, 202), by customers taken
 /// round-robin. Both requests are one job, so the pair counts as one booking and its latency runs
