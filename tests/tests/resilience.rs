@@ -115,6 +115,35 @@ fn a_booking_whose_allocation_hit_a_locked_theater_database_is_confirmed_once_it
     assert_confirmed_once(&app.events().expect("local stream"), &id);
 }
 
+/// Overload seen from the reservation side: its database held by another writer past the busy
+/// timeout (5 s). The booking is a retry, not a fault: 503 `busy` with `Retry-After`, nothing
+/// booked or charged, the seats still free; once the database is free the retry books them.
+#[test]
+fn a_booking_that_meets_a_locked_reservation_database_is_told_to_retry_and_stores_nothing() {
+    let app = TestApp::start();
+    let Some(state) = state_dir(&app) else {
+        app.skip_unless_local("to lock the reservation database file");
+        return;
+    };
+    let (_movie, screening) = app.bookable_screening();
+    let alice = app.customer("alice");
+
+    let mut locker = lock_database(&state.join("reservation.db"), 7);
+    let r = app.book(&alice, &screening, &["C4"], "tok_visa", None);
+    assert_eq!(r.status, 503, "{:?}", r.body);
+    assert_eq!(r.error_code(), "busy", "{:?}", r.body);
+    assert_eq!(r.header("retry-after"), Some("1"), "{:?}", r.headers);
+    assert!(locker.wait().expect("the locker ends").success());
+
+    assert_eq!(app.reservations(&alice), Vec::<serde_json::Value>::new());
+    assert_eq!(app.taken_seats(&screening), Vec::<String>::new());
+    let again = app.book(&alice, &screening, &["C4"], "tok_visa", None);
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    let id = again.reservation_id();
+    app.wait_status(&alice, &id, "CONFIRMED", Some("APPROVED"));
+    assert_eq!(app.reservations(&alice).len(), 1);
+}
+
 #[test]
 fn bookings_made_while_redis_is_down_are_relayed_when_it_returns() {
     let mut app = TestApp::start();

@@ -64,8 +64,39 @@ pub enum ReservationError {
     /// Payment failed, timed out, or the breaker is open. `cause` is for the log.
     #[error("payment is temporarily unavailable; please retry in {retry_after_s} s")]
     PaymentUnavailable { retry_after_s: u64, cause: String },
+    /// The store was busy (overload: other writers held it past its busy timeout). Nothing was
+    /// booked or changed; with `refunded`, a payment already approved is being refunded.
+    #[error("{}", busy_message(*.retry_after_s, *.refunded))]
+    Busy { retry_after_s: u64, refunded: bool },
     #[error(transparent)]
-    Storage(#[from] StoreError),
+    Storage(StoreError),
+}
+
+fn busy_message(retry_after_s: u64, refunded: bool) -> String {
+    let refund = if refunded {
+        "; the payment is being refunded"
+    } else {
+        ""
+    };
+    format!(
+        "the booking system is busy: nothing was booked or changed{refund}; please retry in {retry_after_s} s"
+    )
+}
+
+/// What a busy store means to a customer: retry in a second.
+pub const BUSY_RETRY_AFTER_S: u64 = 1;
+
+impl From<StoreError> for ReservationError {
+    fn from(e: StoreError) -> Self {
+        if e.is_busy() {
+            Self::Busy {
+                retry_after_s: BUSY_RETRY_AFTER_S,
+                refunded: false,
+            }
+        } else {
+            Self::Storage(e)
+        }
+    }
 }
 
 impl From<PlaceError> for ReservationError {

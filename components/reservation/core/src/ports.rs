@@ -21,6 +21,21 @@ use crate::ticket::BookingNumber;
 #[error("storage: {0}")]
 pub struct StoreError(pub String);
 
+impl StoreError {
+    /// Whether the store was only busy: other writers held the database past its busy timeout
+    /// (SQLite's `SQLITE_BUSY` / `SQLITE_LOCKED`, which Spin's interface reports as text). The
+    /// transaction was rolled back, so the operation may simply be tried again.
+    pub fn is_busy(&self) -> bool {
+        [
+            "database is locked",
+            "database is busy",
+            "database table is locked",
+        ]
+        .iter()
+        .any(|text| self.0.contains(text))
+    }
+}
+
 /// The reservation side's copies of the bookable screenings (learned from the theater's events).
 pub trait Screenings {
     /// # Errors
@@ -112,7 +127,7 @@ pub enum Stored {
 }
 
 /// Where an accepted reply is remembered for an `Idempotency-Key`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyRef<'a> {
     pub customer_id: &'a CustomerId,
     pub key: &'a str,

@@ -320,6 +320,8 @@ pub struct InMemoryStore {
     state: RefCell<State>,
     clock: Rc<FakeClock>,
     fail_store_placed: Cell<bool>,
+    /// How many of the next `store_placed` calls find the database locked by other writers.
+    busy_store_placed: Cell<u32>,
     /// The serials booking numbers are drawn from: these first, then 1, 2, 3…
     serials: RefCell<VecDeque<u64>>,
     next_serial: Cell<u64>,
@@ -444,6 +446,12 @@ impl InMemoryStore {
 
     pub fn fail_next_store_placed(&self) {
         self.fail_store_placed.set(true);
+    }
+
+    /// The next `times` bookings to be stored find the database locked past its busy timeout
+    /// (SQLite's text, as Spin reports it).
+    pub fn lock_next_store_placed(&self, times: u32) {
+        self.busy_store_placed.set(times);
     }
 
     /// The next booking numbers are drawn from these serials (a clash draws again).
@@ -711,6 +719,12 @@ impl Reservations for InMemoryStore {
         if self.fail_store_placed.replace(false) {
             return Err(StoreError("disk full".into()));
         }
+        if self.busy_store_placed.get() > 0 {
+            self.busy_store_placed.set(self.busy_store_placed.get() - 1);
+            return Err(StoreError(
+                "sqlite: Error::Io(\"database is locked\")".into(),
+            ));
+        }
         let (reservation, placed) = placement.numbered(self.free_number(placement.at)?);
         let reservation = &reservation;
         let id = reservation.id.to_string();
@@ -923,6 +937,7 @@ impl World {
             state: RefCell::default(),
             clock: Rc::clone(&clock),
             fail_store_placed: Cell::new(false),
+            busy_store_placed: Cell::new(0),
             serials: RefCell::default(),
             next_serial: Cell::new(0),
         };

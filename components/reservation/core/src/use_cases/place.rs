@@ -16,13 +16,14 @@
 //! Every failure path releases what the request claimed: its key, its call's hold, its attempt.
 
 use crate::breaker::{Admission, CircuitBreaker};
-use crate::error::ReservationError;
+use crate::error::{BUSY_RETRY_AFTER_S, ReservationError};
 use crate::hold::Hold;
 use crate::idempotency::{self, Fingerprint, Replay};
 use crate::model::{CustomerId, HoldId, ReservationId, SeatSelection};
 use crate::ports::{
     AbandonReason, Attempt, Attempts, Begin, Claim, Clock, Holds, IdempotencyKeys, Ids, KeyRef,
-    Outbox, PaymentGateway, PaymentOutcome, PaymentRequest, Reservations, Screenings, Stored,
+    Outbox, PaymentGateway, PaymentOutcome, PaymentRequest, Reservations, Screenings, StoreError,
+    Stored,
 };
 use crate::pricing::{TicketRequest, Tickets};
 use crate::quote::{Quote, quote};
@@ -255,10 +256,17 @@ impl PlaceReservation<'_> {
             customer_id: &request.customer,
             key,
         });
-        match self
+        // The customer has paid: a store that was only busy gets one more try before the
+        // charge is given back.
+        let mut stored = self
             .reservations
-            .store_placed(&placement, &booked, &released, key)
-        {
+            .store_placed(&placement, &booked, &released, key);
+        if stored.as_ref().is_err_and(StoreError::is_busy) {
+            stored = self
+                .reservations
+                .store_placed(&placement, &booked, &released, key);
+        }
+        match stored {
             Ok(Stored::Placed(reservation)) => {
                 self.outbox.relay();
                 Ok(Placed::New(*reservation))
@@ -271,7 +279,14 @@ impl PlaceReservation<'_> {
             Err(e) => {
                 // Paid but not stored: give the money back.
                 let _ = self.give_up(id, AbandonReason::NotStored, String::new());
-                Err(ReservationError::Storage(e))
+                Err(if e.is_busy() {
+                    ReservationError::Busy {
+                        retry_after_s: BUSY_RETRY_AFTER_S,
+                        refunded: true,
+                    }
+                } else {
+                    ReservationError::Storage(e)
+                })
             }
         }
     }
@@ -689,6 +704,54 @@ mod tests {
         assert!(matches!(err, ReservationError::Storage(_)));
         assert_eq!(w.store.abandoned_reasons(), ["not-stored"]);
         assert!(w.store.claims_of_customer(&alice()).is_empty());
+    }
+
+    #[test]
+    fn an_approval_the_busy_store_takes_on_its_second_try_is_booked_once() {
+        let w = World::new();
+        w.store.lock_next_store_placed(1);
+        let r = new(w.place().execute(&by_seats(alice(), &["A1"])).unwrap());
+        assert_eq!(w.store.claimed_by(r.id.as_str()), seats(&["A1"]));
+        assert_eq!(w.store.reservations().len(), 1);
+        assert!(w.store.abandoned_reasons().is_empty());
+    }
+
+    #[test]
+    fn an_approval_a_store_stays_too_busy_for_is_refunded_and_answered_busy() {
+        let w = World::new();
+        w.store.lock_next_store_placed(2);
+        let err = w.place().execute(&by_seats(alice(), &["A1"])).unwrap_err();
+        assert_eq!(
+            err,
+            ReservationError::Busy {
+                retry_after_s: 1,
+                refunded: true
+            }
+        );
+        assert!(
+            err.to_string().contains("the payment is being refunded"),
+            "{err}"
+        );
+        assert_eq!(w.store.abandoned_reasons(), ["not-stored"]);
+        assert!(w.store.claims_of_customer(&alice()).is_empty());
+        assert!(w.store.reservations().is_empty());
+    }
+
+    #[test]
+    fn a_busy_store_is_a_retry_not_a_fault() {
+        assert_eq!(
+            ReservationError::from(StoreError(
+                "sqlite: Error::Io(\"database is locked\")".into()
+            )),
+            ReservationError::Busy {
+                retry_after_s: 1,
+                refunded: false
+            }
+        );
+        assert!(matches!(
+            ReservationError::from(StoreError("disk full".into())),
+            ReservationError::Storage(_)
+        ));
     }
 
     #[test]
