@@ -76,7 +76,7 @@ test('every error code has its own explanation in both languages', async () => {
     rate_limited: 429, request_in_progress: 409, unauthorized: 401, forbidden: 403, not_found: 404,
     auth_not_configured: 503, invalid_json: 400, payload_too_large: 413,
     already_checked_in: 409, not_confirmed: 409, no_ticket: 409, invalid_ticket: 422, ticket_not_valid: 409,
-    tickets_not_configured: 503, service_unavailable: 503,
+    tickets_not_configured: 503, service_unavailable: 503, overloaded: 503, busy: 503,
   };
   await withPage(browser, 'error-codes', async (page) => {
     await page.goto('/');
@@ -109,6 +109,10 @@ test('every error code has its own explanation in both languages', async () => {
     assert.match(texts['ko:seats_taken'].title, /B2, B10/);
     assert.match(texts['ko:rate_limited'].title, /3초/);
     assert.notEqual(texts['ko:not_cancellable'].title, texts['ko:hold_expired'].title);
+    // Not the payment's wording: the gateway shed the request, or the store was busy.
+    assert.notEqual(texts['ko:overloaded'].title, texts['ko:payment_unavailable'].title);
+    assert.notEqual(texts['ko:busy'].title, texts['ko:payment_unavailable'].title);
+    assert.match(texts['ko:overloaded'].title, /3초/);
   }, { locale: 'ko-KR' });
 });
 

@@ -22,6 +22,9 @@ const BY_CODE = {
   method_not_allowed: 'error.notAllowed',
   payment_declined: 'error.declined',
   payment_unavailable: (error) => t('error.busy', seconds(error)),
+  // The gateway shedding load, or the booking store too busy: nothing was booked.
+  overloaded: (error) => t('error.overloaded', seconds(error)),
+  busy: (error) => t('error.storeBusy', seconds(error)),
   seats_taken: (error) => (error.seats?.length
     ? t('error.seatsTakenNamed', { seats: [...error.seats].sort(seatOrder).join(', ') })
     : t('error.seatsTaken')),

@@ -202,6 +202,8 @@ export default {
   'error.invalid': 'Please check your input.',
   'error.rateLimited': 'Too many requests. Please retry in {seconds} s.',
   'error.busy': 'Payment is busy, please retry in {seconds} s.',
+  'error.overloaded': 'Many people are booking right now. Nothing was booked or charged; please try again in {seconds} s.',
+  'error.storeBusy': 'The booking system is busy. Nothing was booked, and any charge is refunded; please try again in {seconds} s.',
   'error.generic': 'Something went wrong (error {status}). Please try again.',
   'error.seatsTakenNamed': 'Some of these seats were just taken: {seats}. They are marked on the map; please choose others.',
   'error.holdExpired': 'Your seat hold has expired. Please choose your seats again.',

@@ -202,6 +202,8 @@ export default {
   'error.invalid': '입력 내용을 확인해 주세요.',
   'error.rateLimited': '요청이 너무 많습니다. {seconds}초 후 다시 시도해 주세요.',
   'error.busy': '결제가 지연되고 있습니다. {seconds}초 후 다시 시도해 주세요.',
+  'error.overloaded': '지금 예매하는 분이 많습니다. 예매나 결제는 되지 않았습니다. {seconds}초 후 다시 시도해 주세요.',
+  'error.storeBusy': '예매 시스템이 혼잡합니다. 예매되지 않았으며 결제된 금액은 환불됩니다. {seconds}초 후 다시 시도해 주세요.',
   'error.generic': '문제가 발생했습니다 (오류 {status}). 다시 시도해 주세요.',
   'error.seatsTakenNamed': '일부 좌석을 방금 다른 고객이 선택했습니다: {seats}. 좌석 배치도에 표시했으니 다른 좌석을 선택해 주세요.',
   'error.holdExpired': '좌석 선점 시간이 만료되었습니다. 좌석을 다시 선택해 주세요.',
