@@ -600,13 +600,7 @@ async fn pipeline(
     seats: u64,
 ) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(args.duration_s);
-    let max_booking = match result.median_per_s("booking") {
-        Some(b) => b,
-        None => std::env::var("BENCH_MAX_BOOKING")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .context("no booking throughput (run `closed`, or set BENCH_MAX_BOOKING)")?,
-    };
+    let max_booking = max_booking(result)?;
     if fixture.capacity() < seats {
         bail!("fixture too small");
     }
@@ -674,6 +668,18 @@ async fn pipeline(
     Ok(())
 }
 
+/// The closed-loop booking rate the fixed-rate scenarios are fractions of: this run's, else
+/// `BENCH_MAX_BOOKING` (when `closed` was not run).
+fn max_booking(result: &RunResult) -> anyhow::Result<f64> {
+    match result.median_per_s("booking") {
+        Some(b) => Ok(b),
+        None => std::env::var("BENCH_MAX_BOOKING")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .context("no booking throughput (run `closed`, or set BENCH_MAX_BOOKING)"),
+    }
+}
+
 /// Scenario 7: bookings offered at half, then at twice the closed-loop booking rate (open loop, latency
 /// from each booking's due time), each on a drained pipeline.
 async fn overload(
@@ -685,16 +691,10 @@ async fn overload(
     redis_url: Option<&str>,
 ) -> anyhow::Result<Overload> {
     let duration = Duration::from_secs_f64(args.duration_s);
-    let max_booking = match result.median_per_s("booking") {
-        Some(b) => b,
-        None => std::env::var("BENCH_MAX_BOOKING")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .context("no booking throughput (run `closed`, or set BENCH_MAX_BOOKING)")?,
-    };
+    let max_booking = max_booking(result)?;
     let at = |fraction: f64| {
         let rate = (max_booking * fraction).max(1.0);
-        let job = scenarios::booking_under_load(client, fixture.clone(), tokens.clone());
+        let job = scenarios::booking(client, fixture.clone(), tokens.clone());
         async move {
             if let Some(r) = redis_url {
                 drain_time(r, Duration::from_secs(120));

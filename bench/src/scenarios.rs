@@ -111,7 +111,8 @@ pub fn get_as(client: &Client, path: String, token: Option<String>) -> Job {
     })
 }
 
-/// One booking of one never-booked seat, by customers taken round-robin, expecting 202.
+/// One booking of one never-booked seat, by customers taken round-robin, expecting 202; a
+/// refusal is keyed by [`refusal`].
 pub fn booking(client: &Client, fixture: Rc<Fixture>, tokens: Rc<Vec<String>>) -> Job {
     let client = client.clone();
     Rc::new(move |i| {
@@ -133,32 +134,14 @@ pub async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<Str
             .as_str()
             .map(str::to_string)
             .ok_or_else(|| "202 without reservation_id".to_string()),
-        Ok(r) => Err(format!("status {}", r.status)),
+        Ok(r) => Err(refusal(&r)),
         Err(e) => Err(format!("transport: {}", short(&e))),
     }
 }
 
-/// [`booking`] as a client under overload sees it: a failure names the status, the API's error
-/// code and whether `Retry-After` came with it (`"503 overloaded + Retry-After"`), so the report
-/// can tell the answers the goal allows (503 + `Retry-After`) from any other 5xx.
-pub fn booking_under_load(client: &Client, fixture: Rc<Fixture>, tokens: Rc<Vec<String>>) -> Job {
-    let client = client.clone();
-    Rc::new(move |i| {
-        let (client, fixture, tokens) = (client.clone(), fixture.clone(), tokens.clone());
-        Box::pin(async move {
-            let token = &tokens[i as usize % tokens.len()];
-            let (screening, seat) = fixture.take_seat().ok_or("out of seats")?;
-            let body = json!({"screening_id": screening, "seats": [seat], "payment": {"card_token": "tok_visa"}});
-            match client.post("/api/reservations", Some(token), &body).await {
-                Ok(r) if r.status == 202 => Ok(()),
-                Ok(r) => Err(refusal(&r)),
-                Err(e) => Err(format!("transport: {}", short(&e))),
-            }
-        })
-    })
-}
-
-/// `"<status> <error code>[ + Retry-After]"`.
+/// A refused booking as a client under overload must tell it apart:
+/// `"<status> <error code>[ + Retry-After]"` (e.g. `"503 overloaded + Retry-After"`), so the report
+/// can tell the answers the overload goal allows (503 + `Retry-After`) from any other 5xx.
 fn refusal(r: &crate::http::Reply) -> String {
     let code = r.json()["error"].as_str().unwrap_or("-").to_string();
     let retry = if r.retry_after.is_some() {
@@ -169,7 +152,7 @@ fn refusal(r: &crate::http::Reply) -> String {
     format!("{} {code}{retry}", r.status)
 }
 
-/// Whether a failure of [`booking_under_load`] is an answer the overload goal allows: a 503 with
+/// Whether a failure of [`booking`] is an answer the overload goal allows: a 503 with
 /// `Retry-After`, or a 4xx (the client's own doing, e.g. a rate limit).
 pub fn allowed_under_overload(failure: &str) -> bool {
     let status = failure.split(' ').next().unwrap_or_default();

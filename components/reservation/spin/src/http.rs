@@ -107,38 +107,33 @@ fn refusal(e: ReservationError, ctx: &RequestContext, reservation_id: Option<&st
             retry_after_s,
             cause,
         } => {
-            let mut fields = vec![("correlation_id", ctx.correlation_id.as_str())];
-            if let Some(id) = reservation_id {
-                fields.push(("reservation_id", id));
-            }
-            cinema_http::log(
-                CONTEXT,
-                Level::Warn,
+            warn(
+                ctx,
+                reservation_id,
                 &format!("payment unavailable: {cause}"),
-                &fields,
             );
             ApiError::unavailable("payment_unavailable", message, retry_after_s)
         }
         ReservationError::Busy { retry_after_s, .. } => {
-            log_busy(ctx, reservation_id);
+            // Overload, not a fault.
+            warn(
+                ctx,
+                reservation_id,
+                "store busy past its timeout: answered 503 busy",
+            );
             ApiError::unavailable("busy", message, retry_after_s)
         }
         ReservationError::Storage(e) => unexpected(e),
     }
 }
 
-/// A store busy past its timeout is overload, not a fault: a warning with the request's ids.
-fn log_busy(ctx: &RequestContext, reservation_id: Option<&str>) {
+/// A warning with the request's ids.
+fn warn(ctx: &RequestContext, reservation_id: Option<&str>, message: &str) {
     let mut fields = vec![("correlation_id", ctx.correlation_id.as_str())];
     if let Some(id) = reservation_id {
         fields.push(("reservation_id", id));
     }
-    cinema_http::log(
-        CONTEXT,
-        Level::Warn,
-        "store busy past its timeout: answered 503 busy",
-        &fields,
-    );
+    cinema_http::log(CONTEXT, Level::Warn, message, &fields);
 }
 
 fn customer(ctx: &RequestContext) -> Result<CustomerId, ApiError> {
