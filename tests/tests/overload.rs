@@ -68,8 +68,9 @@ fn a_burst_past_max_in_flight_is_shed_with_503_and_retry_after_and_stores_nothin
     );
     let mut accepted = BTreeSet::new();
     let mut shed = Vec::new();
-    // Admitted, but turned away by the reservation side: a payment that took longer than
-    // `payment_timeout_ms` on a host this busy (then the breaker): 503 with Retry-After too.
+    // Admitted, but turned away by the reservation side on a host this busy: a payment that took
+    // longer than `payment_timeout_ms` (then the breaker), or its database locked past the busy
+    // timeout: 503 with Retry-After too, nothing booked.
     let mut unavailable = Vec::new();
     for (i, reply) in bookings.iter().enumerate() {
         match (reply.status, reply.error_code()) {
@@ -85,7 +86,7 @@ fn a_burst_past_max_in_flight_is_shed_with_503_and_retry_after_and_stores_nothin
                 );
                 shed.push(i);
             }
-            (503, "payment_unavailable") => {
+            (503, "payment_unavailable" | "busy") => {
                 assert!(reply.header("retry-after").is_some(), "{:?}", reply.headers);
                 unavailable.push(i);
             }
@@ -93,7 +94,7 @@ fn a_burst_past_max_in_flight_is_shed_with_503_and_retry_after_and_stores_nothin
         }
     }
     eprintln!(
-        "burst {burst}, max_in_flight {max}: {} accepted, {} shed, {} payment unavailable",
+        "burst {burst}, max_in_flight {max}: {} accepted, {} shed, {} payment unavailable or busy",
         accepted.len(),
         shed.len(),
         unavailable.len()
