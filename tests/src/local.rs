@@ -29,11 +29,27 @@ pub(crate) struct Local {
 impl TestApp {
     /// Stops devhost (like a crash) and starts it again with `without` components left out,
     /// keeping every store and the Redis server.
+    /// Returns once the new process's Redis trigger has subscribed (its HTTP side answers
+    /// earlier; an event relayed before the subscription would ring no one).
     pub fn restart(&mut self, without: &[&str]) {
         let local = self.local.as_mut().expect("restart needs a local app");
+        let url = format!("redis://127.0.0.1:{}", local.redis_port);
         local.host = None;
+        let workers = local.workers.len();
+        // The stopped process's subscription is gone once Redis has seen its connection close.
+        eventually(
+            Duration::from_secs(30),
+            "the stopped devhost's doorbell subscription to go",
+            || (doorbell_subscribers(&url) <= workers).then_some(()),
+        );
         local.options.without = without.iter().map(|s| s.to_string()).collect();
         local.launch();
+        let expected = usize::from(local.main_subscribes()) + workers;
+        eventually(
+            Duration::from_secs(30),
+            "the restarted devhost to subscribe to the doorbell",
+            || (doorbell_subscribers(&url) >= expected).then_some(()),
+        );
         self.base = local.host.as_ref().expect("launched").base_url();
     }
 
@@ -44,13 +60,7 @@ impl TestApp {
     pub fn start_worker(&mut self, components: &[&str]) {
         let url = self.redis_url().expect("a worker needs a local app");
         let local = self.local.as_mut().expect("a worker needs a local app");
-        let subscribers = || {
-            cinema_testkit::redis_cli(&url, &["PUBSUB", "NUMSUB", DOORBELL])
-                .lines()
-                .nth(1)
-                .and_then(|n| n.trim().parse::<usize>().ok())
-                .unwrap_or(0)
-        };
+        let subscribers = || doorbell_subscribers(&url);
         let before = subscribers();
         let args = local.args(components.iter().map(|c| c.to_string()).collect());
         let worker = DevHost::start_until(
@@ -126,18 +136,12 @@ impl TestApp {
             Redis::start_in(local.redis_port, &local.redis_dir())
         };
         // One subscription per devhost process that runs a Redis-triggered component.
-        let main_subscribes = component_ids()
-            .iter()
-            .any(|id| id.ends_with("-events") && !local.options.without.contains(id));
-        let expected = usize::from(main_subscribes) + local.workers.len();
+        let expected = usize::from(local.main_subscribes()) + local.workers.len();
+        let url = redis.url();
         eventually(
             Duration::from_secs(30),
             "devhost to resubscribe to the doorbell",
-            || {
-                let out = redis.cli(&["PUBSUB", "NUMSUB", DOORBELL]);
-                let n = out.lines().nth(1)?.trim().parse::<usize>().ok()?;
-                (n >= expected).then_some(())
-            },
+            || (doorbell_subscribers(&url) >= expected).then_some(()),
         );
         local.redis = Some(redis);
     }
@@ -167,7 +171,24 @@ impl TestApp {
     }
 }
 
+/// How many connections are subscribed to the doorbell (`PUBSUB NUMSUB`): one per devhost
+/// process that runs a Redis-triggered component.
+fn doorbell_subscribers(redis_url: &str) -> usize {
+    cinema_testkit::redis_cli(redis_url, &["PUBSUB", "NUMSUB", DOORBELL])
+        .lines()
+        .nth(1)
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+}
+
 impl Local {
+    /// Whether the main devhost process runs a Redis-triggered component (and so subscribes).
+    fn main_subscribes(&self) -> bool {
+        component_ids()
+            .iter()
+            .any(|id| id.ends_with("-events") && !self.options.without.contains(id))
+    }
+
     /// Where the test's Redis keeps `dump.rdb` across a stop and start.
     fn redis_dir(&self) -> PathBuf {
         self.dir.path().join("redis")
