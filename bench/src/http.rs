@@ -21,6 +21,8 @@ pub struct Reply {
     pub status: u16,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<String>,
+    /// The `Server-Timing` header, if any ([`crate::timing`]).
+    pub server_timing: Option<String>,
     pub body: Bytes,
 }
 
@@ -77,10 +79,16 @@ impl Client {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let server_timing = resp
+            .headers()
+            .get("server-timing")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp.into_body().collect().await?.to_bytes();
         Ok(Reply {
             status,
             retry_after,
+            server_timing,
             body,
         })
     }

@@ -12,6 +12,7 @@ mod pin;
 mod report;
 mod run;
 mod scenarios;
+mod timing;
 
 use std::path::PathBuf;
 
@@ -81,8 +82,8 @@ pub struct Args {
     /// Where the report, chart and per-run results go.
     #[arg(long, default_value = "bench")]
     pub out: PathBuf,
-    /// Run only these parts (comma-separated: `closed`, `connections`, `e2e`, `sustained`,
-    /// `overload`, `cold`) and write nothing: for profiling one path. The report needs every part.
+    /// Run only these parts (comma-separated: `closed`, `connections`, `timing`, `e2e`,
+    /// `sustained`, `overload`, `cold`) and write nothing: for profiling one path. The report needs every part.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The gateway's `max_in_flight` for the apps the bench starts (default: the app's own).
@@ -91,6 +92,9 @@ pub struct Args {
     /// Sequential bookings around which Redis's new connections are counted.
     #[arg(long, default_value_t = 20)]
     pub connection_bookings: u64,
+    /// Bookings of the `Server-Timing` breakdown: one at a time, then as many in the closed loop.
+    #[arg(long, default_value_t = 50)]
+    pub timing_bookings: u64,
     /// CPUs (a `taskset -c` list) for the hosts' processes and their Redis.
     #[arg(long, default_value = "0")]
     pub host_cpus: String,

@@ -372,6 +372,148 @@ fn connections_section(s: &mut String, run: &Run) {
     s.push('\n');
 }
 
+/// What each entry of the `Server-Timing` breakdown is.
+fn span_meaning(name: &str) -> &'static str {
+    let (_, step) = name.split_once('.').unwrap_or(("", name));
+    match step {
+        "gw" => "gateway, whole request (inside the component)",
+        "rsv" => "reservation, whole request",
+        "pay" => "payment, whole request",
+        "admit" => "JWT check and rate-limit `EVAL` (with the Redis connect)",
+        "gate" => "in-flight slot `EVAL`",
+        "release" => "in-flight slot `ZREM`",
+        "fwd" => "the forward, until the context's answer",
+        "redis-connect" => "opening a Redis connection",
+        "sql-open" => "opening SQLite (and three `PRAGMA`s)",
+        "sql-begin" => "`BEGIN IMMEDIATE`: waiting for the write lock",
+        "sql-work" => "statements inside transactions",
+        "sql-commit" => "`COMMIT`",
+        "kv-open" => "opening a key-value store",
+        "kv-get" => "key-value reads (the payment breaker)",
+        "pay-call" => "the payment call, until its answer",
+        "relay-select" => "relay: reading the outbox",
+        "relay-eval" => "relay: `XADD` and the doorbell in one `EVAL`",
+        "relay-mark" => "relay: marking the rows sent (a write)",
+        _ => "",
+    }
+}
+
+/// The order of the breakdown's rows: the gateway, then what it called, each total first.
+fn span_order(name: &str) -> (usize, bool, String) {
+    let (component, step) = name
+        .split_once('.')
+        .map_or((name, None), |(c, s)| (c, Some(s)));
+    let rank = ["gw", "rsv", "pay"]
+        .iter()
+        .position(|c| *c == component)
+        .unwrap_or(3);
+    (rank, step.is_some(), step.unwrap_or_default().to_string())
+}
+
+fn timing_section(s: &mut String, run: &Run) {
+    let hosts: Vec<(&RunResult, &crate::timing::Timings)> = run
+        .hosts
+        .iter()
+        .filter_map(|h| Some((h, h.timing.as_ref()?)))
+        .collect();
+    if hosts.is_empty() {
+        return;
+    }
+    s.push_str("## Where a booking's time goes (`Server-Timing`)
+
+Mean milliseconds per accepted booking, from the `Server-Timing` header the components answer with when `server_timing` is on (guest-side clocks around each host call; a nested component's entries come back through its caller). *One at a time*: bookings 50 ms apart; *closed loop*: the closed-loop connections at once for 4 s. A span that runs more than once per booking shows its count. The gaps between nested totals are the host's: instantiating the next component and the service-chaining hop.
+
+");
+    let mut header = "| Step | What |".to_string();
+    let mut rule = "|---|---|".to_string();
+    for (h, t) in &hosts {
+        header.push_str(&format!(" {} one at a time |", h.kind.name()));
+        rule.push_str("---|");
+        if let Some(l) = &t.loaded {
+            header.push_str(&format!(
+                " {} closed loop ({}) |",
+                h.kind.name(),
+                l.concurrency
+            ));
+            rule.push_str("---|");
+        }
+    }
+    out!(s, "{header}");
+    out!(s, "{rule}");
+    let row = |s: &mut String,
+               label: &str,
+               what: &str,
+               value: &dyn Fn(&crate::timing::Breakdown) -> Option<String>| {
+        let mut line = format!("| {label} | {what} |");
+        for (_, t) in &hosts {
+            for b in std::iter::once(&t.sequential).chain(t.loaded.as_ref()) {
+                line.push_str(&format!(" {} |", value(b).unwrap_or_else(|| "–".into())));
+            }
+        }
+        out!(s, "{line}");
+    };
+    let ms = |v: f64| Some(format!("{v:.2}"));
+    // An outer span (`None`: the client's round trip) minus the total of what it called.
+    let gap = |b: &crate::timing::Breakdown, outer: Option<&str>, inner: &str| {
+        let outer = match outer {
+            Some(name) => b.spans.get(name)?.ms,
+            None => b.client_ms,
+        };
+        ms(outer - b.spans.get(inner)?.ms)
+    };
+    row(s, "bookings", "accepted bookings with the header", &|b| {
+        Some(b.bookings.to_string())
+    });
+    row(s, "**client**", "the client's round trip", &|b| {
+        ms(b.client_ms)
+    });
+    row(
+        s,
+        "outside the gateway",
+        "client − `gw`: the host's HTTP and the gateway's instance",
+        &|b| gap(b, None, "gw"),
+    );
+    row(
+        s,
+        "gateway → reservation",
+        "`gw.fwd` − `rsv`: the hop and the reservation's instance",
+        &|b| gap(b, Some("gw.fwd"), "rsv"),
+    );
+    row(
+        s,
+        "reservation → payment",
+        "`rsv.pay-call` − `pay`: the hop and the payment's instance",
+        &|b| gap(b, Some("rsv.pay-call"), "pay"),
+    );
+    let mut names: Vec<&String> = hosts
+        .iter()
+        .flat_map(|(_, t)| {
+            t.sequential
+                .spans
+                .keys()
+                .chain(t.loaded.iter().flat_map(|l| l.spans.keys()))
+        })
+        .collect();
+    names.sort_by_key(|n| span_order(n));
+    names.dedup();
+    for name in names {
+        let label = if name.contains('.') {
+            format!("`{name}`")
+        } else {
+            format!("**`{name}`**")
+        };
+        row(s, &label, span_meaning(name), &|b| {
+            let span = b.spans.get(name)?;
+            Some(if span.n > 1.05 {
+                format!("{:.2} (×{:.1})", span.ms, span.n)
+            } else {
+                format!("{:.2}", span.ms)
+            })
+        });
+    }
+    s.push('\n');
+}
+
 fn cold_section(s: &mut String, r: &RunResult) {
     let Some(c) = &r.cold else {
         return;
@@ -542,6 +684,7 @@ pub fn markdown(run: &Run, history: &[Run], analysis: Option<&str>) -> String {
         }
     }
     connections_section(&mut s, run);
+    timing_section(&mut s, run);
 
     s.push_str("## Cold start and size\n\n");
     for h in &run.hosts {
@@ -626,6 +769,7 @@ mod tests {
             wrk_hello: None,
             redis_connections: None,
             overload: None,
+            timing: None,
         }
     }
 
@@ -764,6 +908,53 @@ mod tests {
         ] {
             assert!(report(double).contains("not allowed | ❌ not met |"));
         }
+    }
+
+    #[test]
+    fn the_server_timing_breakdown_shows_each_step_and_the_hops_between_components() {
+        use crate::timing::{Collector, Timings};
+        // Given Spin's bookings, one at a time and loaded, and a devhost run without the header
+        let mut one = Collector::default();
+        one.add(
+            20.0,
+            Some("gw;dur=18, gw.admit;dur=2, gw.fwd;dur=15, rsv;dur=12, rsv.sql-commit;dur=1;n=2, rsv.pay-call;dur=6, pay;dur=4"),
+        );
+        let mut loaded = Collector::default();
+        loaded.add(
+            80.0,
+            Some("gw;dur=70, gw.fwd;dur=66, rsv;dur=60, rsv.sql-begin;dur=30"),
+        );
+        let mut spin = host(HostKind::Spin, "t", &[("hello", 1.0)]);
+        spin.timing = Some(Timings {
+            sequential: one.finish(1),
+            loaded: Some(loaded.finish(8)),
+        });
+        let devhost = host(HostKind::Devhost, "t", &[("hello", 1.0)]);
+        // When the report is written
+        let md = markdown(&run("t", vec![devhost, spin]), &[], None);
+        // Then the hops are the gaps between the nested totals, the steps follow their component,
+        // and a step that ran twice says so
+        for line in [
+            "| Step | What | spin one at a time | spin closed loop (8) |",
+            "| outside the gateway | client − `gw`: the host's HTTP and the gateway's instance | 2.00 | 10.00 |",
+            "| gateway → reservation | `gw.fwd` − `rsv`: the hop and the reservation's instance | 3.00 | 6.00 |",
+            "| reservation → payment | `rsv.pay-call` − `pay`: the hop and the payment's instance | 2.00 | – |",
+            "| `rsv.sql-commit` | `COMMIT` | 1.00 (×2.0) | – |",
+            "| `rsv.sql-begin` | `BEGIN IMMEDIATE`: waiting for the write lock | – | 30.00 |",
+        ] {
+            assert!(md.contains(line), "no {line:?} in\n{md}");
+        }
+        let order: Vec<usize> = [
+            "**`gw`**",
+            "`gw.admit`",
+            "**`rsv`**",
+            "`rsv.pay-call`",
+            "**`pay`**",
+        ]
+        .iter()
+        .map(|n| md.find(&format!("| {n} |")).expect(n))
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{md}");
     }
 
     #[test]

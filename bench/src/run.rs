@@ -110,6 +110,10 @@ pub struct RunResult {
     /// shed load).
     #[serde(default)]
     pub overload: Option<Overload>,
+    /// Where a booking's time goes, from the components' `Server-Timing` (absent before issue 17's
+    /// breakdown, and when the app does not send it).
+    #[serde(default)]
+    pub timing: Option<crate::timing::Timings>,
 }
 
 /// Issue 17's overload goal: bookings offered at twice the closed-loop rate, against the same
@@ -386,6 +390,7 @@ pub async fn host(args: &Args, kind: HostKind, cpus: Option<&str>) -> anyhow::Re
         wrk_hello: None,
         redis_connections: None,
         overload: None,
+        timing: None,
     };
 
     // Rate limits far above what one machine can send: the gateway still counts every request
@@ -403,6 +408,8 @@ pub async fn host(args: &Args, kind: HostKind, cpus: Option<&str>) -> anyhow::Re
     if let Some(n) = args.max_in_flight {
         vars.push(("max_in_flight".to_string(), n.to_string()));
     }
+    // The components' timers in every answer (scenario `timing`); a few clock reads per request.
+    vars.push(("server_timing".to_string(), "true".to_string()));
     let (_hello, hello_base) = match (&args.hello_url, &platform) {
         (Some(u), _) => (None, Some(u.clone())),
         (None, Some(p)) => {
@@ -546,6 +553,22 @@ pub async fn host(args: &Args, kind: HostKind, cpus: Option<&str>) -> anyhow::Re
             c.idle_per_s
         );
         result.redis_connections = Some(c);
+    }
+    if args.runs("timing") {
+        let t = timings(&client, &fixture, &tokens, args).await?;
+        for (what, b) in std::iter::once(("one at a time", &t.sequential))
+            .chain(t.loaded.as_ref().map(|b| ("closed loop", b)))
+        {
+            eprintln!(
+                "server-timing, {what}: {} bookings, client {:.2} ms, gw {:.2}, rsv {:.2}, pay {:.2}",
+                b.bookings,
+                b.client_ms,
+                b.ms("gw"),
+                b.ms("rsv"),
+                b.ms("pay")
+            );
+        }
+        result.timing = (t.sequential.bookings > 0).then_some(t);
     }
 
     if args.runs("e2e") || args.runs("sustained") {
@@ -717,6 +740,35 @@ async fn overload(
         half,
         double,
         max_in_flight: args.max_in_flight,
+    })
+}
+
+/// The `Server-Timing` breakdown: `--timing-bookings` bookings one at a time (50 ms apart, so the
+/// pipeline's work on the previous one is mostly done), then a closed loop of `--workers`.
+async fn timings(
+    client: &Client,
+    fixture: &Rc<Fixture>,
+    tokens: &Rc<Vec<String>>,
+    args: &Args,
+) -> anyhow::Result<crate::timing::Timings> {
+    use crate::timing::{Collector, Timings};
+    let mut sequential = Collector::default();
+    for i in 0..args.timing_bookings {
+        let token = &tokens[i as usize % tokens.len()];
+        let began = std::time::Instant::now();
+        let (_, header) = scenarios::book_timed(client, fixture, token)
+            .await
+            .map_err(|e| anyhow::anyhow!("booking {i}: {e}"))?;
+        sequential.add(began.elapsed().as_secs_f64() * 1000.0, header.as_deref());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let collector = Rc::new(std::cell::RefCell::new(Collector::default()));
+    let job = scenarios::booking_timed(client, fixture.clone(), tokens.clone(), collector.clone());
+    closed_loop(job, args.workers, Duration::ZERO, Duration::from_secs(4)).await;
+    let loaded = collector.borrow().finish(args.workers);
+    Ok(Timings {
+        sequential: sequential.finish(1),
+        loaded: (loaded.bookings > 0).then_some(loaded),
     })
 }
 

@@ -126,17 +126,53 @@ pub fn booking(client: &Client, fixture: Rc<Fixture>, tokens: Rc<Vec<String>>) -
 
 /// Books a seat; returns the reservation id.
 pub async fn book(client: &Client, fixture: &Fixture, token: &str) -> Result<String, String> {
+    book_timed(client, fixture, token).await.map(|(id, _)| id)
+}
+
+/// Books a seat; returns the reservation id and the answer's `Server-Timing` header.
+pub async fn book_timed(
+    client: &Client,
+    fixture: &Fixture,
+    token: &str,
+) -> Result<(String, Option<String>), String> {
     let (screening, seat) = fixture.take_seat().ok_or("out of seats")?;
     let body =
         json!({"screening_id": screening, "seats": [seat], "payment": {"card_token": "tok_visa"}});
     match client.post("/api/reservations", Some(token), &body).await {
         Ok(r) if r.status == 202 => r.json()["reservation_id"]
             .as_str()
-            .map(str::to_string)
+            .map(|id| (id.to_string(), r.server_timing.clone()))
             .ok_or_else(|| "202 without reservation_id".to_string()),
         Ok(r) => Err(refusal(&r)),
         Err(e) => Err(format!("transport: {}", short(&e))),
     }
+}
+
+/// [`booking`], adding every accepted booking's round trip and `Server-Timing` to `collector`.
+pub fn booking_timed(
+    client: &Client,
+    fixture: Rc<Fixture>,
+    tokens: Rc<Vec<String>>,
+    collector: Rc<std::cell::RefCell<crate::timing::Collector>>,
+) -> Job {
+    let client = client.clone();
+    Rc::new(move |i| {
+        let (client, fixture, tokens, collector) = (
+            client.clone(),
+            fixture.clone(),
+            tokens.clone(),
+            collector.clone(),
+        );
+        Box::pin(async move {
+            let token = &tokens[i as usize % tokens.len()];
+            let began = Instant::now();
+            let (_, header) = book_timed(&client, &fixture, token).await?;
+            collector
+                .borrow_mut()
+                .add(began.elapsed().as_secs_f64() * 1000.0, header.as_deref());
+            Ok(())
+        })
+    })
 }
 
 /// A refused booking as a client under overload must tell it apart:

@@ -42,6 +42,10 @@ fn a_paid_booking_is_confirmed_and_every_read_side_agrees() {
         .expect("payment_id")
         .to_string();
     let correlation = r.header("x-correlation-id").expect("x-correlation-id");
+    if app.variable("server_timing") != "true" {
+        // The contexts' timers stay inside unless the operator turns them on.
+        assert_eq!(r.header("server-timing"), None, "{:?}", r.headers);
+    }
 
     let confirmed = app.wait_status(&alice, &id, "CONFIRMED", Some("APPROVED"));
     assert_eq!(confirmed["seats"], json!(["A1", "A2"]));
@@ -102,6 +106,72 @@ fn a_paid_booking_is_confirmed_and_every_read_side_agrees() {
             "correlation id {correlation}: {mine:#?}"
         );
     }
+}
+
+/// The `Server-Timing` entries of a reply: name → (milliseconds, count).
+fn server_timing(header: &str) -> std::collections::BTreeMap<String, (f64, u32)> {
+    header
+        .split(", ")
+        .map(|entry| {
+            let mut params = entry.split(';');
+            let name = params.next().expect("name").to_string();
+            let (mut dur, mut n) = (None, 1);
+            for param in params {
+                match param.split_once('=') {
+                    Some(("dur", v)) => dur = Some(v.parse::<f64>().expect(entry)),
+                    Some(("n", v)) => n = v.parse().expect(entry),
+                    _ => panic!("unexpected parameter in {entry:?}"),
+                }
+            }
+            (name, (dur.expect(entry), n))
+        })
+        .collect()
+}
+
+#[test]
+fn with_server_timing_on_a_booking_reports_each_context_and_its_host_calls() {
+    let app = TestApp::start_with(Options::default().variable("server_timing", true));
+    if app.variable("server_timing") != "true" {
+        eprintln!("skipped: this app runs with server_timing off");
+        return;
+    }
+    let (_, screening) = app.bookable_screening();
+    let alice = app.customer("alice");
+    let r = app.book(&alice, &screening, &["B1"], "tok_visa", None);
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    let header = r.header("server-timing").expect("server-timing");
+    let t = server_timing(header);
+    let ms = |name: &str| {
+        t.get(name)
+            .unwrap_or_else(|| panic!("no {name} in {header}"))
+            .0
+    };
+    // The gateway's steps, the reservation's (its database and the payment call) and the
+    // payment's, each total enclosing what it called.
+    for name in [
+        "gw.admit",
+        "gw.gate",
+        "gw.release",
+        "rsv.sql-open",
+        "rsv.sql-begin",
+        "rsv.sql-commit",
+        "rsv.relay-eval",
+        "pay.sql-open",
+        "pay.sql-commit",
+    ] {
+        assert!(ms(name) >= 0.0, "{header}");
+    }
+    assert!(ms("gw") >= ms("gw.fwd"), "{header}");
+    assert!(ms("gw.fwd") >= ms("rsv"), "{header}");
+    assert!(ms("rsv") >= ms("rsv.pay-call"), "{header}");
+    assert!(ms("rsv.pay-call") >= ms("pay"), "{header}");
+    // A paid booking commits twice in the reservation: the claim and the booking itself.
+    assert!(t["rsv.sql-commit"].1 >= 2, "{header}");
+    // A refusal carries the timers of the steps it took too.
+    let taken = app.book(&alice, &screening, &["B1"], "tok_visa", None);
+    assert_eq!(taken.status, 409, "{:?}", taken.body);
+    let t = server_timing(taken.header("server-timing").expect("server-timing"));
+    assert!(t.contains_key("rsv") && !t.contains_key("pay"), "{t:?}");
 }
 
 #[test]

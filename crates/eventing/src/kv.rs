@@ -44,7 +44,8 @@ impl Documents {
     /// # Errors
     /// [`Error::KeyValue`]: the store is not granted, not configured or unavailable.
     pub fn open(label: &str, context: &str) -> Result<Self, Error> {
-        let bucket = store::open(label).map_err(|e| kv_error("open", e))?;
+        let bucket = cinema_http::timing::time("kv-open", || store::open(label))
+            .map_err(|e| kv_error("open", e))?;
         Ok(Self::new(bucket, context))
     }
 
@@ -65,7 +66,9 @@ impl Documents {
     /// # Errors
     /// [`Error::KeyValue`]: the store failed, or the stored bytes are not JSON for a `T`.
     pub fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
-        match self.bucket.get(key).map_err(|e| kv_error("get", e))? {
+        match cinema_http::timing::time("kv-get", || self.bucket.get(key))
+            .map_err(|e| kv_error("get", e))?
+        {
             None => Ok(None),
             Some(bytes) => decode(key, &bytes),
         }

@@ -76,7 +76,9 @@ pub fn redis(
         if let Some((_, connection)) = open.borrow().iter().find(|(a, _)| a == address) {
             return Ok(connection.clone());
         }
-        let connection = Rc::new(spin_sdk::redis::Connection::open(address)?);
+        let connection = Rc::new(cinema_http::timing::time("redis-connect", || {
+            spin_sdk::redis::Connection::open(address)
+        })?);
         open.borrow_mut()
             .push((address.to_string(), connection.clone()));
         Ok(connection)

@@ -213,11 +213,13 @@ pub const DOORBELL_PENDING_MS: i64 = 1_000;
 /// # Errors
 /// Redis unreachable (the rows stay pending) or a database error.
 pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize, Error> {
-    let pending = exec(
-        conn,
-        "SELECT seq, envelope FROM outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ?",
-        &[int(limit)],
-    )?;
+    let pending = cinema_http::timing::time("relay-select", || {
+        exec(
+            conn,
+            "SELECT seq, envelope FROM outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ?",
+            &[int(limit)],
+        )
+    })?;
     let mut first = None;
     let mut last = 0;
     let mut count = 0;
@@ -243,22 +245,27 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
         return Ok(0);
     };
     // One script: the entries and the doorbell reach Redis together or not at all.
-    let reply = crate::redis(redis_address)?.execute("EVAL", &[vec![bin(RELAY)], args].concat())?;
+    let redis = crate::redis(redis_address)?;
+    let reply = cinema_http::timing::time("relay-eval", || {
+        redis.execute("EVAL", &[vec![bin(RELAY)], args].concat())
+    })?;
     let stream_last = crate::reply_text(reply.first())
         .ok_or_else(|| Error::Redis(format!("relay answered {:?}", reply.first())))?;
     // Rows are numbered in commit order under SQLite's single writer, so the selected rows are
     // exactly the pending ones in [first, last].
-    exec(
-        conn,
-        "UPDATE outbox SET relayed_at = ?, stream_last = ?
-         WHERE relayed_at IS NULL AND seq BETWEEN ? AND ?",
-        &[
-            text(cinema_http::now_rfc3339()),
-            text(stream_last),
-            int(first),
-            int(last),
-        ],
-    )?;
+    cinema_http::timing::time("relay-mark", || {
+        exec(
+            conn,
+            "UPDATE outbox SET relayed_at = ?, stream_last = ?
+             WHERE relayed_at IS NULL AND seq BETWEEN ? AND ?",
+            &[
+                text(cinema_http::now_rfc3339()),
+                text(stream_last),
+                int(first),
+                int(last),
+            ],
+        )
+    })?;
     Ok(count)
 }
 

@@ -13,11 +13,13 @@ use crate::Error;
 /// # Errors
 /// The label is not granted to the component, or the file cannot be opened.
 pub fn open(label: &str) -> Result<Connection, Error> {
-    let conn = Connection::open(label)?;
-    conn.execute("PRAGMA busy_timeout = 5000", &[])?;
-    conn.execute("PRAGMA journal_mode = WAL", &[])?;
-    conn.execute("PRAGMA synchronous = NORMAL", &[])?;
-    Ok(conn)
+    cinema_http::timing::time("sql-open", || {
+        let conn = Connection::open(label)?;
+        conn.execute("PRAGMA busy_timeout = 5000", &[])?;
+        conn.execute("PRAGMA journal_mode = WAL", &[])?;
+        conn.execute("PRAGMA synchronous = NORMAL", &[])?;
+        Ok(conn)
+    })
 }
 
 /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT`; any error rolls back.
@@ -28,15 +30,19 @@ pub fn transaction<T, E: From<Error>>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, E>,
 ) -> Result<T, E> {
-    conn.execute("BEGIN IMMEDIATE", &[]).map_err(Error::from)?;
-    match f(conn) {
-        Ok(value) => match conn.execute("COMMIT", &[]) {
-            Ok(_) => Ok(value),
-            Err(e) => {
-                rollback(conn);
-                Err(Error::from(e).into())
+    // The wait for the write lock (other writers), apart from the work.
+    cinema_http::timing::time("sql-begin", || conn.execute("BEGIN IMMEDIATE", &[]))
+        .map_err(Error::from)?;
+    match cinema_http::timing::time("sql-work", || f(conn)) {
+        Ok(value) => {
+            match cinema_http::timing::time("sql-commit", || conn.execute("COMMIT", &[])) {
+                Ok(_) => Ok(value),
+                Err(e) => {
+                    rollback(conn);
+                    Err(Error::from(e).into())
+                }
             }
-        },
+        }
         Err(e) => {
             rollback(conn);
             Err(e)

@@ -3,11 +3,14 @@
 //! - JSON responses and the API's error shape `{"error": code, "message": text}` ([`ApiError`]);
 //! - body parsing with the API's rules (over 1 MiB → 413, malformed → 400, wrong shape → 422);
 //! - the request context the gateway sets on private calls ([`RequestContext`]);
-//! - one-JSON-object-per-line logs ([`log`]), ids and the wall clock.
+//! - one-JSON-object-per-line logs ([`log`]), ids and the wall clock;
+//! - guest-side timers reported as `Server-Timing` ([`timing`]).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use spin_sdk::http::{Request, Response};
+
+pub mod timing;
 
 pub const MAX_BODY: usize = 1 << 20;
 

@@ -60,7 +60,8 @@ impl RedisCounters {
     fn connection(&self) -> Result<&Connection, CounterError> {
         self.connection
             .get_or_init(|| {
-                Connection::open(&self.address).map_err(|e| CounterError(format!("connect: {e:?}")))
+                cinema_http::timing::time("redis-connect", || Connection::open(&self.address))
+                    .map_err(|e| CounterError(format!("connect: {e:?}")))
             })
             .as_ref()
             .map_err(Clone::clone)

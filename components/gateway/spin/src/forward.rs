@@ -49,6 +49,12 @@ pub async fn forward(
 /// with the API's error shape.
 fn public_answer(context: Context, answer: Response) -> Response {
     let status = *answer.status();
+    if let Some(value) = answer
+        .header(cinema_http::timing::HEADER)
+        .and_then(|v| v.as_str())
+    {
+        cinema_http::timing::nest(value);
+    }
     let is_json = answer
         .header("content-type")
         .and_then(|v| v.as_str())

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use cinema_http::timing;
 use futures::StreamExt;
 use gateway_core::admission::{Admission, Gatekeeper, Note, RequestHead};
 use gateway_core::capacity::{self, Gate};
@@ -73,12 +74,16 @@ impl Clock for SystemClock {
 
 pub async fn handle(req: IncomingRequest) -> Response {
     let started = Instant::now();
+    timing::reset();
     let incoming = Incoming::read(&req);
     let correlation =
         CorrelationId::resolve(incoming.header("x-correlation-id"), cinema_http::new_id);
     let mut log = AccessLog::new(&incoming, &correlation);
     let mut response = serve(req, &incoming, &correlation, &mut log).await;
     response.set_header("x-correlation-id", correlation.as_str());
+    if server_timing_on() {
+        timing::stamp(&mut response, "gw");
+    }
     log.finish(*response.status(), started.elapsed());
     response
 }
@@ -97,11 +102,13 @@ async fn serve(
         identity,
         decision,
         notes,
-    } = gate.admit(&RequestHead {
-        method: incoming.method,
-        path: &incoming.path,
-        authorization: incoming.header("authorization"),
-        client_address: incoming.header("spin-client-addr"),
+    } = timing::time("admit", || {
+        gate.admit(&RequestHead {
+            method: incoming.method,
+            path: &incoming.path,
+            authorization: incoming.header("authorization"),
+            client_address: incoming.header("spin-client-addr"),
+        })
     });
     log.customer(identity.as_ref());
     for note in notes {
@@ -117,7 +124,9 @@ async fn serve(
             return errors::rejection(rejection);
         }
     };
-    let gate = capacity::enter(&config.capacity, route, &counters, cinema_http::new_id());
+    let gate = timing::time("gate", || {
+        capacity::enter(&config.capacity, route, &counters, cinema_http::new_id())
+    });
     match &gate {
         Gate::Overloaded => {
             log.note("shed: every in-flight slot is taken", false);
@@ -128,7 +137,8 @@ async fn serve(
     }
     let response = match read_body(req, incoming).await {
         Ok(body) => {
-            dispatch(
+            let dispatched = Instant::now();
+            let response = dispatch(
                 route,
                 incoming,
                 body,
@@ -137,11 +147,15 @@ async fn serve(
                 &config,
                 &credentials,
             )
-            .await
+            .await;
+            timing::record("fwd", dispatched.elapsed());
+            response
         }
         Err(response) => response,
     };
-    if let Err(e) = capacity::release(&config.capacity, &gate, &counters) {
+    if let Err(e) = timing::time("release", || {
+        capacity::release(&config.capacity, &gate, &counters)
+    }) {
         log.note(&format!("in-flight slot left to its lease: {e}"), true);
     }
     response
@@ -210,6 +224,15 @@ async fn read_body(req: IncomingRequest, incoming: &Incoming) -> Result<Vec<u8>,
         }
     }
     Ok(body)
+}
+
+/// Whether answers carry `Server-Timing` (the `server_timing` variable): the gateway's own spans
+/// and the chain's behind them ([`cinema_http::timing`]). Off by default: they tell a client how
+/// long each internal step took.
+fn server_timing_on() -> bool {
+    cinema_http::variable_or("server_timing", "false")
+        .trim()
+        .eq_ignore_ascii_case("true")
 }
 
 /// The note's text and whether it is trouble (worth a warning).

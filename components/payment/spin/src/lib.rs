@@ -31,7 +31,10 @@ cinema_events::payload_set!(
 mod entry {
     #[spin_sdk::http_component]
     fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
-        crate::http::handle(&req)
+        cinema_http::timing::reset();
+        let mut response = crate::http::handle(&req);
+        cinema_http::timing::stamp(&mut response, "pay");
+        response
     }
 
     #[spin_sdk::redis_component]

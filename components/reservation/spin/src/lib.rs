@@ -32,7 +32,10 @@ mod entry {
 
     #[spin_sdk::http_component]
     fn handle(req: Request) -> Response {
-        crate::http::handle(req)
+        cinema_http::timing::reset();
+        let mut response = crate::http::handle(req);
+        cinema_http::timing::stamp(&mut response, "rsv");
+        response
     }
 
     #[spin_sdk::redis_component]

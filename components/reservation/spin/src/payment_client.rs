@@ -25,7 +25,10 @@ pub struct HttpPayments<'a> {
 
 impl PaymentGateway for HttpPayments<'_> {
     fn authorize(&self, request: &PaymentRequest) -> PaymentOutcome {
-        match call(self.payment_url, self.correlation_id, request, self.timeout) {
+        let answer = cinema_http::timing::time("pay-call", || {
+            call(self.payment_url, self.correlation_id, request, self.timeout)
+        });
+        match answer {
             Ok((status, body)) => classify(status, &body),
             Err(CallError::Timeout) => PaymentOutcome::Timeout,
             Err(CallError::Failed(reason)) => PaymentOutcome::Failed { reason },
@@ -149,6 +152,14 @@ fn call(
         Some(Err(())) | None => return Err(CallError::Failed("response already taken".into())),
     };
     let status = response.status();
+    for value in response
+        .headers()
+        .get(&cinema_http::timing::HEADER.to_string())
+    {
+        if let Ok(value) = std::str::from_utf8(&value) {
+            cinema_http::timing::nest(value);
+        }
+    }
     let incoming = response
         .consume()
         .map_err(|()| "response body taken".to_string())?;
