@@ -168,7 +168,15 @@ fn main() -> anyhow::Result<()> {
         }
     }
     if !args.only.is_empty() {
-        eprintln!("--only: nothing saved");
+        // Not a whole run: kept out of the report's history, but readable.
+        let path = std::env::temp_dir().join(format!("cinema-bench-only-{}.json", run.label));
+        std::fs::write(&path, serde_json::to_string_pretty(&run)?)?;
+        eprintln!(
+            "--only: nothing saved in {}; the parts measured are in {}",
+            args.out.display(),
+            path.display()
+        );
+        eprint!("{}", report::timing_markdown(&run));
     } else if !run.hosts.is_empty() {
         let path = report::save(&args.out, &run)?;
         eprintln!("results: {}", path.display());

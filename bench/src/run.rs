@@ -147,6 +147,11 @@ impl Overload {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct E2e {
+    /// Booking → the `ReservationConfirmed` event, watched on the stream (no polling), at the
+    /// same rate before the page-poll pass; `None` in runs before the watcher or without Redis.
+    #[serde(default)]
+    pub watched: Option<Outcome>,
+    /// Booking → CONFIRMED on the customer's page (polled).
     pub outcome: Outcome,
     pub backlog: scenarios::Backlog,
     pub polls_per_booking: f64,
@@ -632,7 +637,24 @@ async fn pipeline(
         let rate = (max_booking / 2.0).max(1.0);
         let n = (rate * args.duration_s).ceil() as usize + 1;
         let e2e_tokens = customers(client, &format!("e2e-{run_id}"), n).await?;
+        let mut watched = None;
         if let Some(r) = redis_url {
+            let d = drain_time(r, Duration::from_secs(180));
+            eprintln!("backlog drained before the watched e2e scenario in {d:?} s");
+            let watcher = Rc::new(scenarios::ConfirmationWatcher::start(r)?);
+            eprintln!("booking → ReservationConfirmed (watched) at {rate:.1}/s …");
+            let job = scenarios::booking_confirmed_event(
+                client,
+                fixture.clone(),
+                tokens.clone(),
+                watcher,
+            );
+            let o = fixed_rate(job, rate, duration, Duration::from_secs(15)).await;
+            eprintln!(
+                "  {} confirmed (p50 {:.1} ms, p99 {:.1} ms), {} failed {:?}",
+                o.ok, o.p50_ms, o.p99_ms, o.failed, o.failures,
+            );
+            watched = Some(o);
             let d = drain_time(r, Duration::from_secs(180));
             eprintln!("backlog drained before the e2e scenario in {d:?} s");
         }
@@ -655,6 +677,7 @@ async fn pipeline(
             outcome.ok, outcome.p50_ms, outcome.p99_ms, outcome.failed, outcome.failures,
         );
         result.e2e = Some(E2e {
+            watched,
             polls_per_booking: per_booking,
             outcome,
             backlog,

@@ -288,6 +288,177 @@ pub fn booking_confirmed(
     })
 }
 
+/// Reads the event stream from its end on a thread (`XREAD BLOCK`) and notes when each
+/// `ReservationConfirmed` arrives: booking → CONFIRMED measured at the event, with one Redis
+/// connection and no request to the app (the page poll adds a gateway and a my-page request per
+/// look, which on a busy host delays the confirmations it waits for).
+pub struct ConfirmationWatcher {
+    stop: Arc<AtomicBool>,
+    confirmed: Arc<Mutex<std::collections::HashMap<String, Instant>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ConfirmationWatcher {
+    /// Watches entries added from now on.
+    ///
+    /// # Errors
+    /// Redis unreachable.
+    pub fn start(redis_url: &str) -> anyhow::Result<Self> {
+        let mut conn = redis::Client::open(redis_url)?.get_connection()?;
+        // The newest id now: entries after it are the ones to watch.
+        let newest: Vec<redis::Value> = redis::cmd("XREVRANGE")
+            .arg(STREAM)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query(&mut conn)?;
+        let mut last = newest
+            .first()
+            .and_then(|e| match e {
+                redis::Value::Array(parts) => parts.first().and_then(text),
+                _ => None,
+            })
+            .unwrap_or_else(|| "0-0".to_string());
+        let stop = Arc::new(AtomicBool::new(false));
+        let confirmed = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let (stop_flag, seen) = (stop.clone(), confirmed.clone());
+        let thread = std::thread::spawn(move || {
+            while !stop_flag.load(Ordering::Relaxed) {
+                let reply: redis::RedisResult<redis::Value> = redis::cmd("XREAD")
+                    .arg("COUNT")
+                    .arg(1000)
+                    .arg("BLOCK")
+                    .arg(100)
+                    .arg("STREAMS")
+                    .arg(STREAM)
+                    .arg(&last)
+                    .query(&mut conn);
+                let Ok(reply) = reply else {
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                };
+                let now = Instant::now();
+                for (id, envelope) in stream_entries(&reply) {
+                    if let Some(reservation) = confirmation_of(&envelope) {
+                        seen.lock().expect("watcher lock").insert(reservation, now);
+                    }
+                    last = id;
+                }
+            }
+        });
+        Ok(Self {
+            stop,
+            confirmed,
+            thread: Some(thread),
+        })
+    }
+
+    /// When the watcher saw `reservation_id` confirmed, if it did.
+    pub fn seen(&self, reservation_id: &str) -> Option<Instant> {
+        self.confirmed
+            .lock()
+            .expect("watcher lock")
+            .get(reservation_id)
+            .copied()
+    }
+}
+
+impl Drop for ConfirmationWatcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+fn text(v: &redis::Value) -> Option<String> {
+    match v {
+        redis::Value::BulkString(b) => String::from_utf8(b.clone()).ok(),
+        redis::Value::SimpleString(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `(id, envelope)` of each entry of an `XREAD` reply on one stream (field `e`).
+fn stream_entries(reply: &redis::Value) -> Vec<(String, String)> {
+    let redis::Value::Array(streams) = reply else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for stream in streams {
+        let redis::Value::Array(name_entries) = stream else {
+            continue;
+        };
+        let Some(redis::Value::Array(entries)) = name_entries.get(1) else {
+            continue;
+        };
+        for entry in entries {
+            let redis::Value::Array(parts) = entry else {
+                continue;
+            };
+            let (Some(id), Some(redis::Value::Array(fields))) =
+                (parts.first().and_then(text), parts.get(1))
+            else {
+                continue;
+            };
+            let envelope = fields
+                .chunks(2)
+                .find(|kv| kv.first().and_then(text).as_deref() == Some("e"))
+                .and_then(|kv| kv.get(1).and_then(text))
+                .unwrap_or_default();
+            out.push((id, envelope));
+        }
+    }
+    out
+}
+
+/// The reservation a `ReservationConfirmed` envelope confirms; `None` for any other event.
+fn confirmation_of(envelope: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Header {
+        #[serde(rename = "type")]
+        type_: String,
+        reservation_id: Option<String>,
+    }
+    let h: Header = serde_json::from_str(envelope).ok()?;
+    (h.type_ == "ReservationConfirmed")
+        .then_some(h.reservation_id)
+        .flatten()
+}
+
+/// A booking, then waiting (in this process, no request) until the [`ConfirmationWatcher`] has
+/// seen it confirmed; the job's latency is booking → the `ReservationConfirmed` event.
+pub fn booking_confirmed_event(
+    client: &Client,
+    fixture: Rc<Fixture>,
+    tokens: Rc<Vec<String>>,
+    watcher: Rc<ConfirmationWatcher>,
+) -> Job {
+    let client = client.clone();
+    Rc::new(move |i| {
+        let (client, fixture, tokens, watcher) = (
+            client.clone(),
+            fixture.clone(),
+            tokens.clone(),
+            watcher.clone(),
+        );
+        Box::pin(async move {
+            let token = &tokens[i as usize % tokens.len()];
+            let id = book(&client, &fixture, token).await?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while watcher.seen(&id).is_none() {
+                if Instant::now() > deadline {
+                    return Err("no ReservationConfirmed after 10 s".into());
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            Ok(())
+        })
+    })
+}
+
 /// Samples the event backlog (every consumer group's lag + pending) every 200 ms on a thread.
 pub struct BacklogSampler {
     stop: Arc<AtomicBool>,
@@ -413,4 +584,40 @@ impl Step {
 fn short(e: &anyhow::Error) -> String {
     let text = format!("{e:#}");
     text.chars().take(60).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bulk(s: &str) -> redis::Value {
+        redis::Value::BulkString(s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn the_watcher_reads_confirmations_out_of_an_xread_reply() {
+        let confirmed = r#"{"type":"ReservationConfirmed","reservation_id":"r-1","data":{}}"#;
+        let placed = r#"{"type":"ReservationPlaced","reservation_id":"r-2","data":{}}"#;
+        let entry = |id: &str, e: &str| {
+            redis::Value::Array(vec![
+                bulk(id),
+                redis::Value::Array(vec![bulk("e"), bulk(e)]),
+            ])
+        };
+        let reply = redis::Value::Array(vec![redis::Value::Array(vec![
+            bulk(STREAM),
+            redis::Value::Array(vec![entry("1-0", placed), entry("2-0", confirmed)]),
+        ])]);
+        let entries = stream_entries(&reply);
+        assert_eq!(
+            entries
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>(),
+            ["1-0", "2-0"]
+        );
+        let seen: Vec<Option<String>> = entries.iter().map(|(_, e)| confirmation_of(e)).collect();
+        assert_eq!(seen, [None, Some("r-1".to_string())]);
+        assert!(stream_entries(&redis::Value::Nil).is_empty());
+    }
 }
