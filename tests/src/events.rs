@@ -84,7 +84,7 @@ impl TestApp {
         });
         self.redis_cli(&["XADD", STREAM, "*", "e", &envelope.to_string()])
             .expect("the box office needs the app's Redis");
-        self.redis_cli(&["PUBLISH", crate::DOORBELL, "wake"]);
+        self.ring();
         crate::eventually(ASYNC, "the theater to sell at the box office", || {
             let taken = self.taken_seats(screening);
             seats

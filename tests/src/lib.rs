@@ -47,9 +47,12 @@ use local::{Local, build_once, manifest_default};
 /// The deadline for asynchronous outcomes (events through Redis).
 pub const ASYNC: Duration = Duration::from_secs(20);
 
-/// The Redis stream and doorbell channel of the app (`crates/eventing`).
+/// The Redis stream and doorbell channels of the app (`crates/eventing`): the saga's (theater,
+/// reservation, payment) and the read models'.
 pub const STREAM: &str = "cinema:events";
-pub const DOORBELL: &str = "cinema.events";
+pub const DOORBELLS: [&str; 2] = ["cinema.saga", "cinema.events"];
+/// The contexts on the saga's doorbell.
+pub const SAGA_CONTEXTS: [&str; 3] = ["theater", "reservation", "payment"];
 
 /// Every consuming context; each has a `<context>-events` component and a consumer group.
 pub const CONSUMERS: [&str; 7] = [
@@ -182,6 +185,7 @@ impl TestApp {
         };
         let mut local = Local {
             workers: Vec::new(),
+            worker_bells: 0,
             worker_components: Vec::new(),
             host: None,
             redis_port: redis.port,
@@ -233,6 +237,15 @@ impl TestApp {
     /// The test's own Redis server (`None` against a shared app, or while stopped).
     pub fn redis(&self) -> Option<&Redis> {
         self.local.as_ref().and_then(|l| l.redis.as_ref())
+    }
+
+    /// Rings every doorbell, as the operator's relay does: every consumer wakes and drains.
+    /// `None` when this run has no access to the app's Redis.
+    pub fn ring(&self) -> Option<()> {
+        for bell in DOORBELLS {
+            self.redis_cli(&["PUBLISH", bell, "wake"])?;
+        }
+        Some(())
     }
 
     /// Runs `redis-cli` against the app's Redis; `None` when this run has no access to it.

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use cinema_testkit::{DevHost, Redis, workspace_root};
 
-use crate::{CONSUMERS, DOORBELL, Options, TestApp, eventually};
+use crate::{CONSUMERS, DOORBELLS, Options, SAGA_CONTEXTS, TestApp, eventually};
 
 /// The processes of a local app. Fields drop in order: devhosts, then Redis, then the files.
 pub(crate) struct Local {
     pub(crate) workers: Vec<DevHost>,
+    /// The doorbell subscriptions of the workers ([`bells`] of each one's components).
+    pub(crate) worker_bells: usize,
     /// The components the workers run.
     pub(crate) worker_components: Vec<String>,
     pub(crate) host: Option<DevHost>,
@@ -35,7 +37,7 @@ impl TestApp {
         let local = self.local.as_mut().expect("restart needs a local app");
         let url = format!("redis://127.0.0.1:{}", local.redis_port);
         local.host = None;
-        let workers = local.workers.len();
+        let workers = local.worker_bells;
         // The stopped process's subscription is gone once Redis has seen its connection close.
         eventually(
             Duration::from_secs(30),
@@ -44,7 +46,7 @@ impl TestApp {
         );
         local.options.without = without.iter().map(|s| s.to_string()).collect();
         local.launch();
-        let expected = usize::from(local.main_subscribes()) + workers;
+        let expected = local.main_bells() + workers;
         eventually(
             Duration::from_secs(30),
             "the restarted devhost to subscribe to the doorbell",
@@ -67,9 +69,10 @@ impl TestApp {
             local.dir.path(),
             &args,
             "its Redis trigger to subscribe",
-            || subscribers() > before,
+            || subscribers() >= before + bells(components.iter().copied()),
         );
         local.workers.push(worker);
+        local.worker_bells += bells(components.iter().copied());
         local
             .worker_components
             .extend(components.iter().map(|c| c.to_string()));
@@ -135,8 +138,8 @@ impl TestApp {
         } else {
             Redis::start_in(local.redis_port, &local.redis_dir())
         };
-        // One subscription per devhost process that runs a Redis-triggered component.
-        let expected = usize::from(local.main_subscribes()) + local.workers.len();
+        // One subscription per doorbell per devhost process that runs its consumers.
+        let expected = local.main_bells() + local.worker_bells;
         let url = redis.url();
         eventually(
             Duration::from_secs(30),
@@ -171,22 +174,42 @@ impl TestApp {
     }
 }
 
-/// How many connections are subscribed to the doorbell (`PUBSUB NUMSUB`): one per devhost
-/// process that runs a Redis-triggered component.
+/// How many connections are subscribed to the doorbells (`PUBSUB NUMSUB`, summed): one per
+/// doorbell per devhost process that runs a consumer on it ([`bells`]).
 fn doorbell_subscribers(redis_url: &str) -> usize {
-    cinema_testkit::redis_cli(redis_url, &["PUBSUB", "NUMSUB", DOORBELL])
+    let mut args = vec!["PUBSUB", "NUMSUB"];
+    args.extend(DOORBELLS);
+    cinema_testkit::redis_cli(redis_url, &args)
         .lines()
-        .nth(1)
-        .and_then(|n| n.trim().parse::<usize>().ok())
-        .unwrap_or(0)
+        .skip(1)
+        .step_by(2)
+        .filter_map(|n| n.trim().parse::<usize>().ok())
+        .sum()
+}
+
+/// How many doorbells a devhost running `components` subscribes to: the saga's when it runs a
+/// saga context's consumer, the read models' when it runs another's.
+pub(crate) fn bells<'a>(components: impl IntoIterator<Item = &'a str>) -> usize {
+    let (mut saga, mut views) = (false, false);
+    for id in components {
+        match id.strip_suffix("-events") {
+            Some(c) if SAGA_CONTEXTS.contains(&c) => saga = true,
+            Some(_) => views = true,
+            None => {}
+        }
+    }
+    usize::from(saga) + usize::from(views)
 }
 
 impl Local {
-    /// Whether the main devhost process runs a Redis-triggered component (and so subscribes).
-    fn main_subscribes(&self) -> bool {
-        component_ids()
-            .iter()
-            .any(|id| id.ends_with("-events") && !self.options.without.contains(id))
+    /// How many doorbells the main devhost process subscribes to ([`bells`]).
+    fn main_bells(&self) -> usize {
+        bells(
+            component_ids()
+                .iter()
+                .filter(|id| !self.options.without.contains(id))
+                .map(String::as_str),
+        )
     }
 
     /// Where the test's Redis keeps `dump.rdb` across a stop and start.

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{ASYNC, DOORBELL, Reply, STREAM, TestApp, eventually};
+use crate::{ASYNC, Reply, STREAM, TestApp, eventually};
 
 impl TestApp {
     /// `GET /api/admin/programme` with a raw query string (`""`, `"?from=…"`).
@@ -37,7 +37,7 @@ impl TestApp {
     pub fn redeliver(&self, envelope: &Value) {
         self.redis_cli(&["XADD", STREAM, "*", "e", &envelope.to_string()])
             .expect("redelivery needs the app's Redis");
-        self.redis_cli(&["PUBLISH", DOORBELL, "wake"]);
+        self.ring();
     }
 
     /// `POST /api/movies` with any body; one screening at `starts_at` in `hall_id` is added.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cinema_e2e::{ASYNC, CONSUMERS, ChatSink, DOORBELL, Options, Reply, TestApp, eventually};
+use cinema_e2e::{ASYNC, CONSUMERS, ChatSink, Options, Reply, TestApp, eventually};
 
 const PATH: &str = "/api/admin/metrics";
 
@@ -575,7 +575,7 @@ fn metrics_count_a_failed_chat_attempt_and_the_delivery_that_follows() {
     };
     assert_eq!(state(&failed), [Some(1.0), Some(0.0), Some(0.0), Some(1.0)]);
     let delivered = eventually(ASYNC, "the retry to deliver the message", || {
-        app.redis_cli(&["PUBLISH", DOORBELL, "wake"]);
+        app.ring();
         let families = scrape(&app, &admin);
         (value(&families, "cinema_chat_deliveries_pending", &[])? == 0.0).then_some(families)
     });
@@ -711,8 +711,7 @@ fn metrics_count_a_dead_letter_for_its_context() {
     .expect("theater's dead letters");
     app.redis_cli(&["XADD", "cinema:events", "*", "e", "not an envelope"])
         .expect("local Redis");
-    app.redis_cli(&["PUBLISH", DOORBELL, "wake"])
-        .expect("local Redis");
+    app.ring().expect("local Redis");
     eventually(ASYNC, "the letter to be counted", || {
         let families = scrape(&app, &admin);
         let now = value(&families, "cinema_dead_letters", &[("context", "theater")])?;

@@ -4,7 +4,7 @@ use cinema_events::{Envelope, PayloadSet};
 use spin_sdk::redis::{Connection as Redis, RedisParameter};
 
 use crate::dead_letters::{self, Failure, Failures};
-use crate::{DOORBELL_PENDING, Error, STREAM, bin};
+use crate::{Error, STREAM, bin};
 
 /// Clears the doorbell's pending flag `KEYS[2]` (every event appended from now on rings again,
 /// see `outbox::relay`), claims entries left pending whose back-off has passed (an entry that
@@ -154,7 +154,7 @@ impl<'a> Consumer<'a> {
             if round + 1 == self.max_batches && entries.len() == self.batch as usize {
                 // Stopping with more to read: ring again so the rest is not left waiting for
                 // the next event or the operator's relay.
-                redis.publish(crate::DOORBELL, b"wake".as_ref())?;
+                redis.publish(crate::bell_of(self.group).channel, b"wake".as_ref())?;
             }
             // Entries whose acknowledgement does not depend on `before_ack`: other contexts'
             // types and dead letters.
@@ -251,7 +251,7 @@ impl<'a> Consumer<'a> {
                 bin(FETCH),
                 RedisParameter::Int64(2),
                 bin(STREAM),
-                bin(DOORBELL_PENDING),
+                bin(crate::bell_of(self.group).pending),
                 bin(self.group),
                 bin(self.group),
                 RedisParameter::Int64(i64::from(self.batch)),

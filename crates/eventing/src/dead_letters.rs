@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Method, Response};
 use spin_sdk::redis::Connection as Redis;
 
-use crate::{DEAD_LETTERS, DOORBELL, Error, STREAM, bin};
+use crate::{DEAD_LETTERS, Error, STREAM, bin};
 
 /// How long a failure record outlives its last failure (an entry acknowledged some other way
 /// leaves none behind for longer).
@@ -198,7 +198,8 @@ fn letters(redis: &Redis, group: &str, retry: &str) -> Result<Vec<DeadLetter>, E
             bin(STREAM),
             bin(group),
             bin(retry),
-            bin(DOORBELL),
+            // The re-added entry is for `group`: its doorbell wakes it.
+            bin(crate::bell_of(group).channel),
         ],
     )?;
     let body = crate::reply_text(reply.first()).unwrap_or_default();

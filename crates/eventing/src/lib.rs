@@ -2,8 +2,9 @@
 //!
 //! - **Outbox** ([`outbox`]): a publisher writes the event row in the same SQLite transaction as
 //!   the state change; [`outbox::relay`] then appends pending rows to the Redis stream
-//!   [`STREAM`] (`XADD`), rings the doorbell channel [`DOORBELL`] (`PUBLISH`, once per burst:
-//!   a ring is skipped while [`DOORBELL_PENDING`] says one is on its way) and marks them
+//!   [`STREAM`] (`XADD`), rings each doorbell of [`BELLS`] — the saga's [`SAGA_DOORBELL`] and
+//!   the read models' [`DOORBELL`] — (`PUBLISH`, once per burst: a ring is skipped while its
+//!   pending flag says one is on its way) and marks them
 //!   relayed, in one `EVAL` round trip. If Redis is down the rows stay pending and a later
 //!   relay sends them: nothing is lost; a crash between `XADD` and the mark can send a row twice, which inboxes absorb.
 //! - **Consumer** ([`consumer`]): a Redis-triggered component woken by the doorbell drains its
@@ -39,10 +40,61 @@ use cinema_events::{Envelope, EventData, SCHEMA_VERSION};
 
 /// The Redis stream holding every integration event.
 pub const STREAM: &str = "cinema:events";
-/// The pub/sub channel that wakes Redis-triggered consumers.
+/// The pub/sub channel that wakes the read models' consumers (catalog, my page, notification,
+/// reports).
 pub const DOORBELL: &str = "cinema.events";
-/// Set while a doorbell is on its way; consumers clear it before reading (doorbell coalescing).
+/// Set while a ring of [`DOORBELL`] is on its way; its consumers clear it before reading
+/// (doorbell coalescing).
 pub const DOORBELL_PENDING: &str = "cinema:events:doorbell";
+/// The pub/sub channel that wakes the saga's consumers ([`SAGA_CONTEXTS`]).
+pub const SAGA_DOORBELL: &str = "cinema.saga";
+/// [`DOORBELL_PENDING`] of [`SAGA_DOORBELL`].
+pub const SAGA_DOORBELL_PENDING: &str = "cinema:saga:doorbell";
+/// The contexts whose consumers move a booking along (placed → seats allocated → confirmed, and
+/// the refunds). They have their own doorbell, which `spin.toml` subscribes on its own Redis
+/// connection: Spin's Redis trigger handles one message at a time per address, running every
+/// component subscribed on it, so on one bell each saga hop waited for the slowest read model.
+pub const SAGA_CONTEXTS: [&str; 3] = ["theater", "reservation", "payment"];
+
+/// A doorbell: the channel that wakes a set of consumers and the flag that coalesces its rings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bell {
+    pub channel: &'static str,
+    pub pending: &'static str,
+}
+
+/// Every doorbell; a relay rings each (unless a ring of it is pending).
+pub const BELLS: [Bell; 2] = [
+    Bell {
+        channel: SAGA_DOORBELL,
+        pending: SAGA_DOORBELL_PENDING,
+    },
+    Bell {
+        channel: DOORBELL,
+        pending: DOORBELL_PENDING,
+    },
+];
+
+/// The doorbell that wakes `group`'s consumer.
+pub fn bell_of(group: &str) -> Bell {
+    if SAGA_CONTEXTS.contains(&group) {
+        BELLS[0]
+    } else {
+        BELLS[1]
+    }
+}
+
+/// Rings every doorbell (the operator's relay, a replayed dead letter): each consumer wakes and
+/// catches up.
+///
+/// # Errors
+/// Redis unreachable.
+pub fn ring_all(redis: &spin_sdk::redis::Connection) -> Result<(), spin_sdk::redis::Error> {
+    for bell in BELLS {
+        redis.publish(bell.channel, b"wake".as_ref())?;
+    }
+    Ok(())
+}
 pub use cinema_http::{DEFAULT_REDIS_ADDRESS, redis_address};
 
 /// The text of a script's string reply (a bulk string or a status); `None` for anything else.

@@ -15,7 +15,7 @@ use spin_sdk::redis::{RedisParameter, RedisResult};
 use spin_sdk::sqlite3::Connection;
 
 use crate::sql::{exec, int, text};
-use crate::{DOORBELL, DOORBELL_PENDING, Error, STREAM, bin};
+use crate::{BELLS, Error, STREAM, bin};
 
 /// Approximate cap on the stream's length (`XADD MAXLEN ~`): old entries every consumer group has
 /// long read are trimmed. Read models are rebuilt from the contexts' own stores, not the stream.
@@ -130,24 +130,28 @@ pub fn pending_count(conn: &Connection) -> Result<i64, Error> {
         .unwrap_or(0))
 }
 
-/// Appends the envelopes `ARGV[4..]` to the stream and rings the doorbell unless a ring is
-/// already pending, all in one round trip. The pending flag (`KEYS[2]`, expiring after `ARGV[3]`
-/// ms) is cleared by every consumer before it reads (see [`crate::consumer`]): an event appended
+/// Appends the envelopes (`ARGV` after the channels) to the stream (`KEYS[1]`) and rings each
+/// doorbell (pending flag `KEYS[1 + b]`, channel `ARGV[2 + b]`) unless a ring of it is already
+/// pending, all in one round trip. A pending flag (expiring after `ARGV[2]` ms) is cleared by every consumer before it reads (see [`crate::consumer`]): an event appended
 /// while the flag is set is read by a drain that has not started yet, so a burst of relays rings
 /// once instead of once per relay, without a lost wake-up. A ring that reached no subscriber
 /// clears the flag at once; the expiry bounds the wait if a delivered ring is lost (a consumer
 /// host crashing before its consumers ran): events relayed meanwhile are read by the next ring.
 const RELAY: &str = r#"
-local stream, flag = KEYS[1], KEYS[2]
-local maxlen, channel, ttl = ARGV[1], ARGV[2], ARGV[3]
+local stream = KEYS[1]
+local maxlen, ttl = ARGV[1], ARGV[2]
+local bells = #KEYS - 1
 local last
-for i = 4, #ARGV do
+for i = 3 + bells, #ARGV do
   last = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'e', ARGV[i])
 end
-if redis.call('SET', flag, '1', 'NX', 'PX', ttl) then
-  if redis.call('PUBLISH', channel, 'wake') == 0 then
-    -- Nobody subscribed (consumers restarting): no ring is on its way, so do not hold one back.
-    redis.call('DEL', flag)
+for b = 1, bells do
+  local flag, channel = KEYS[1 + b], ARGV[2 + b]
+  if redis.call('SET', flag, '1', 'NX', 'PX', ttl) then
+    if redis.call('PUBLISH', channel, 'wake') == 0 then
+      -- Nobody subscribed (consumers restarting): no ring is on its way, so do not hold one back.
+      redis.call('DEL', flag)
+    end
   end
 end
 return last
@@ -223,14 +227,13 @@ pub fn relay(conn: &Connection, redis_address: &str, limit: i64) -> Result<usize
     let mut first = None;
     let mut last = 0;
     let mut count = 0;
-    let mut args = vec![
-        RedisParameter::Int64(2),
-        bin(STREAM),
-        bin(DOORBELL_PENDING),
+    let mut args = vec![RedisParameter::Int64(1 + BELLS.len() as i64), bin(STREAM)];
+    args.extend(BELLS.iter().map(|b| bin(b.pending)));
+    args.extend([
         RedisParameter::Int64(STREAM_MAX_LEN),
-        bin(DOORBELL),
         RedisParameter::Int64(DOORBELL_PENDING_MS),
-    ];
+    ]);
+    args.extend(BELLS.iter().map(|b| bin(b.channel)));
     for row in pending.rows() {
         let (Some(seq), Some(envelope)) = (row.get::<i64>("seq"), row.get::<&str>("envelope"))
         else {
@@ -365,7 +368,7 @@ pub fn relay_all_and_ring(conn: &Connection, redis_address: &str) -> Result<usiz
             break;
         }
     }
-    crate::redis(redis_address)?.publish(DOORBELL, b"wake".as_ref())?;
+    crate::ring_all(&*crate::redis(redis_address)?)?;
     Ok(total)
 }
 

@@ -371,18 +371,25 @@ fn autoscalers_target_the_spinapps_and_consumer_groups_of_the_contexts() {
         .collect();
     let mut p = Problems::default();
 
-    let doorbell = events
-        .get("doorbell")
-        .and_then(toml::Value::as_str)
-        .expect("events.doorbell");
+    let doorbells: BTreeSet<&str> = events
+        .get("doorbells")
+        .and_then(toml::Value::as_array)
+        .expect("events.doorbells")
+        .iter()
+        .filter_map(toml::Value::as_str)
+        .collect();
     let redis_components: BTreeSet<String> = spin
         .components
         .iter()
-        .filter(|(_, c)| c.redis_channels.iter().any(|ch| ch == doorbell))
+        .filter(|(_, c)| {
+            c.redis_channels
+                .iter()
+                .any(|ch| doorbells.contains(ch.as_str()))
+        })
         .map(|(id, _)| id.clone())
         .collect();
     let expected: BTreeSet<String> = groups.iter().map(|g| format!("{g}-events")).collect();
-    p.check(redis_components == expected, || format!("spin.toml's components on the doorbell {doorbell} {redis_components:?} are not the consumer groups' {expected:?}"));
+    p.check(redis_components == expected, || format!("spin.toml's components on the doorbells {doorbells:?} {redis_components:?} are not the consumer groups' {expected:?}"));
     // A SpinApp of bell components only (Redis-triggered on another channel): no lag to scale on,
     // so an HPA on CPU like the HTTP ones.
     let bell_only = |app: &Object| {
@@ -392,7 +399,9 @@ fn autoscalers_target_the_spinapps_and_consumer_groups_of_the_contexts() {
                 spin.components.get(id).is_some_and(|c| {
                     c.http_routes.is_empty()
                         && !c.redis_channels.is_empty()
-                        && c.redis_channels.iter().all(|ch| ch != doorbell)
+                        && c.redis_channels
+                            .iter()
+                            .all(|ch| !doorbells.contains(ch.as_str()))
                 })
             })
     };
