@@ -6,10 +6,11 @@
 import { spawnSync } from 'node:child_process';
 
 export const REDIS_URL = process.env.CINEMA_REDIS_URL ?? '';
-/** The names the contexts share (crates/eventing: STREAM, DEAD_LETTERS, DOORBELL). */
+/** The names the contexts share (crates/eventing: STREAM, DEAD_LETTERS, BELLS). */
 export const STREAM = 'cinema:events';
 export const DEAD_LETTERS = 'cinema:events:dead';
-export const DOORBELL = 'cinema.events';
+/** The saga's doorbell and the read models' (each wakes its own consumers). */
+export const DOORBELLS = ['cinema.saga', 'cinema.events'];
 
 /** Why this run cannot reach the app's Redis, or null when it can. */
 export function cannotReachRedis() {
@@ -31,7 +32,7 @@ export function redis(...args) {
 /** Appends an entry that is not an envelope of the contract (every consumer group parks it) and rings the doorbell; its stream id. */
 export function addNotAnEvent(text) {
   const id = redis('XADD', STREAM, '*', 'e', text);
-  redis('PUBLISH', DOORBELL, 'wake');
+  for (const bell of DOORBELLS) redis('PUBLISH', bell, 'wake');
   return id;
 }
 
