@@ -15,6 +15,10 @@ pub struct Config {
     pub limits: Limits,
     /// The cap on forwarded requests in flight (`max_in_flight`, `in_flight_scope`).
     pub capacity: Capacity,
+    /// Whether answers carry `Server-Timing` (`server_timing`): the gateway's own spans and the
+    /// chain's behind them ([`cinema_http::timing`]). Off by default: they tell a client how long
+    /// each internal step took.
+    pub server_timing: bool,
 }
 
 impl Config {
@@ -53,6 +57,9 @@ impl Config {
                 &cinema_http::variable_or("max_in_flight", ""),
                 &cinema_http::variable_or("in_flight_scope", ""),
             ),
+            server_timing: cinema_http::variable_or("server_timing", "false")
+                .trim()
+                .eq_ignore_ascii_case("true"),
         }
     }
 }

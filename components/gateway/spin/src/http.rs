@@ -79,9 +79,10 @@ pub async fn handle(req: IncomingRequest) -> Response {
     let correlation =
         CorrelationId::resolve(incoming.header("x-correlation-id"), cinema_http::new_id);
     let mut log = AccessLog::new(&incoming, &correlation);
-    let mut response = serve(req, &incoming, &correlation, &mut log).await;
+    let config = Config::load();
+    let mut response = serve(req, &incoming, &correlation, &config, &mut log).await;
     response.set_header("x-correlation-id", correlation.as_str());
-    if server_timing_on() {
+    if config.server_timing {
         timing::stamp(&mut response, "gw");
     }
     log.finish(*response.status(), started.elapsed());
@@ -92,9 +93,9 @@ async fn serve(
     req: IncomingRequest,
     incoming: &Incoming,
     correlation: &CorrelationId,
+    config: &Config,
     log: &mut AccessLog,
 ) -> Response {
-    let config = Config::load();
     let credentials = Credentials::configure(&config.auth);
     let counters = RedisCounters::new(config.redis_address.clone());
     let gate = Gatekeeper::new(&credentials, &SystemClock, &counters, config.limits);
@@ -144,7 +145,7 @@ async fn serve(
                 body,
                 identity.as_ref(),
                 correlation,
-                &config,
+                config,
                 &credentials,
             )
             .await;
@@ -224,15 +225,6 @@ async fn read_body(req: IncomingRequest, incoming: &Incoming) -> Result<Vec<u8>,
         }
     }
     Ok(body)
-}
-
-/// Whether answers carry `Server-Timing` (the `server_timing` variable): the gateway's own spans
-/// and the chain's behind them ([`cinema_http::timing`]). Off by default: they tell a client how
-/// long each internal step took.
-fn server_timing_on() -> bool {
-    cinema_http::variable_or("server_timing", "false")
-        .trim()
-        .eq_ignore_ascii_case("true")
 }
 
 /// The note's text and whether it is trouble (worth a warning).
